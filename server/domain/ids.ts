@@ -1,0 +1,23 @@
+import { randomBytes } from "node:crypto";
+
+// Identifiers are random and url-safe. A click id is what travels through Stripe as
+// client_reference_id: `icd_` plus 22 base64url characters (132 bits), far inside Stripe's
+// limit of 200 characters of A-Za-z0-9_-.
+
+const random = (bytes: number) => randomBytes(bytes).toString("base64url");
+
+export const CLICK_ID_PATTERN = /^icd_[A-Za-z0-9_-]{1,196}$/;
+
+export const newId = (prefix: "ws" | "mem" | "key" | "prg" | "aff" | "lnk" | "cnv" | "whd") => `${prefix}_${random(12)}`;
+export const newClickId = () => `icd_${random(16)}`;
+export const newApiKey = () => `ik_${random(24)}`;
+export const newProgramKey = () => `pk_${random(9)}`;
+/** Short enough to read aloud; lowercase letters and digits so it survives any URL handling. */
+export function newLinkCode(length = 8): string {
+  const alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+  const bytes = randomBytes(length);
+  let code = "";
+  for (const byte of bytes) code += alphabet[byte % alphabet.length];
+  return code;
+}
+export const newToken = (bytes = 24) => random(bytes);

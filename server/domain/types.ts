@@ -1,0 +1,202 @@
+// The domain model. Every amount is an integer in the currency's minor unit; every currency is a
+// lowercase ISO 4217 code. Times are epoch milliseconds.
+
+export type Currency = string;
+
+export interface Money {
+  amount: number;
+  currency: Currency;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface Member {
+  id: string;
+  workspaceId: string;
+  email: string;
+  /** scrypt$N$r$p$salt$hash, see server/domain/password.ts */
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface ApiKey {
+  id: string;
+  workspaceId: string;
+  /** sha256 of the key; the key itself is shown once and never stored. */
+  hash: string;
+  /** The first characters, so a person can tell keys apart. */
+  prefix: string;
+  createdAt: number;
+}
+
+export type CommissionRule =
+  | { type: "percent"; percent: number }
+  | { type: "fixed"; amount: number; currency: Currency };
+
+export type RecurringRule = { type: "once" } | { type: "months"; months: number } | { type: "lifetime" };
+
+export type AttributionModel = "last" | "first";
+
+export interface Program {
+  id: string;
+  workspaceId: string;
+  /** Public key used by the snippet's data-program attribute. */
+  key: string;
+  name: string;
+  /** The merchant's site, e.g. https://shop.example.com */
+  url: string;
+  cookieDays: number;
+  attribution: AttributionModel;
+  holdDays: number;
+  commission: CommissionRule;
+  recurring: RecurringRule;
+  allowSelfReferral: boolean;
+  createdAt: number;
+}
+
+export type AffiliateStatus = "active" | "disabled";
+
+export interface Affiliate {
+  id: string;
+  workspaceId: string;
+  programId: string;
+  name: string;
+  email: string;
+  /** url-safe, unique within its program */
+  code: string;
+  status: AffiliateStatus;
+  createdAt: number;
+}
+
+export interface Link {
+  id: string;
+  workspaceId: string;
+  programId: string;
+  affiliateId: string;
+  /** globally unique short code: PUBLIC_URL/r/<code> */
+  code: string;
+  /** optional deep-link path on the program's site, starting with "/" */
+  path: string | null;
+  createdAt: number;
+}
+
+export interface Click {
+  /** icd_ + url-safe random (>= 96 bits) */
+  id: string;
+  workspaceId: string;
+  programId: string;
+  affiliateId: string;
+  linkId: string | null;
+  createdAt: number;
+  /** createdAt + program.cookieDays */
+  expiresAt: number;
+  landingUrl: string | null;
+  referrer: string | null;
+  country: string | null;
+  userAgent: string | null;
+  /** sha256(ip + per-day salt); raw IPs are never stored */
+  ipHash: string | null;
+}
+
+export interface Lead {
+  workspaceId: string;
+  programId: string;
+  clickId: string;
+  /** normalised: trimmed, lowercase */
+  email: string;
+  createdAt: number;
+}
+
+export type MatchedBy = "client_reference_id" | "metadata" | "lead_email" | "click_email" | "manual" | null;
+
+/** pending → approved after the hold; reversed on full refund or lost dispute; on_hold during a dispute. */
+export type ConversionStatus = "pending" | "approved" | "reversed" | "on_hold" | "unattributed" | "awaiting_payment";
+
+export interface StripeRefs {
+  accountId: string | null;
+  eventId: string | null;
+  checkoutSessionId: string | null;
+  paymentIntentId: string | null;
+  invoiceId: string | null;
+  chargeId: string | null;
+  customerId: string | null;
+  subscriptionId: string | null;
+}
+
+export interface Conversion {
+  id: string;
+  workspaceId: string;
+  programId: string | null;
+  affiliateId: string | null;
+  clickId: string | null;
+  /** sale amount in minor units */
+  amount: number;
+  currency: Currency;
+  /** commission before refunds */
+  baseCommission: Money;
+  /** commission after refunds (what is owed) */
+  commission: Money;
+  status: ConversionStatus;
+  livemode: boolean;
+  matchedBy: MatchedBy;
+  /** why it is unattributed, else null */
+  reason: string | null;
+  /** true when the customer's email equals the affiliate's */
+  selfReferral: boolean;
+  refundedAmount: number;
+  customerEmail: string | null;
+  /** "first" payment or a "renewal" */
+  kind: "first" | "renewal" | "one_time";
+  stripe: StripeRefs;
+  createdAt: number;
+  /** when the payment happened at Stripe */
+  paidAt: number;
+  /** when the commission becomes approved unless reversed */
+  approvesAt: number;
+}
+
+export type DeliveryOutcome = "processed" | "duplicate" | "ignored" | "unattributed" | "rejected" | "failed";
+
+export interface WebhookDelivery {
+  id: string;
+  workspaceId: string | null;
+  eventId: string | null;
+  type: string | null;
+  accountId: string | null;
+  livemode: boolean | null;
+  apiVersion: string | null;
+  receivedAt: number;
+  outcome: DeliveryOutcome;
+  message: string;
+}
+
+export type ConnectionMethod = "oauth" | "restricted_key";
+
+export interface StripeConnection {
+  workspaceId: string;
+  accountId: string;
+  livemode: boolean;
+  method: ConnectionMethod;
+  /** AES-256-GCM sealed access token or restricted key */
+  sealedToken: string;
+  webhook: {
+    id: string;
+    url: string;
+    enabledEvents: string[];
+    /** sealed signing secret; null for the platform endpoint (its secret is platform-wide) */
+    sealedSecret: string | null;
+  } | null;
+  status: "connected" | "disconnected";
+  lastEventAt: number | null;
+  problem: string | null;
+  connectedAt: number;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,75 @@
+// The storage primitive under the domain store. Both implementations (Redis, SQLite) offer the
+// same few operations with the same atomicity, so the domain mapping in store.ts is written once
+// and cannot drift between them.
+//
+// A document is a JSON string under a key with a version that grows by one on every write.
+// An index is a sorted set (member, score). A commit is atomic: it applies all of its writes only
+// when every checked key still has the version the caller read (null = must not exist); otherwise
+// it applies nothing and answers false, and the caller reads again and retries (optimistic
+// concurrency, like WATCH/MULTI).
+//
+// Keys of one workspace start with the same hash tag `{ws:ID}`, and a commit only ever touches
+// keys of one tag, so the Redis implementation runs unchanged on Redis Cluster.
+
+export interface Doc {
+  value: string;
+  version: number;
+}
+
+export interface Check {
+  key: string;
+  /** version read earlier; null means the key must not exist */
+  version: number | null;
+}
+
+export interface Put {
+  key: string;
+  value: string;
+  /** time to live in ms; absent: never expires */
+  ttlMs?: number;
+}
+
+export interface IndexAdd {
+  key: string;
+  member: string;
+  score: number;
+}
+
+export interface IndexRemove {
+  key: string;
+  member: string;
+}
+
+export interface Commit {
+  checks: Check[];
+  puts: Put[];
+  deletes: string[];
+  indexAdds: IndexAdd[];
+  indexRemoves: IndexRemove[];
+}
+
+export interface RangeQuery {
+  /** inclusive bounds on the score */
+  min?: number;
+  max?: number;
+  /** highest score first */
+  reverse?: boolean;
+  /** skip members up to and including this (score, member) position */
+  after?: { score: number; member: string };
+  limit: number;
+}
+
+export interface Backend {
+  readonly kind: "redis" | "embedded";
+  get(key: string): Promise<Doc | null>;
+  getMany(keys: string[]): Promise<(Doc | null)[]>;
+  range(indexKey: string, query: RangeQuery): Promise<{ member: string; score: number }[]>;
+  commit(commit: Commit): Promise<boolean>;
+  /** Counts hits in a fixed window; answers the count after this hit. */
+  hit(key: string, windowMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function emptyCommit(): Commit {
+  return { checks: [], puts: [], deletes: [], indexAdds: [], indexRemoves: [] };
+}

@@ -1,0 +1,63 @@
+// Every key the store writes, in one place. Keys of a workspace share the hash tag {ws:ID}, so
+// every commit stays on one Redis Cluster slot. The few global lookups (API key, program key,
+// link code, Stripe account, OAuth state, member email) are single-key documents of their own.
+
+const ws = (id: string) => `{ws:${id}}`;
+
+export const keys = {
+  workspace: (w: string) => `${ws(w)}:workspace`,
+  member: (w: string, id: string) => `${ws(w)}:member:${id}`,
+  apiKey: (w: string, id: string) => `${ws(w)}:apikey:${id}`,
+
+  program: (w: string, id: string) => `${ws(w)}:program:${id}`,
+  programs: (w: string) => `${ws(w)}:programs`,
+
+  affiliate: (w: string, id: string) => `${ws(w)}:affiliate:${id}`,
+  affiliates: (w: string) => `${ws(w)}:affiliates`,
+  affiliatesOfProgram: (w: string, programId: string) => `${ws(w)}:affiliates:program:${programId}`,
+  affiliateCode: (w: string, programId: string, code: string) => `${ws(w)}:affcode:${programId}:${code.toLowerCase()}`,
+
+  link: (w: string, id: string) => `${ws(w)}:link:${id}`,
+  links: (w: string) => `${ws(w)}:links`,
+  linksOfAffiliate: (w: string, affiliateId: string) => `${ws(w)}:links:affiliate:${affiliateId}`,
+
+  click: (w: string, id: string) => `${ws(w)}:click:${id}`,
+  clicks: (w: string) => `${ws(w)}:clicks`,
+  clicksOfProgram: (w: string, programId: string) => `${ws(w)}:clicks:program:${programId}`,
+  clicksOfAffiliate: (w: string, affiliateId: string) => `${ws(w)}:clicks:affiliate:${affiliateId}`,
+  clickRepeat: (w: string, fingerprint: string) => `${ws(w)}:clickrepeat:${fingerprint}`,
+  clickByEmail: (w: string, email: string) => `${ws(w)}:clickemail:${email}`,
+  lead: (w: string, email: string) => `${ws(w)}:lead:${email}`,
+
+  conversion: (w: string, id: string) => `${ws(w)}:conversion:${id}`,
+  conversions: (w: string) => `${ws(w)}:conversions`,
+  conversionsOfProgram: (w: string, programId: string) => `${ws(w)}:conversions:program:${programId}`,
+  conversionsOfAffiliate: (w: string, affiliateId: string) => `${ws(w)}:conversions:affiliate:${affiliateId}`,
+  /** a Stripe object id (cs_, in_, pi_, ch_) → the conversion it produced */
+  paymentRef: (w: string, stripeId: string) => `${ws(w)}:payref:${stripeId}`,
+  /** a Stripe subscription or customer id → the referral it belongs to */
+  billingLink: (w: string, stripeId: string) => `${ws(w)}:billing:${stripeId}`,
+  /** cumulative refund seen for a charge before its conversion existed */
+  earlyRefund: (w: string, chargeOrIntent: string) => `${ws(w)}:earlyrefund:${chargeOrIntent}`,
+  event: (w: string, eventId: string) => `${ws(w)}:event:${eventId}`,
+
+  delivery: (w: string, id: string) => `${ws(w)}:delivery:${id}`,
+  deliveries: (w: string) => `${ws(w)}:deliveries`,
+
+  connection: (w: string, accountId: string, livemode: boolean) =>
+    `${ws(w)}:connection:${accountId}:${livemode ? "live" : "test"}`,
+  connections: (w: string) => `${ws(w)}:connections`,
+
+  global: {
+    apiKey: (hash: string) => `apikey:${hash}`,
+    memberEmail: (email: string) => `memberemail:${email}`,
+    programKey: (key: string) => `programkey:${key}`,
+    linkCode: (code: string) => `linkcode:${code}`,
+    account: (accountId: string, livemode: boolean) => `account:${accountId}:${livemode ? "live" : "test"}`,
+    oauthState: (state: string) => `oauthstate:${state}`,
+    platformEndpoint: (livemode: boolean) => `platformendpoint:${livemode ? "live" : "test"}`,
+    rate: (bucket: string) => `rate:${bucket}`,
+    deliveries: () => `{platform}:deliveries`,
+    delivery: (id: string) => `{platform}:delivery:${id}`,
+  },
+};

@@ -1,0 +1,125 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { Backend, Commit, Doc, RangeQuery } from "./backend.js";
+
+// The embedded store: one SQLite file in DATA_DIR, written through WAL with synchronous=FULL so a
+// committed change survives a crash or power loss. better-sqlite3 is synchronous, so a commit is
+// one transaction that no other call can interleave with.
+export class SqliteBackend implements Backend {
+  readonly kind = "embedded" as const;
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(dataDir: string, fileName = "icodrip.sqlite") {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, fileName));
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS docs (
+        key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS idx (
+        key TEXT NOT NULL, member TEXT NOT NULL, score REAL NOT NULL, PRIMARY KEY (key, member)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS idx_by_score ON idx (key, score, member);
+    `);
+    this.stmt = {
+      get: this.db.prepare<[string, number], { value: string; version: number }>(
+        "SELECT value, version FROM docs WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+      ),
+      version: this.db.prepare<[string, number], { version: number }>(
+        "SELECT version FROM docs WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+      ),
+      put: this.db.prepare(
+        `INSERT INTO docs (key, value, version, expires_at) VALUES (@key, @value, 1, @expiresAt)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at,
+           version = CASE WHEN docs.expires_at IS NOT NULL AND docs.expires_at <= @now THEN 1 ELSE docs.version + 1 END`,
+      ),
+      delete: this.db.prepare("DELETE FROM docs WHERE key = ?"),
+      indexAdd: this.db.prepare(
+        "INSERT INTO idx (key, member, score) VALUES (?, ?, ?) ON CONFLICT(key, member) DO UPDATE SET score = excluded.score",
+      ),
+      indexRemove: this.db.prepare("DELETE FROM idx WHERE key = ? AND member = ?"),
+      purge: this.db.prepare("DELETE FROM docs WHERE expires_at IS NOT NULL AND expires_at <= ?"),
+    };
+  }
+
+  async get(key: string): Promise<Doc | null> {
+    return this.stmt.get.get(key, Date.now()) ?? null;
+  }
+
+  async getMany(keys: string[]): Promise<(Doc | null)[]> {
+    const now = Date.now();
+    return keys.map((key) => this.stmt.get.get(key, now) ?? null);
+  }
+
+  async range(indexKey: string, q: RangeQuery): Promise<{ member: string; score: number }[]> {
+    const where = ["key = @key"];
+    if (q.min !== undefined) where.push("score >= @min");
+    if (q.max !== undefined) where.push("score <= @max");
+    if (q.after) {
+      where.push(
+        q.reverse
+          ? "(score < @afterScore OR (score = @afterScore AND member < @afterMember))"
+          : "(score > @afterScore OR (score = @afterScore AND member > @afterMember))",
+      );
+    }
+    const order = q.reverse ? "score DESC, member DESC" : "score ASC, member ASC";
+    const sql = `SELECT member, score FROM idx WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`;
+    return this.db.prepare<Record<string, unknown>, { member: string; score: number }>(sql).all({
+      key: indexKey,
+      min: q.min,
+      max: q.max,
+      afterScore: q.after?.score,
+      afterMember: q.after?.member,
+      limit: q.limit,
+    });
+  }
+
+  async commit(c: Commit): Promise<boolean> {
+    const now = Date.now();
+    const apply = this.db.transaction((): boolean => {
+      for (const check of c.checks) {
+        const row = this.stmt.version.get(check.key, now);
+        if ((row?.version ?? null) !== check.version) return false;
+      }
+      for (const p of c.puts) {
+        this.stmt.put.run({ key: p.key, value: p.value, expiresAt: p.ttlMs ? now + p.ttlMs : null, now });
+      }
+      for (const key of c.deletes) this.stmt.delete.run(key);
+      for (const a of c.indexAdds) this.stmt.indexAdd.run(a.key, a.member, a.score);
+      for (const r of c.indexRemoves) this.stmt.indexRemove.run(r.key, r.member);
+      return true;
+    });
+    // IMMEDIATE takes the write lock before the checks, so another process sharing the file
+    // (an operator's mistake, but possible) cannot slip in between check and write.
+    return apply.immediate();
+  }
+
+  async hit(key: string, windowMs: number): Promise<number> {
+    const now = Date.now();
+    const bump = this.db.transaction((): number => {
+      const row = this.stmt.get.get(key, now);
+      const count = row ? Number(row.value) + 1 : 1;
+      if (row) {
+        this.db.prepare("UPDATE docs SET value = ? WHERE key = ?").run(String(count), key);
+      } else {
+        this.stmt.put.run({ key, value: "1", expiresAt: now + windowMs, now });
+      }
+      return count;
+    });
+    return bump.immediate();
+  }
+
+  /** Removes expired documents; called now and then by the server. */
+  purgeExpired(): number {
+    return this.stmt.purge.run(Date.now()).changes;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

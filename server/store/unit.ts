@@ -1,0 +1,74 @@
+import type { Backend, Commit } from "./backend.js";
+import { emptyCommit } from "./backend.js";
+
+// A unit of work: every read remembers the version it saw, writes are buffered, and the commit
+// applies them only if nothing read has changed since (a key read as missing must still be
+// missing). `transact` reruns the work on a conflict, so callers write plain read-decide-write
+// code and still get serializable effects on both backends.
+
+export class Unit {
+  private readonly seen = new Map<string, { version: number | null; value: unknown }>();
+  private readonly commit: Commit = emptyCommit();
+
+  constructor(private readonly backend: Backend) {}
+
+  async read<T>(key: string): Promise<T | null> {
+    const cached = this.seen.get(key);
+    if (cached) return cached.value as T | null;
+    const doc = await this.backend.get(key);
+    const value = doc ? (JSON.parse(doc.value) as T) : null;
+    this.seen.set(key, { version: doc?.version ?? null, value });
+    return value;
+  }
+
+  write(key: string, value: unknown, ttlMs?: number): void {
+    const put = { key, value: JSON.stringify(value), ttlMs };
+    const at = this.commit.puts.findIndex((p) => p.key === key);
+    if (at >= 0) this.commit.puts[at] = put;
+    else this.commit.puts.push(put);
+    const seen = this.seen.get(key);
+    // Later reads in this unit see the write; the version stays the one read (or unread).
+    if (seen) seen.value = value;
+  }
+
+  remove(key: string): void {
+    this.commit.deletes.push(key);
+  }
+
+  index(key: string, member: string, score: number): void {
+    this.commit.indexAdds.push({ key, member, score });
+  }
+
+  unindex(key: string, member: string): void {
+    this.commit.indexRemoves.push({ key, member });
+  }
+
+  get isEmpty(): boolean {
+    const c = this.commit;
+    return c.puts.length + c.deletes.length + c.indexAdds.length + c.indexRemoves.length === 0;
+  }
+
+  toCommit(): Commit {
+    const checks = [...this.seen.entries()].map(([key, s]) => ({ key, version: s.version }));
+    return { ...this.commit, checks };
+  }
+}
+
+export class StoreConflictError extends Error {
+  readonly code = "store_conflict";
+  constructor(attempts: number) {
+    super(`The change kept conflicting with concurrent changes after ${attempts} attempts; retry the request.`);
+  }
+}
+
+export async function transact<T>(backend: Backend, work: (unit: Unit) => Promise<T>, attempts = 100): Promise<T> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const unit = new Unit(backend);
+    const result = await work(unit);
+    if (unit.isEmpty) return result;
+    if (await backend.commit(unit.toCommit())) return result;
+    // Yield so the writer that won can finish before this one reads again.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new StoreConflictError(attempts);
+}

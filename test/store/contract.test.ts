@@ -1,0 +1,283 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { newApiKey, newClickId, newId, newLinkCode, newProgramKey } from "../../server/domain/ids.js";
+import { hashApiKey } from "../../server/domain/password.js";
+import type { Affiliate, Click, Conversion, Link, Program, WebhookDelivery, Workspace } from "../../server/domain/types.js";
+import { StoreConflict, type Store } from "../../server/store/store.js";
+import { storeKinds, type StoreHandle } from "../support/stores.js";
+
+// One suite, run against every store implementation: they must behave the same.
+
+const DAY = 24 * 3600 * 1000;
+
+async function workspace(store: Store, email = `${newId("mem")}@example.com`) {
+  const ws: Workspace = { id: newId("ws"), name: "Acme", createdAt: Date.now() };
+  const key = newApiKey();
+  await store.createWorkspace(
+    ws,
+    { id: newId("mem"), workspaceId: ws.id, email, passwordHash: "x", createdAt: Date.now() },
+    { id: newId("key"), workspaceId: ws.id, hash: hashApiKey(key), prefix: key.slice(0, 7), createdAt: Date.now() },
+  );
+  return { ws, key };
+}
+
+function program(workspaceId: string, overrides: Partial<Program> = {}): Program {
+  return {
+    id: newId("prg"),
+    workspaceId,
+    key: newProgramKey(),
+    name: "Main",
+    url: "https://shop.example.com",
+    cookieDays: 60,
+    attribution: "last",
+    holdDays: 30,
+    commission: { type: "percent", percent: 30 },
+    recurring: { type: "once" },
+    allowSelfReferral: false,
+    createdAt: Date.now(),
+    ...overrides,
+  };
+}
+
+function affiliate(p: Program, code: string): Affiliate {
+  return {
+    id: newId("aff"),
+    workspaceId: p.workspaceId,
+    programId: p.id,
+    name: "Ann",
+    email: "ann@example.com",
+    code,
+    status: "active",
+    createdAt: Date.now(),
+  };
+}
+
+function click(p: Program, a: Affiliate, createdAt = Date.now()): Click {
+  return {
+    id: newClickId(),
+    workspaceId: p.workspaceId,
+    programId: p.id,
+    affiliateId: a.id,
+    linkId: null,
+    createdAt,
+    expiresAt: createdAt + p.cookieDays * DAY,
+    landingUrl: "https://shop.example.com/?via=ann",
+    referrer: null,
+    country: null,
+    userAgent: "test",
+    ipHash: "h",
+  };
+}
+
+for (const kind of storeKinds) {
+  describe.runIf(kind.available)(`store contract: ${kind.name}`, () => {
+    let handle: StoreHandle;
+    let store: Store;
+    beforeEach(async () => {
+      handle = await kind.open();
+      store = handle.store;
+    });
+    afterEach(async () => {
+      await handle.destroy();
+    });
+
+    it("creates a workspace found by its API key hash, and refuses a second account for one email", async () => {
+      const { ws, key } = await workspace(store, "owner@example.com");
+      expect((await store.workspaceByApiKeyHash(hashApiKey(key)))?.id).toBe(ws.id);
+      expect(await store.workspaceByApiKeyHash(hashApiKey("ik_wrong"))).toBeNull();
+      expect((await store.memberByEmail("OWNER@example.com"))?.workspaceId).toBe(ws.id);
+      await expect(workspace(store, "Owner@Example.com")).rejects.toBeInstanceOf(StoreConflict);
+    });
+
+    it("stores programs, finds one by its public key, and pages through a list with a cursor", async () => {
+      const { ws } = await workspace(store);
+      const made: Program[] = [];
+      for (let i = 0; i < 5; i++) {
+        const p = program(ws.id, { name: `P${i}`, createdAt: 1_000 + i });
+        await store.createProgram(p);
+        made.push(p);
+      }
+      expect((await store.programByKey(made[2].key))?.id).toBe(made[2].id);
+      const first = await store.listPrograms(ws.id, { limit: 2 });
+      expect(first.data.map((p) => p.name)).toEqual(["P4", "P3"]);
+      expect(first.nextCursor).not.toBeNull();
+      const second = await store.listPrograms(ws.id, { limit: 2, cursor: first.nextCursor });
+      expect(second.data.map((p) => p.name)).toEqual(["P2", "P1"]);
+      const third = await store.listPrograms(ws.id, { limit: 2, cursor: second.nextCursor });
+      expect(third.data.map((p) => p.name)).toEqual(["P0"]);
+      expect(third.nextCursor).toBeNull();
+      const ranged = await store.listPrograms(ws.id, { limit: 10, from: 1_001, to: 1_003 });
+      expect(ranged.data.map((p) => p.name)).toEqual(["P3", "P2", "P1"]);
+    });
+
+    it("keeps affiliate codes unique per program, case-insensitively, and free across programs", async () => {
+      const { ws } = await workspace(store);
+      const p1 = program(ws.id);
+      const p2 = program(ws.id);
+      await store.createProgram(p1);
+      await store.createProgram(p2);
+      const ann = affiliate(p1, "ann");
+      await store.createAffiliate(ann);
+      await expect(store.createAffiliate(affiliate(p1, "ANN"))).rejects.toMatchObject({ code: "conflict", field: "code" });
+      await store.createAffiliate(affiliate(p2, "ann"));
+      expect((await store.affiliateByCode(ws.id, p1.id, "Ann"))?.id).toBe(ann.id);
+      const renamed = { ...ann, code: "annie" };
+      await store.updateAffiliate(ann, renamed);
+      expect(await store.affiliateByCode(ws.id, p1.id, "ann")).toBeNull();
+      expect((await store.affiliateByCode(ws.id, p1.id, "annie"))?.id).toBe(ann.id);
+      const list = await store.listAffiliates(ws.id, { limit: 10, programId: p1.id });
+      expect(list.data.map((a) => a.id)).toEqual([ann.id]);
+    });
+
+    it("finds a link by its global code and deletes it", async () => {
+      const { ws } = await workspace(store);
+      const p = program(ws.id);
+      await store.createProgram(p);
+      const a = affiliate(p, "ann");
+      await store.createAffiliate(a);
+      const link: Link = {
+        id: newId("lnk"),
+        workspaceId: ws.id,
+        programId: p.id,
+        affiliateId: a.id,
+        code: newLinkCode(),
+        path: "/pricing",
+        createdAt: Date.now(),
+      };
+      await store.createLink(link);
+      expect((await store.linkByCode(link.code))?.id).toBe(link.id);
+      await expect(store.deleteAffiliate(a)).rejects.toBeInstanceOf(StoreConflict);
+      await store.deleteLink(link);
+      expect(await store.linkByCode(link.code)).toBeNull();
+      expect((await store.listLinks(ws.id, { limit: 10 })).data).toEqual([]);
+    });
+
+    it("reuses a visitor's click within the repeat window, even when 20 requests race", async () => {
+      const { ws } = await workspace(store);
+      const p = program(ws.id);
+      await store.createProgram(p);
+      const a = affiliate(p, "ann");
+      await store.createAffiliate(a);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.recordClick(click(p, a), "visitor-1", 30 * 60 * 1000)),
+      );
+      const ids = new Set(results.map((r) => r.click.id));
+      expect(ids.size).toBe(1);
+      expect(results.filter((r) => !r.repeated)).toHaveLength(1);
+      const other = await store.recordClick(click(p, a), "visitor-2", 30 * 60 * 1000);
+      expect(ids.has(other.click.id)).toBe(false);
+      const listed = await store.listClicks(ws.id, { limit: 10, affiliateId: a.id });
+      expect(listed.data).toHaveLength(2);
+      expect((await store.getClick(ws.id, other.click.id))?.affiliateId).toBe(a.id);
+    });
+
+    it("records one Stripe event id exactly once when 50 deliveries race", async () => {
+      const { ws } = await workspace(store);
+      let applied = 0;
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          store.recordEventOnce(ws.id, "evt_race", async (u) => {
+            const key = `{ws:${ws.id}}:counter`;
+            const count = (await u.read<number>(key)) ?? 0;
+            u.write(key, count + 1);
+            applied++;
+            return count + 1;
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => !o.duplicate)).toHaveLength(1);
+      expect(outcomes.filter((o) => o.duplicate)).toHaveLength(49);
+      expect(applied).toBeGreaterThanOrEqual(1);
+      expect(await store.eventRecorded(ws.id, "evt_race")).toBe(true);
+      const counter = await store.transact((u) => u.read<number>(`{ws:${ws.id}}:counter`));
+      expect(counter).toBe(1);
+    });
+
+    it("writes nothing of an event whose work throws, so a retry starts clean", async () => {
+      const { ws } = await workspace(store);
+      await expect(
+        store.recordEventOnce(ws.id, "evt_fail", async (u) => {
+          u.write(`{ws:${ws.id}}:partial`, 1);
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      expect(await store.eventRecorded(ws.id, "evt_fail")).toBe(false);
+      expect(await store.transact((u) => u.read(`{ws:${ws.id}}:partial`))).toBeNull();
+    });
+
+    it("lists conversions and deliveries newest first with filters, and keeps workspaces apart", async () => {
+      const { ws } = await workspace(store);
+      const { ws: other } = await workspace(store);
+      for (let i = 0; i < 3; i++) {
+        const d: WebhookDelivery = {
+          id: newId("whd"),
+          workspaceId: ws.id,
+          eventId: `evt_${i}`,
+          type: "invoice.paid",
+          accountId: "acct_1",
+          livemode: false,
+          apiVersion: "2026-10-28.endive",
+          receivedAt: 10_000 + i,
+          outcome: i === 1 ? "duplicate" : "processed",
+          message: "ok",
+        };
+        await store.addDelivery(d);
+      }
+      const dupes = await store.listDeliveries(ws.id, { limit: 10, outcome: "duplicate" });
+      expect(dupes.data.map((d) => d.eventId)).toEqual(["evt_1"]);
+      expect((await store.listDeliveries(ws.id, { limit: 10 })).data.map((d) => d.eventId)).toEqual(["evt_2", "evt_1", "evt_0"]);
+      expect((await store.listDeliveries(other.id, { limit: 10 })).data).toEqual([]);
+      expect((await store.listConversions(ws.id, { limit: 10 })).data).toEqual([]);
+    });
+
+    it("answers an OAuth state once", async () => {
+      const { ws } = await workspace(store);
+      const state = { workspaceId: ws.id, memberId: "m", sessionId: "s", livemode: null, createdAt: Date.now() };
+      await store.putOAuthState("st_1", state, 600_000);
+      const taken = await Promise.all([store.takeOAuthState("st_1"), store.takeOAuthState("st_1")]);
+      expect(taken.filter(Boolean)).toHaveLength(1);
+      expect(await store.takeOAuthState("st_1")).toBeNull();
+    });
+
+    it("routes a Stripe account to its workspace per mode, and refuses it to a second workspace", async () => {
+      const { ws } = await workspace(store);
+      const { ws: other } = await workspace(store);
+      const base = {
+        accountId: "acct_1",
+        method: "oauth" as const,
+        sealedToken: "sealed",
+        webhook: null,
+        status: "connected" as const,
+        lastEventAt: null,
+        problem: null,
+        connectedAt: Date.now(),
+      };
+      await store.putConnection({ ...base, workspaceId: ws.id, livemode: false });
+      await store.putConnection({ ...base, workspaceId: ws.id, livemode: true });
+      expect((await store.connectionByAccount("acct_1", true))?.livemode).toBe(true);
+      expect(await store.listConnections(ws.id)).toHaveLength(2);
+      await expect(store.putConnection({ ...base, workspaceId: other.id, livemode: false })).rejects.toBeInstanceOf(StoreConflict);
+      await store.touchConnection(ws.id, "acct_1", false, 5);
+      expect((await store.getConnection(ws.id, "acct_1", false))?.lastEventAt).toBe(5);
+    });
+
+    it("counts hits in a window", async () => {
+      const bucket = `b-${newId("ws")}`;
+      expect(await store.hit(bucket, 60_000)).toBe(1);
+      expect(await store.hit(bucket, 60_000)).toBe(2);
+    });
+
+    it("keeps what was written across a restart", async () => {
+      const { ws } = await workspace(store);
+      const p = program(ws.id);
+      await store.createProgram(p);
+      const conversion = { id: newId("cnv"), workspaceId: ws.id } as Conversion;
+      await store.recordEventOnce(ws.id, "evt_keep", async (u) => {
+        u.write(`{ws:${ws.id}}:conversion:${conversion.id}`, conversion);
+      });
+      store = await handle.reopen();
+      expect((await store.programByKey(p.key))?.id).toBe(p.id);
+      expect((await store.getConversion(ws.id, conversion.id))?.id).toBe(conversion.id);
+      expect(await store.eventRecorded(ws.id, "evt_keep")).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { RedisBackend } from "../../server/store/redis-backend.js";
+import { SqliteBackend } from "../../server/store/sqlite-backend.js";
+import { Store } from "../../server/store/store.js";
+import { REDIS_URL, services } from "./services.js";
+
+export interface StoreHandle {
+  store: Store;
+  /** Closes and removes everything the test wrote. */
+  destroy(): Promise<void>;
+  /** Closes and opens the same data again (durability). */
+  reopen(): Promise<Store>;
+}
+
+export interface StoreKind {
+  name: "embedded" | "redis";
+  available: boolean;
+  open(): Promise<StoreHandle>;
+}
+
+export const embeddedKind: StoreKind = {
+  name: "embedded",
+  available: true,
+  async open() {
+    const dir = mkdtempSync(join(tmpdir(), "icodrip-test-"));
+    let store = new Store(new SqliteBackend(dir));
+    return {
+      get store() {
+        return store;
+      },
+      async destroy() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+      async reopen() {
+        await store.close();
+        store = new Store(new SqliteBackend(dir));
+        return store;
+      },
+    };
+  },
+};
+
+export const redisKind: StoreKind = {
+  name: "redis",
+  available: services.redis,
+  async open() {
+    const prefix = `icodrip-test:${randomBytes(6).toString("hex")}:`;
+    let backend = await RedisBackend.connect(REDIS_URL, prefix);
+    let store = new Store(backend);
+    return {
+      get store() {
+        return store;
+      },
+      async destroy() {
+        await backend.dropAll();
+        await backend.close();
+      },
+      async reopen() {
+        await backend.close();
+        backend = await RedisBackend.connect(REDIS_URL, prefix);
+        store = new Store(backend);
+        return store;
+      },
+    };
+  },
+};
+
+export const storeKinds: StoreKind[] = [embeddedKind, redisKind];
