@@ -39,6 +39,10 @@ const schema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "should be a webhook signing secret (whsec_…)").optional(),
   STRIPE_API_URL: url("Stripe's API origin").default("https://api.stripe.com"),
   STRIPE_CONNECT_URL: url("Stripe's Connect origin").default("https://connect.stripe.com"),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d+|[\w.:/, -]+)$/, "should be true, false, a number of proxy hops, or addresses (Express's trust proxy)")
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -57,6 +61,8 @@ export interface Config {
     apiUrl: string;
     connectUrl: string;
   };
+  /** Express's "trust proxy": which X-Forwarded-For hops to believe for the client's address. */
+  trustProxy: boolean | number | string;
   logLevel: string;
 }
 
@@ -93,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: c.STRIPE_API_URL,
       connectUrl: c.STRIPE_CONNECT_URL,
     },
+    trustProxy: parseTrustProxy(c.TRUST_PROXY),
     logLevel: c.LOG_LEVEL,
   };
 }
@@ -114,6 +121,12 @@ function developmentSecret(nodeEnv: string, dataDir: string): string {
   const secret = randomBytes(32).toString("hex");
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === "false") return false;
+  if (value === "true") return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function blankToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {

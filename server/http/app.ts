@@ -1,0 +1,38 @@
+import express, { type Express } from "express";
+import helmet from "helmet";
+import { requireApiKey } from "./auth.js";
+import type { AppContext } from "./context.js";
+import { errorHandler, unknownRoute } from "./errors.js";
+import { activityRoutes } from "./routes/activity.js";
+import { affiliateRoutes } from "./routes/affiliates.js";
+import { linkRoutes } from "./routes/links.js";
+import { programRoutes } from "./routes/programs.js";
+import { publicRoutes } from "./routes/public.js";
+import { signupRoutes } from "./routes/signup.js";
+import { trackingRoutes } from "./routes/tracking.js";
+
+export const JSON_BODY_LIMIT = "100kb";
+
+/** The whole HTTP surface, built from its context so tests can start as many as they like. */
+export function createApp(ctx: AppContext, extra: { beforeApi?: (app: Express) => void } = {}): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", ctx.config.trustProxy);
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: false }));
+
+  app.use(publicRoutes(ctx));
+  app.use(trackingRoutes(ctx));
+  // Webhooks read their raw body themselves, so they are mounted before any JSON parser.
+  extra.beforeApi?.(app);
+
+  const api = express.Router();
+  api.use(express.json({ limit: JSON_BODY_LIMIT }));
+  api.use(signupRoutes(ctx));
+  api.use(requireApiKey(ctx));
+  api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), activityRoutes(ctx));
+  app.use("/api/v1", api);
+
+  app.use(unknownRoute);
+  app.use(errorHandler(ctx.log));
+  return app;
+}

@@ -1,0 +1,66 @@
+import { Router } from "express";
+import { z } from "zod";
+import type { AppContext } from "../context.js";
+import { notFound } from "../errors.js";
+import { parseRequest } from "../parse.js";
+import { presentClick, presentConversion, presentDelivery } from "../present.js";
+import { idParam, listQuery } from "../schemas.js";
+
+// The read side of what happened: clicks, conversions and webhook deliveries.
+
+const clickList = listQuery.extend({ programId: z.string().optional(), affiliateId: z.string().optional() });
+
+const conversionStatus = z.enum(["pending", "approved", "reversed", "on_hold", "unattributed", "awaiting_payment"], {
+  error: "should be pending, approved, reversed, on_hold, unattributed or awaiting_payment",
+});
+const conversionList = listQuery.extend({
+  programId: z.string().optional(),
+  affiliateId: z.string().optional(),
+  status: conversionStatus.optional(),
+  livemode: z.enum(["true", "false"], { error: "should be true or false" }).optional(),
+});
+
+const deliveryList = listQuery.extend({
+  outcome: z
+    .enum(["processed", "duplicate", "ignored", "unattributed", "rejected", "failed"], {
+      error: "should be processed, duplicate, ignored, unattributed, rejected or failed",
+    })
+    .optional(),
+  type: z.string().max(100).optional(),
+});
+
+export function activityRoutes(ctx: AppContext): Router {
+  const router = Router();
+
+  router.get("/clicks", async (req, res) => {
+    const q = parseRequest(clickList, req.query);
+    const page = await ctx.store.listClicks(res.locals.workspace.id, q);
+    res.json({ data: page.data.map(presentClick), nextCursor: page.nextCursor });
+  });
+
+  router.get("/conversions", async (req, res) => {
+    const q = parseRequest(conversionList, req.query);
+    const now = ctx.now();
+    const page = await ctx.store.listConversions(res.locals.workspace.id, {
+      ...q,
+      match: (c) =>
+        (!q.status || presentConversion(c, now).status === q.status) && (!q.livemode || String(c.livemode) === q.livemode),
+    });
+    res.json({ data: page.data.map((c) => presentConversion(c, now)), nextCursor: page.nextCursor });
+  });
+
+  router.get("/conversions/:id", async (req, res) => {
+    const { id } = parseRequest(idParam, req.params);
+    const conversion = await ctx.store.getConversion(res.locals.workspace.id, id);
+    if (!conversion) throw notFound(`Conversion ${id}`);
+    res.json(presentConversion(conversion, ctx.now()));
+  });
+
+  router.get("/webhook-deliveries", async (req, res) => {
+    const q = parseRequest(deliveryList, req.query);
+    const page = await ctx.store.listDeliveries(res.locals.workspace.id, q);
+    res.json({ data: page.data.map(presentDelivery), nextCursor: page.nextCursor });
+  });
+
+  return router;
+}

@@ -1,0 +1,61 @@
+import { Router } from "express";
+import { z } from "zod";
+import { newId, newLinkCode } from "../../domain/ids.js";
+import type { Link } from "../../domain/types.js";
+import type { AppContext } from "../context.js";
+import { ApiError, notFound } from "../errors.js";
+import { parseRequest } from "../parse.js";
+import { presentLink } from "../present.js";
+import { idParam, linkCreate, listQuery } from "../schemas.js";
+
+const linkList = listQuery.extend({ affiliateId: z.string().optional(), programId: z.string().optional() });
+
+export function linkRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const present = (l: Link) => presentLink(l, ctx.config.publicUrl);
+
+  const load = async (workspaceId: string, id: string): Promise<Link> => {
+    const link = await ctx.store.getLink(workspaceId, id);
+    if (!link) throw notFound(`Link ${id}`);
+    return link;
+  };
+
+  router.post("/links", async (req, res) => {
+    const body = parseRequest(linkCreate, req.body);
+    const workspaceId = res.locals.workspace.id;
+    const affiliate = await ctx.store.getAffiliate(workspaceId, body.affiliateId);
+    if (!affiliate) {
+      throw new ApiError(404, "not_found", `Affiliate ${body.affiliateId} was not found in this workspace.`, { affiliateId: "not found" });
+    }
+    const link: Link = {
+      id: newId("lnk"),
+      workspaceId,
+      programId: affiliate.programId,
+      affiliateId: affiliate.id,
+      code: newLinkCode(),
+      path: body.path ?? null,
+      createdAt: ctx.now(),
+    };
+    await ctx.store.createLink(link);
+    res.status(201).json(present(link));
+  });
+
+  router.get("/links", async (req, res) => {
+    const q = parseRequest(linkList, req.query);
+    const page = await ctx.store.listLinks(res.locals.workspace.id, q);
+    res.json({ data: page.data.map(present), nextCursor: page.nextCursor });
+  });
+
+  router.get("/links/:id", async (req, res) => {
+    const { id } = parseRequest(idParam, req.params);
+    res.json(present(await load(res.locals.workspace.id, id)));
+  });
+
+  router.delete("/links/:id", async (req, res) => {
+    const { id } = parseRequest(idParam, req.params);
+    await ctx.store.deleteLink(await load(res.locals.workspace.id, id));
+    res.status(204).end();
+  });
+
+  return router;
+}

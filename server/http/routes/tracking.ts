@@ -1,0 +1,180 @@
+import express, { Router, type Request, type Response } from "express";
+import { z } from "zod";
+import { CLICK_ID_PATTERN } from "../../domain/ids.js";
+import { normalizeEmail } from "../../domain/email.js";
+import type { Program } from "../../domain/types.js";
+import { ipHash } from "../../domain/visitor.js";
+import { keptReferral, recordClick } from "../../tracking/record-click.js";
+import type { AppContext } from "../context.js";
+import { ApiError } from "../errors.js";
+import { parseRequest } from "../parse.js";
+
+// The public, unauthenticated edge the snippet and tracking links talk to. It is hot: one store
+// read per lookup, no Stripe calls, small bodies.
+
+const clickId = z.string().regex(CLICK_ID_PATTERN, "should be a click id (icd_…)");
+const optionalUrl = z.string().max(2000).nullish();
+
+const clickBody = z
+  .object({
+    program: z.string().min(1).max(100),
+    code: z.string().min(1).max(100).optional(),
+    clickId: clickId.optional(),
+    existing: z.string().max(200).optional(),
+    url: optionalUrl,
+    referrer: optionalUrl,
+  })
+  .refine((b) => b.code || b.clickId, { message: "should carry an affiliate code or a click id", path: ["code"] });
+
+const leadBody = z.object({
+  program: z.string().min(1).max(100),
+  clickId,
+  email: z.string().max(320),
+});
+
+const CLICKS_PER_MINUTE_PER_IP = 120;
+
+export function trackingRoutes(ctx: AppContext): Router {
+  const router = Router();
+  // The snippet posts text/plain (a "simple" request: no CORS preflight); JSON is accepted too.
+  const body = express.text({ type: ["text/plain", "application/json"], limit: "4kb" });
+
+  router.get("/r/:code{/*rest}", async (req, res) => {
+    const code = String(req.params.code);
+    const link = /^[a-z0-9]{4,40}$/.test(code) ? await ctx.store.linkByCode(code) : null;
+    if (!link) throw new ApiError(404, "link_not_found", "This tracking link does not exist; ask the affiliate for a current one.");
+    const [program, affiliate] = await Promise.all([
+      ctx.store.getProgram(link.workspaceId, link.programId),
+      ctx.store.getAffiliate(link.workspaceId, link.affiliateId),
+    ]);
+    if (!program) throw new ApiError(404, "link_not_found", "This tracking link's program no longer exists.");
+    const rest = (req.params as { rest?: string[] }).rest;
+    const target = landingUrl(program, rest ? `/${rest.join("/")}` : link.path, req.query);
+    // A disabled affiliate's visitors still reach the shop, just without a referral.
+    if (!affiliate || affiliate.status !== "active" || !(await withinRate(ctx, req))) {
+      return res.redirect(302, target.toString());
+    }
+    const click = await recordClick(ctx.store, ctx.config.secret, { ...visitor(req), program, affiliate, link, landingUrl: target.toString() }, ctx.now());
+    target.searchParams.set("icd", click.id);
+    target.searchParams.set("icx", String(Math.floor(click.expiresAt / 1000)));
+    res.set("Cache-Control", "no-store").set("Referrer-Policy", "no-referrer-when-downgrade").redirect(302, target.toString());
+  });
+
+  router.options(["/t/click", "/t/lead"], async (req, res) => {
+    allowOrigin(req, res, null);
+    res.status(204).end();
+  });
+
+  router.post("/t/click", body, async (req, res) => {
+    const input = parseRequest(clickBody, parseJson(req.body));
+    const program = await ctx.store.programByKey(input.program);
+    if (!program) throw new ApiError(404, "program_not_found", "No program has this key; check the snippet's data-program attribute.");
+    allowOrigin(req, res, program);
+    if (!(await withinRate(ctx, req))) throw new ApiError(429, "rate_limited", "Too many clicks from this address; try again in a minute.");
+    const now = ctx.now();
+    const existing = input.existing && CLICK_ID_PATTERN.test(input.existing) ? await ctx.store.getClick(program.workspaceId, input.existing) : null;
+
+    let incoming;
+    if (input.code) {
+      const affiliate = await ctx.store.affiliateByCode(program.workspaceId, program.id, input.code);
+      if (!affiliate || affiliate.status !== "active") {
+        throw new ApiError(404, "affiliate_not_found", `No active affiliate has the code "${input.code}" in this program.`);
+      }
+      incoming = await recordClick(ctx.store, ctx.config.secret, { ...visitor(req), program, affiliate, link: null, landingUrl: input.url ?? null, referrer: input.referrer ?? null }, now);
+    } else {
+      incoming = await ctx.store.getClick(program.workspaceId, input.clickId ?? "");
+      if (!incoming || incoming.programId !== program.id) throw new ApiError(404, "click_not_found", "This click id is unknown to the program.");
+    }
+    const kept = keptReferral(program, incoming, existing, now);
+    const affiliate = await ctx.store.getAffiliate(program.workspaceId, kept.affiliateId);
+    res.json({ clickId: kept.id, affiliate: affiliate?.code ?? null, expiresAt: kept.expiresAt });
+  });
+
+  router.post("/t/lead", body, async (req, res) => {
+    const input = parseRequest(leadBody, parseJson(req.body));
+    const program = await ctx.store.programByKey(input.program);
+    if (!program) throw new ApiError(404, "program_not_found", "No program has this key; check the snippet's data-program attribute.");
+    allowOrigin(req, res, program);
+    const email = normalizeEmail(input.email);
+    if (!email) throw new ApiError(400, "invalid_request", "The email is not an email address.", { email: "should be an email address" });
+    const click = await ctx.store.getClick(program.workspaceId, input.clickId);
+    if (!click || click.programId !== program.id) throw new ApiError(404, "click_not_found", "This click id is unknown to the program.");
+    const now = ctx.now();
+    await ctx.store.putLead(
+      { workspaceId: program.workspaceId, programId: program.id, clickId: click.id, email, createdAt: now },
+      Math.max(click.expiresAt - now, 0) + 7 * 24 * 3600 * 1000,
+    );
+    res.status(202).json({ ok: true });
+  });
+
+  return router;
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== "string") return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "invalid_json", "The request body is not valid JSON.");
+  }
+}
+
+/** Only the program's own site (and its subdomains) may call the snippet endpoints from a browser. */
+function allowOrigin(req: Request, res: Response, program: Program | null): void {
+  const origin = req.get("origin");
+  res.vary("Origin");
+  if (!origin) return;
+  if (program && !originBelongsTo(origin, program.url)) {
+    throw new ApiError(403, "origin_not_allowed", `Requests from ${origin} are not allowed for this program; its site is ${program.url}.`);
+  }
+  res.set("Access-Control-Allow-Origin", origin);
+  res.set("Access-Control-Allow-Methods", "POST");
+  res.set("Access-Control-Allow-Headers", "Content-Type");
+  res.set("Access-Control-Max-Age", "86400");
+}
+
+export function originBelongsTo(origin: string, siteUrl: string): boolean {
+  if (!URL.canParse(origin)) return false;
+  const from = new URL(origin);
+  const site = new URL(siteUrl);
+  if (from.origin === site.origin) return true;
+  const base = site.hostname.replace(/^www\./, "");
+  return from.protocol === site.protocol && (from.hostname === base || from.hostname.endsWith(`.${base}`));
+}
+
+/** The program's site plus a path; never another host, whatever the path says. */
+function landingUrl(program: Program, path: string | null, query: Request["query"]): URL {
+  const site = new URL(program.url);
+  const target = new URL(site.origin);
+  if (path && path.startsWith("/") && !path.startsWith("//")) {
+    const candidate = new URL(path, site.origin);
+    if (candidate.origin === site.origin) {
+      target.pathname = candidate.pathname;
+      target.search = candidate.search;
+    }
+  }
+  for (const [key, value] of Object.entries(query)) {
+    if (typeof value === "string" && key !== "icd" && key !== "icx") target.searchParams.set(key, value);
+  }
+  return target;
+}
+
+function visitor(req: Request) {
+  return {
+    ip: req.ip ?? req.socket.remoteAddress ?? "",
+    userAgent: req.get("user-agent") ?? null,
+    referrer: req.get("referer") ?? null,
+    country: countryFrom(req),
+  };
+}
+
+function countryFrom(req: Request): string | null {
+  const value = req.get("cf-ipcountry") ?? req.get("x-vercel-ip-country") ?? req.get("x-country-code");
+  return value && /^[A-Za-z]{2}$/.test(value) ? value.toUpperCase() : null;
+}
+
+async function withinRate(ctx: AppContext, req: Request): Promise<boolean> {
+  const minute = Math.floor(ctx.now() / 60_000);
+  const bucket = `click:${minute}:${ipHash(req.ip ?? "", ctx.config.secret, ctx.now())}`;
+  return (await ctx.store.hit(bucket, 60_000)) <= CLICKS_PER_MINUTE_PER_IP;
+}

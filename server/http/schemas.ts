@@ -1,0 +1,100 @@
+import { z } from "zod";
+
+const knownCurrencies = new Set(Intl.supportedValuesOf("currency").map((c) => c.toLowerCase()));
+const isKnownCurrency = (code: string) => knownCurrencies.has(code);
+
+// Schemas for everything the JSON API accepts. Amounts are integers in minor units; currencies
+// lowercase ISO codes.
+
+export const currency = z
+  .string()
+  .regex(/^[a-z]{3}$/, "should be a lowercase ISO 4217 code such as usd")
+  .refine(isKnownCurrency, "should be a currency Stripe supports, such as usd or eur");
+
+const siteUrl = z
+  .string()
+  .trim()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), "should be the site's http(s) URL, e.g. https://shop.example.com")
+  .transform((v) => new URL(v).origin);
+
+export const commissionRule = z.discriminatedUnion(
+  "type",
+  [
+    z.object({
+      type: z.literal("percent"),
+      percent: z.number().gt(0, "should be more than 0").max(100, "should be at most 100").multipleOf(0.0001, "should have at most 4 decimals"),
+    }),
+    z.object({
+      type: z.literal("fixed"),
+      amount: z.number().int("should be a whole number of minor units (cents)").positive("should be more than 0"),
+      currency,
+    }),
+  ],
+  { error: 'should be {"type":"percent","percent":30} or {"type":"fixed","amount":500,"currency":"usd"}' },
+);
+
+export const recurringRule = z.discriminatedUnion(
+  "type",
+  [
+    z.object({ type: z.literal("once") }),
+    z.object({ type: z.literal("months"), months: z.number().int("should be a whole number").min(1).max(120) }),
+    z.object({ type: z.literal("lifetime") }),
+  ],
+  { error: 'should be {"type":"once"}, {"type":"months","months":12} or {"type":"lifetime"}' },
+);
+
+export const programCreate = z.strictObject({
+  name: z.string().trim().min(1, "should not be empty").max(120),
+  url: siteUrl,
+  cookieDays: z.number().int("should be a whole number of days").min(1).max(730).default(60),
+  attribution: z.enum(["last", "first"], { error: "should be last or first" }).default("last"),
+  holdDays: z.number().int("should be a whole number of days").min(0).max(365).default(30),
+  commission: commissionRule,
+  recurring: recurringRule.default({ type: "once" }),
+  allowSelfReferral: z.boolean().default(false),
+});
+
+export const programUpdate = programCreate.partial();
+
+export const affiliateCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$/, "should be 2-40 letters, digits, '-' or '_' (it appears in URLs)");
+
+export const affiliateCreate = z.strictObject({
+  programId: z.string().min(1, "should be a program id"),
+  name: z.string().trim().min(1, "should not be empty").max(120),
+  email: z.email("should be an email address").transform((v) => v.trim().toLowerCase()),
+  code: affiliateCode.optional(),
+});
+
+export const affiliateUpdate = z.strictObject({
+  name: z.string().trim().min(1).max(120).optional(),
+  email: z.email("should be an email address").transform((v) => v.trim().toLowerCase()).optional(),
+  code: affiliateCode.optional(),
+  status: z.enum(["active", "disabled"], { error: "should be active or disabled" }).optional(),
+});
+
+export const linkCreate = z.strictObject({
+  affiliateId: z.string().min(1, "should be an affiliate id"),
+  path: z
+    .string()
+    .regex(/^\/[^\s\\]*$/, "should be a path on the program's site starting with /, e.g. /pricing")
+    .refine((p) => !p.startsWith("//"), "should be a path on the program's site, not another host")
+    .max(500)
+    .optional(),
+});
+
+const time = z.union([
+  z.coerce.number().int().nonnegative(),
+  z.iso.datetime({ offset: true }).transform((v) => Date.parse(v)),
+]);
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int("should be a whole number").min(1, "should be 1 to 100").max(100, "should be 1 to 100").default(25),
+  cursor: z.string().max(500).optional(),
+  from: time.optional(),
+  to: time.optional(),
+});
+
+export const idParam = z.object({ id: z.string().min(1).max(100) });

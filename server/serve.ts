@@ -1,0 +1,40 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { Logger } from "pino";
+import type { Config } from "./config/config.js";
+import { createApp } from "./http/app.js";
+import type { AppContext } from "./http/context.js";
+import { createLogger } from "./logger.js";
+import { openStore } from "./store/open-store.js";
+import type { Store } from "./store/store.js";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+/** Opens the store, builds the app and listens; `port: 0` picks a free port (tests). */
+export async function startServer(config: Config, options: { store?: Store; log?: Logger; now?: () => number } = {}): Promise<RunningServer> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const store = options.store ?? (await openStore(config));
+  const ctx: AppContext = { config, store, log, now: options.now ?? Date.now };
+  const app = createApp(ctx);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, "0.0.0.0", (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    store,
+    ctx,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      if (!options.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { newClickId } from "../domain/ids.js";
+import type { Affiliate, Click, Link, Program } from "../domain/types.js";
+import { ipHash, visitorFingerprint } from "../domain/visitor.js";
+import type { Store } from "../store/store.js";
+
+const DAY_MS = 24 * 3600 * 1000;
+export const REPEAT_CLICK_WINDOW_MS = 30 * 60 * 1000;
+
+export interface ClickRequest {
+  program: Program;
+  affiliate: Affiliate;
+  link: Link | null;
+  ip: string;
+  userAgent: string | null;
+  landingUrl: string | null;
+  referrer: string | null;
+  country: string | null;
+}
+
+/** Records a click, or answers this visitor's click for the same affiliate in the last 30 minutes. */
+export async function recordClick(store: Store, secret: string, r: ClickRequest, now: number): Promise<Click> {
+  const hash = ipHash(r.ip, secret, now);
+  const click: Click = {
+    id: newClickId(),
+    workspaceId: r.program.workspaceId,
+    programId: r.program.id,
+    affiliateId: r.affiliate.id,
+    linkId: r.link?.id ?? null,
+    createdAt: now,
+    expiresAt: now + r.program.cookieDays * DAY_MS,
+    landingUrl: r.landingUrl?.slice(0, 2000) ?? null,
+    referrer: r.referrer?.slice(0, 2000) ?? null,
+    country: r.country,
+    userAgent: r.userAgent?.slice(0, 500) ?? null,
+    ipHash: hash,
+  };
+  const fingerprint = visitorFingerprint({ programId: r.program.id, affiliateId: r.affiliate.id, ipHash: hash, userAgent: r.userAgent });
+  const { click: kept } = await store.recordClick(click, fingerprint, REPEAT_CLICK_WINDOW_MS);
+  return kept;
+}
+
+/**
+ * Which referral a visitor keeps when a new one arrives: last click replaces, first click keeps an
+ * earlier one of the same program while it is inside its cookie window.
+ */
+export function keptReferral(program: Program, incoming: Click, existing: Click | null, now: number): Click {
+  if (program.attribution !== "first" || !existing) return incoming;
+  const usable = existing.programId === program.id && existing.expiresAt > now;
+  return usable ? existing : incoming;
+}
