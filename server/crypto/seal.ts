@@ -1,0 +1,40 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+
+// Tokens and signing secrets at rest are sealed with AES-256-GCM under a key derived from
+// ICODRIP_SECRET (HKDF-SHA256, one key per purpose). The sealed form is
+// v1.<iv>.<tag>.<ciphertext> in base64url; the purpose is authenticated, so a value sealed for
+// one use cannot be opened as another.
+
+export type SealPurpose = "stripe-token" | "webhook-secret";
+
+export class SealError extends Error {
+  readonly code = "unseal_failed";
+  constructor() {
+    super("A sealed value could not be opened: ICODRIP_SECRET changed since it was stored. Restore the old secret, or reconnect Stripe.");
+  }
+}
+
+function keyFor(secret: string, purpose: SealPurpose): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, "icodrip-seal", purpose, 32));
+}
+
+export function seal(secret: string, purpose: SealPurpose, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", keyFor(secret, purpose), iv);
+  cipher.setAAD(Buffer.from(purpose));
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return ["v1", iv, cipher.getAuthTag(), body].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
+}
+
+export function unseal(secret: string, purpose: SealPurpose, sealed: string): string {
+  const [version, iv, tag, body] = sealed.split(".");
+  if (version !== "v1" || !iv || !tag || body === undefined) throw new SealError();
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", keyFor(secret, purpose), Buffer.from(iv, "base64url"));
+    decipher.setAAD(Buffer.from(purpose));
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+  } catch {
+    throw new SealError();
+  }
+}
