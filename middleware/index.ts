@@ -1,0 +1,8 @@
+// The public surface of `icodrip/middleware`; see PRODUCT.md, "Middleware".
+
+export type { Referral } from "./referral-format.js";
+export { parseReferral } from "./parse-referral.js";
+export { withReferral, CLICK_METADATA_KEY } from "./with-referral.js";
+export { currentReferral, runWithReferral } from "./context.js";
+export { referral, REFERRAL_COOKIE, REFERRAL_HEADER, type ReferralOptions } from "./express.js";
+export { wrapStripe, type CheckoutSessionsClient } from "./wrap-stripe.js";
