@@ -1,0 +1,545 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { FormObject, FormValue } from "./form.js";
+import { type Answer, AnswerError, maskKey, v1Error } from "./http.js";
+import {
+  type AccountRecord,
+  type EmulatorState,
+  type KeyRecord,
+  type Permission,
+  type RequestLogEntry,
+  type WebhookEndpointRecord,
+  now,
+  randomId,
+} from "./state.js";
+
+// The api host (api.stripe.com): the few v1 endpoints Icodrip calls, with Stripe's
+// authentication, Connect scoping, restricted-key permissions and error answers.
+
+/** What stripe-node 23 pins; answered in Stripe-Version when a request names none. */
+export const DEFAULT_API_VERSION = "2026-10-28.endive";
+const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
+
+export type ApiRequest = {
+  method: string;
+  path: string;
+  query: FormObject;
+  body: FormObject;
+  /** The raw body, so an Idempotency-Key reused with other parameters is caught as on Stripe. */
+  rawBody: string;
+  headers: IncomingHttpHeaders;
+  entry: RequestLogEntry;
+};
+
+/** Who is calling and for which account, once the key and any Stripe-Account header are checked. */
+type Caller = {
+  key: KeyRecord;
+  account: AccountRecord;
+  /** Acting for a connected account (Stripe-Account header, or the account's OAuth token). */
+  connected: boolean;
+  scope: "read_only" | "read_write" | null;
+};
+
+type Route = {
+  method: string;
+  pattern: RegExp;
+  /** The restricted-key permission Stripe asks for on this endpoint. */
+  permission: Permission;
+  /** Webhook endpoints: Stripe lets nobody configure them on a connected account. */
+  webhookConfig?: boolean;
+  run: (state: EmulatorState, caller: Caller, params: FormObject, id: string) => Answer;
+};
+
+const header = (headers: IncomingHttpHeaders, name: string): string | null => {
+  const value = headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+};
+
+/** The key from `Authorization: Bearer sk_…`, or from Basic auth as `curl -u sk_…:` sends it. */
+export function credential(headers: IncomingHttpHeaders): string | null {
+  const auth = header(headers, "authorization");
+  if (!auth) return null;
+  const [scheme, value = ""] = auth.trim().split(/\s+/, 2);
+  if (/^bearer$/i.test(scheme)) return value || null;
+  if (/^basic$/i.test(scheme)) return Buffer.from(value, "base64").toString("utf8").split(":")[0] || null;
+  return null;
+}
+
+const isWrite = (method: string) => method !== "GET";
+
+export function handleApi(state: EmulatorState, req: ApiRequest): Answer {
+  const version = header(req.headers, "stripe-version");
+  const answer = (() => {
+    try {
+      return serve(state, req, version);
+    } catch (error) {
+      if (error instanceof AnswerError) return error.answer;
+      throw error;
+    }
+  })();
+  // Stripe names the version it answered in; a request-id lets stripe-node fill error.requestId.
+  return {
+    ...answer,
+    headers: { "Request-Id": `req_${randomId(14)}`, "Stripe-Version": version ?? DEFAULT_API_VERSION, ...answer.headers },
+  };
+}
+
+function serve(state: EmulatorState, req: ApiRequest, version: string | null): Answer {
+  const caller = authenticate(state, req);
+  if (version !== null && !API_VERSION.test(version)) {
+    throw v1Error(400, { message: `Invalid Stripe API version: ${version}` });
+  }
+  const { route, id } = findRoute(req.method, req.path);
+  authorize(caller, route, req.method);
+
+  // stripe-node sends an Idempotency-Key with every POST so it can retry safely; Stripe replays
+  // the first successful answer for the same key and refuses the key with other parameters.
+  const idempotencyKey = req.method === "POST" ? header(req.headers, "idempotency-key") : null;
+  const cacheKey = idempotencyKey ? `${caller.key.key}\n${caller.account.id}\n${idempotencyKey}` : null;
+  const fingerprint = `${req.method} ${req.path}\n${req.rawBody}`;
+  const cached = cacheKey ? state.idempotent.get(cacheKey) : undefined;
+  if (cached) {
+    if (cached.fingerprint !== fingerprint) {
+      throw v1Error(400, {
+        type: "idempotency_error",
+        message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+      });
+    }
+    return { status: cached.status, body: cached.body, headers: { "Idempotent-Replayed": "true" } };
+  }
+  const params = req.method === "POST" ? req.body : req.query;
+  const result = route.run(state, caller, params, id);
+  if (cacheKey && result.status < 300) state.idempotent.set(cacheKey, { fingerprint, status: result.status, body: result.body });
+  return result;
+}
+
+function authenticate(state: EmulatorState, req: ApiRequest): Caller {
+  const key = credential(req.headers);
+  req.entry.key = key;
+  if (!key) {
+    throw v1Error(401, {
+      message:
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
+    });
+  }
+  const record = state.keys.get(key);
+  if (!record) throw v1Error(401, { message: `Invalid API Key provided: ${maskKey(key)}` });
+  if (record.revoked) {
+    // A connected account's token dies with the connection; Stripe says why in the message.
+    const why = record.kind === "oauth" ? ". Application access may have been revoked." : "";
+    throw v1Error(401, { code: "api_key_expired", message: `Expired API Key provided: ${maskKey(key)}${why}` });
+  }
+
+  const target = header(req.headers, "stripe-account");
+  if (target && target !== record.accountId) {
+    req.entry.account = target;
+    if (record.accountId !== state.platform.id) {
+      throw v1Error(403, {
+        message:
+          "Only Stripe Connect platforms can work with other accounts. If you specified a client_id parameter, make sure it's correct. If you need to setup a Stripe Connect platform, you can do so at https://dashboard.stripe.com/account/applications/settings.",
+      });
+    }
+    const grants = state.activeGrants(target);
+    const account = state.accounts.get(target);
+    if (!account || grants.length === 0) {
+      throw v1Error(403, {
+        code: "account_invalid",
+        message: `The provided key '${maskKey(key)}' does not have access to account '${target}' (or that account does not exist). Application access may have been revoked.`,
+      });
+    }
+    const scope = grants.some((g) => g.scope === "read_write") ? "read_write" : "read_only";
+    return { key: record, account, connected: true, scope };
+  }
+
+  const account = state.accounts.get(record.accountId);
+  if (!account) throw new Error(`emulator: key of unknown account ${record.accountId}`);
+  req.entry.account = account.id;
+  if (record.kind === "oauth") {
+    const grant = record.grantId ? state.grants.get(record.grantId) : undefined;
+    return { key: record, account, connected: true, scope: grant?.scope ?? "read_only" };
+  }
+  return { key: record, account, connected: false, scope: null };
+}
+
+function authorize(caller: Caller, route: Route, method: string): void {
+  if (caller.connected && route.webhookConfig) {
+    // Connected accounts cannot have endpoints of their own; their events reach the platform's
+    // Connect endpoint. Wording as Stripe answers; the 403 status is inferred (Stripe files it
+    // with its permission refusals), not captured.
+    throw v1Error(403, {
+      message:
+        "You are not permitted to configure webhook endpoints on a connected account. Did you mean to create a Connect webhook on your account instead?",
+    });
+  }
+  if (caller.connected && isWrite(method) && caller.scope === "read_only") {
+    throw v1Error(403, {
+      code: "more_permissions_required_for_application",
+      message: `This application does not have the required permissions for this endpoint on account '${caller.account.id}'. Having the 'read_write' scope would allow this request to continue.`,
+    });
+  }
+  const permissions = caller.key.permissions;
+  if (caller.key.kind === "restricted" && permissions) {
+    const writeOf = route.permission.replace(/_read$/, "_write") as Permission;
+    const allowed = permissions.has(route.permission) || permissions.has(writeOf);
+    if (!allowed) {
+      throw v1Error(403, {
+        message: `The provided key '${maskKey(caller.key.key, 6)}' does not have the required permissions for this endpoint on account '${caller.account.id}'. Having the 'rak_${route.permission}' permission would allow this request to continue.`,
+      });
+    }
+  }
+}
+
+function findRoute(method: string, path: string): { route: Route; id: string } {
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(path);
+    if (match && route.method === method) return { route, id: match[1] ?? "" };
+  }
+  // Stripe's own wording, including its hint for the empty-id mistake (`/v1/things/`).
+  const hint = path.endsWith("/")
+    ? " If you are trying to list objects, remove the trailing slash. If you are trying to retrieve an object, make sure you passed a valid (non-empty) identifier in your code."
+    : "";
+  throw v1Error(404, {
+    message: `Unrecognized request URL (${method}: ${path}).${hint} Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+  });
+}
+
+// ---- parameter readers: Stripe refuses a malformed parameter with a 400 that names it ----
+
+function allowOnly(params: FormObject, allowed: string[]): void {
+  for (const name of Object.keys(params)) {
+    if (name !== "expand" && !allowed.includes(name)) {
+      throw v1Error(400, { code: "parameter_unknown", param: name, message: `Received unknown parameter: ${name}` });
+    }
+  }
+}
+
+function required(params: FormObject, name: string): FormValue {
+  const value = params[name];
+  if (value === undefined || value === "") {
+    throw v1Error(400, { code: "parameter_missing", param: name, message: `Missing required param: ${name}.` });
+  }
+  return value;
+}
+
+function str(params: FormObject, name: string): string | undefined {
+  const value = params[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw v1Error(400, { code: "parameter_invalid_string", param: name, message: `Invalid string: ${name} must be a string.` });
+  return value;
+}
+
+function bool(params: FormObject, name: string): boolean | undefined {
+  const value = params[name];
+  if (value === undefined) return undefined;
+  if (value === "true" || value === "false") return value === "true";
+  throw v1Error(400, { param: name, message: `Invalid boolean: ${String(value)}` });
+}
+
+function integer(params: FormObject, name: string, min: number, max: number): number | undefined {
+  const value = params[name];
+  if (value === undefined) return undefined;
+  const n = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (Number.isNaN(n)) throw v1Error(400, { code: "parameter_invalid_integer", param: name, message: `Invalid integer: ${String(value)}` });
+  if (n < min || n > max) throw v1Error(400, { param: name, message: `This value must be between ${min} and ${max} (inclusive).` });
+  return n;
+}
+
+function url(params: FormObject, name: string): string | undefined {
+  const value = str(params, name);
+  if (value === undefined) return undefined;
+  let ok = false;
+  try {
+    ok = ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw v1Error(400, { code: "url_invalid", param: name, message: "Not a valid URL" });
+  return value;
+}
+
+const EVENT_NAME = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)+)$/;
+
+function events(params: FormObject, name: string): string[] | undefined {
+  const value = params[name];
+  if (value === undefined) return undefined;
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw v1Error(400, { param: name, message: `Invalid array: ${name} must be a non-empty array of event types.` });
+  }
+  return list.map((e, i) => {
+    if (typeof e !== "string" || !EVENT_NAME.test(e)) {
+      throw v1Error(400, { param: `${name}[${i}]`, message: `Invalid ${name}[${i}]: must be an event type such as charge.succeeded, or *.` });
+    }
+    return e;
+  });
+}
+
+/**
+ * Merges a metadata hash the way Stripe does: an empty value deletes the key. Stripe's limits
+ * are enforced because Icodrip writes its own keys next to the merchant's: 50 keys, names up to
+ * 40 characters, values up to 500.
+ */
+function metadata(params: FormObject, current: Record<string, string> = {}): Record<string, string> | undefined {
+  const value = params.metadata;
+  if (value === undefined) return undefined;
+  if (value === "") return {};
+  if (typeof value === "string" || Array.isArray(value)) {
+    throw v1Error(400, { param: "metadata", message: "Invalid object: metadata must be a hash of string keys and values." });
+  }
+  const merged = { ...current };
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== "string") throw v1Error(400, { param: `metadata[${k}]`, message: `Invalid string: metadata[${k}] must be a string.` });
+    if (k.length > 40) throw v1Error(400, { param: `metadata[${k}]`, message: `Invalid metadata: keys can be at most 40 characters long (${k}).` });
+    if (v.length > 500) throw v1Error(400, { param: `metadata[${k}]`, message: `Invalid metadata: values can be at most 500 characters long (${k}).` });
+    if (v === "") delete merged[k];
+    else merged[k] = v;
+  }
+  if (Object.keys(merged).length > 50) throw v1Error(400, { param: "metadata", message: "Invalid metadata: an object can have at most 50 keys." });
+  return merged;
+}
+
+function apiVersionParam(params: FormObject): string | undefined {
+  const value = str(params, "api_version");
+  if (value !== undefined && !API_VERSION.test(value)) {
+    throw v1Error(400, { param: "api_version", message: `Invalid api_version: ${value}` });
+  }
+  return value;
+}
+
+// ---- accounts ----
+
+/** An account as GET /v1/account renders it: the fixture's fields, trimmed to sensible values. */
+function accountJson(a: AccountRecord): Record<string, unknown> {
+  const noRequirements = { alternatives: [], current_deadline: null, currently_due: [], disabled_reason: null, errors: [], eventually_due: [], past_due: [], pending_verification: [] };
+  return {
+    id: a.id,
+    object: "account",
+    business_profile: { mcc: null, name: a.displayName, product_description: null, support_email: null, support_phone: null, support_url: null, url: null },
+    business_type: null,
+    capabilities: { card_payments: "active", transfers: "active" },
+    charges_enabled: true,
+    // A Standard account controls itself, whether it is the platform or connected to it.
+    controller: { type: "account" },
+    country: "US",
+    created: a.created,
+    default_currency: "usd",
+    details_submitted: true,
+    email: a.email,
+    future_requirements: noRequirements,
+    metadata: {},
+    payouts_enabled: true,
+    requirements: noRequirements,
+    settings: {
+      branding: { icon: null, logo: null, primary_color: null, secondary_color: null },
+      card_payments: { decline_on: { avs_failure: true, cvc_failure: true }, statement_descriptor_prefix: null },
+      dashboard: { display_name: a.displayName, timezone: "Etc/UTC" },
+      payments: { statement_descriptor: null },
+      payouts: { debit_negative_balances: true, schedule: { delay_days: 2, interval: "daily" }, statement_descriptor: null },
+    },
+    tos_acceptance: { date: null, ip: null, user_agent: null },
+    type: "standard",
+  };
+}
+
+function retrieveAccount(state: EmulatorState, caller: Caller, id: string): Answer {
+  const isSelf = id === caller.account.id;
+  const isConnected = caller.account.id === state.platform.id && state.activeGrants(id).length > 0;
+  const account = state.accounts.get(id);
+  if (!account || !(isSelf || isConnected)) {
+    throw v1Error(403, {
+      code: "account_invalid",
+      message: `The provided key '${maskKey(caller.key.key)}' does not have access to account '${id}' (or that account does not exist). Application access may have been revoked.`,
+    });
+  }
+  return { status: 200, body: accountJson(account) };
+}
+
+// ---- webhook endpoints ----
+
+/** The object as Stripe renders it; `secret` only in the create answer. */
+export function endpointJson(e: WebhookEndpointRecord, withSecret: boolean): Record<string, unknown> {
+  return {
+    id: e.id,
+    object: "webhook_endpoint",
+    api_version: e.apiVersion,
+    application: null,
+    created: e.created,
+    description: e.description,
+    enabled_events: [...e.enabledEvents],
+    livemode: e.livemode,
+    metadata: { ...e.metadata },
+    ...(withSecret ? { secret: e.secret } : {}),
+    status: e.status,
+    url: e.url,
+  };
+}
+
+function ownEndpoint(state: EmulatorState, caller: Caller, id: string): WebhookEndpointRecord {
+  const e = state.endpoints.get(id);
+  // Another account's endpoint is as missing as a deleted one: Stripe never says it exists.
+  if (!e || e.accountId !== caller.account.id) {
+    throw v1Error(404, { code: "resource_missing", param: "id", message: `No such webhook endpoint: '${id}'` });
+  }
+  return e;
+}
+
+function createEndpoint(state: EmulatorState, caller: Caller, params: FormObject): Answer {
+  allowOnly(params, ["url", "enabled_events", "api_version", "connect", "description", "metadata"]);
+  required(params, "url");
+  required(params, "enabled_events");
+  const record: WebhookEndpointRecord = {
+    id: `we_1${randomId(23)}`,
+    accountId: caller.account.id,
+    url: url(params, "url") as string,
+    enabledEvents: events(params, "enabled_events") as string[],
+    connect: bool(params, "connect") ?? false,
+    apiVersion: apiVersionParam(params) ?? null,
+    description: str(params, "description") || null,
+    metadata: metadata(params) ?? {},
+    status: "enabled",
+    secret: `whsec_${randomId(32)}`,
+    livemode: caller.key.livemode,
+    created: now(),
+    seq: state.nextSeq(),
+  };
+  state.endpoints.set(record.id, record);
+  return { status: 200, body: endpointJson(record, true) };
+}
+
+function listEndpoints(state: EmulatorState, caller: Caller, params: FormObject): Answer {
+  allowOnly(params, ["limit", "starting_after", "ending_before"]);
+  const limit = integer(params, "limit", 1, 100) ?? 10;
+  const all = [...state.endpoints.values()].filter((e) => e.accountId === caller.account.id).sort((a, b) => b.seq - a.seq);
+  const cursor = (name: "starting_after" | "ending_before") => {
+    const id = str(params, name);
+    if (id === undefined) return -1;
+    const index = all.findIndex((e) => e.id === id);
+    if (index < 0) throw v1Error(400, { code: "resource_missing", param: name, message: `No such webhook endpoint: '${id}'` });
+    return index;
+  };
+  const after = cursor("starting_after");
+  const before = cursor("ending_before");
+  let page: WebhookEndpointRecord[];
+  let hasMore: boolean;
+  if (before >= 0) {
+    // The `limit` endpoints just newer than the cursor, still newest first.
+    const newer = all.slice(0, before);
+    page = newer.slice(Math.max(0, newer.length - limit));
+    hasMore = newer.length > limit;
+  } else {
+    const rest = all.slice(after + 1);
+    page = rest.slice(0, limit);
+    hasMore = rest.length > limit;
+  }
+  return {
+    status: 200,
+    body: { object: "list", data: page.map((e) => endpointJson(e, false)), has_more: hasMore, url: "/v1/webhook_endpoints" },
+  };
+}
+
+function updateEndpoint(state: EmulatorState, caller: Caller, params: FormObject, id: string): Answer {
+  const e = ownEndpoint(state, caller, id);
+  allowOnly(params, ["url", "enabled_events", "disabled", "description", "metadata"]);
+  const nextUrl = url(params, "url");
+  const nextEvents = events(params, "enabled_events");
+  const disabled = bool(params, "disabled");
+  const description = str(params, "description");
+  const nextMetadata = metadata(params, e.metadata);
+  if (nextUrl !== undefined) e.url = nextUrl;
+  if (nextEvents !== undefined) e.enabledEvents = nextEvents;
+  if (disabled !== undefined) e.status = disabled ? "disabled" : "enabled";
+  if (description !== undefined) e.description = description || null;
+  if (nextMetadata !== undefined) e.metadata = nextMetadata;
+  return { status: 200, body: endpointJson(e, false) };
+}
+
+function deleteEndpoint(state: EmulatorState, caller: Caller, _params: FormObject, id: string): Answer {
+  const e = ownEndpoint(state, caller, id);
+  state.endpoints.delete(e.id);
+  return { status: 200, body: { id: e.id, object: "webhook_endpoint", deleted: true } };
+}
+
+// ---- checkout sessions ----
+
+/** Sums `line_items[i][price_data]`, the only prices the emulator can know without a catalogue. */
+function lineItemsTotal(params: FormObject): { amount: number | null; currency: string | null } {
+  const items = params.line_items;
+  if (!Array.isArray(items)) return { amount: null, currency: null };
+  let amount = 0;
+  let currency: string | null = null;
+  for (const item of items) {
+    if (typeof item !== "object" || Array.isArray(item)) return { amount: null, currency: null };
+    const priceData = item.price_data;
+    if (typeof priceData !== "object" || Array.isArray(priceData) || typeof priceData.unit_amount !== "string") {
+      return { amount: null, currency: null };
+    }
+    const quantity = typeof item.quantity === "string" ? Number(item.quantity) : 1;
+    amount += Number(priceData.unit_amount) * quantity;
+    currency = typeof priceData.currency === "string" ? priceData.currency : currency;
+  }
+  return { amount, currency };
+}
+
+function createCheckoutSession(state: EmulatorState, caller: Caller, params: FormObject): Answer {
+  const customer = str(params, "customer");
+  const customerEmail = str(params, "customer_email");
+  if (customer && customerEmail) {
+    throw v1Error(400, { param: "customer_email", message: "You may only specify one of these parameters: customer, customer_email." });
+  }
+  const clientReferenceId = str(params, "client_reference_id");
+  if (clientReferenceId !== undefined && clientReferenceId.length > 200) {
+    throw v1Error(400, { param: "client_reference_id", message: "Invalid string: client_reference_id must be at most 200 characters." });
+  }
+  const mode = str(params, "mode") ?? "payment";
+  if (!["payment", "subscription", "setup"].includes(mode)) {
+    throw v1Error(400, { param: "mode", message: `Invalid mode: must be one of payment, setup, or subscription` });
+  }
+  const meta = metadata(params) ?? {};
+  const { amount, currency } = lineItemsTotal(params);
+  const id = `cs_${caller.key.livemode ? "live" : "test"}_a1${randomId(56)}`;
+  const created = now();
+  const session: Record<string, unknown> = {
+    id,
+    object: "checkout.session",
+    amount_subtotal: amount,
+    amount_total: amount,
+    cancel_url: str(params, "cancel_url") ?? null,
+    client_reference_id: clientReferenceId ?? null,
+    created,
+    currency: currency ?? str(params, "currency") ?? null,
+    customer: customer ?? null,
+    customer_email: customerEmail ?? null,
+    expires_at: created + 24 * 60 * 60,
+    livemode: caller.key.livemode,
+    metadata: meta,
+    mode,
+    payment_intent: null,
+    payment_status: mode === "setup" ? "no_payment_required" : "unpaid",
+    status: "open",
+    subscription: null,
+    success_url: str(params, "success_url") ?? null,
+    ui_mode: str(params, "ui_mode") ?? "hosted",
+    url: `https://checkout.stripe.com/c/pay/${id}`,
+  };
+  state.checkoutSessions.push({ id, accountId: caller.account.id, params, session });
+  return { status: 200, body: session };
+}
+
+function retrieveCheckoutSession(state: EmulatorState, caller: Caller, _params: FormObject, id: string): Answer {
+  const found = state.checkoutSessions.find((s) => s.id === id && s.accountId === caller.account.id);
+  if (!found) throw v1Error(404, { code: "resource_missing", param: "session", message: `No such checkout.session: '${id}'` });
+  return { status: 200, body: found.session };
+}
+
+const ID = "([A-Za-z0-9_]+)";
+
+const ROUTES: Route[] = [
+  { method: "GET", pattern: /^\/v1\/account$/, permission: "accounts_kyc_basic_read", run: (_s, c) => ({ status: 200, body: accountJson(c.account) }) },
+  { method: "GET", pattern: new RegExp(`^/v1/accounts/${ID}$`), permission: "accounts_kyc_basic_read", run: (s, c, _p, id) => retrieveAccount(s, c, id) },
+  { method: "POST", pattern: /^\/v1\/webhook_endpoints$/, permission: "webhook_write", webhookConfig: true, run: createEndpoint },
+  { method: "GET", pattern: /^\/v1\/webhook_endpoints$/, permission: "webhook_read", webhookConfig: true, run: listEndpoints },
+  { method: "GET", pattern: new RegExp(`^/v1/webhook_endpoints/${ID}$`), permission: "webhook_read", webhookConfig: true, run: (s, c, _p, id) => ({ status: 200, body: endpointJson(ownEndpoint(s, c, id), false) }) },
+  { method: "POST", pattern: new RegExp(`^/v1/webhook_endpoints/${ID}$`), permission: "webhook_write", webhookConfig: true, run: updateEndpoint },
+  { method: "DELETE", pattern: new RegExp(`^/v1/webhook_endpoints/${ID}$`), permission: "webhook_write", webhookConfig: true, run: deleteEndpoint },
+  { method: "POST", pattern: /^\/v1\/checkout\/sessions$/, permission: "checkout_session_write", run: createCheckoutSession },
+  { method: "GET", pattern: new RegExp(`^/v1/checkout/sessions/${ID}$`), permission: "checkout_session_read", run: retrieveCheckoutSession },
+];
