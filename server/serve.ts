@@ -6,6 +6,7 @@ import { createApp } from "./http/app.js";
 import type { AppContext } from "./http/context.js";
 import { createLogger } from "./logger.js";
 import { openStore } from "./store/open-store.js";
+import { SqliteBackend } from "./store/sqlite-backend.js";
 import type { Store } from "./store/store.js";
 
 export interface RunningServer {
@@ -26,15 +27,29 @@ export async function startServer(config: Config, options: { store?: Store; log?
     const s = app.listen(config.port, "0.0.0.0", (error?: Error) => (error ? reject(error) : resolve(s)));
   });
   const port = (server.address() as AddressInfo).port;
+  const purge = schedulePurge(store, log);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     store,
     ctx,
     async close() {
+      clearInterval(purge);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       if (!options.store) await store.close();
     },
   };
+}
+
+/** The embedded store drops expired clicks and counters now and then; Redis expires keys itself. */
+function schedulePurge(store: Store, log: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    if (store.backend instanceof SqliteBackend) {
+      const removed = store.backend.purgeExpired();
+      if (removed > 0) log.debug({ removed }, "expired records purged");
+    }
+  }, 3_600_000);
+  timer.unref();
+  return timer;
 }

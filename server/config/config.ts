@@ -43,6 +43,7 @@ const schema = z.object({
     .string()
     .regex(/^(true|false|\d+|[\w.:/, -]+)$/, "should be true, false, a number of proxy hops, or addresses (Express's trust proxy)")
     .optional(),
+  ICODRIP_CLICK_RATE_LIMIT: z.coerce.number({ error: "should be a number of clicks" }).int("should be a whole number").min(1).default(120),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -63,6 +64,8 @@ export interface Config {
   };
   /** Express's "trust proxy": which X-Forwarded-For hops to believe for the client's address. */
   trustProxy: boolean | number | string;
+  /** clicks one address may record per minute on the public click endpoints */
+  clickRateLimit: number;
   logLevel: string;
 }
 
@@ -100,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectUrl: c.STRIPE_CONNECT_URL,
     },
     trustProxy: parseTrustProxy(c.TRUST_PROXY),
+    clickRateLimit: c.ICODRIP_CLICK_RATE_LIMIT,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -1,10 +1,14 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
-import { notFound } from "../errors.js";
+import { attribute } from "../../domain/conversion.js";
+import { Ledger } from "../../store/ledger.js";
+import { ApiError, notFound } from "../errors.js";
 import { parseRequest } from "../parse.js";
 import { presentClick, presentConversion, presentDelivery } from "../present.js";
 import { idParam, listQuery } from "../schemas.js";
+
+const attributeBody = z.strictObject({ affiliateId: z.string().min(1, "should be an affiliate id") });
 
 // The read side of what happened: clicks, conversions and webhook deliveries.
 
@@ -54,6 +58,26 @@ export function activityRoutes(ctx: AppContext): Router {
     const conversion = await ctx.store.getConversion(res.locals.workspace.id, id);
     if (!conversion) throw notFound(`Conversion ${id}`);
     res.json(presentConversion(conversion, ctx.now()));
+  });
+
+  // A merchant gives an unattributed (or wrongly attributed) payment to an affiliate by hand.
+  router.post("/conversions/:id/attribute", async (req, res) => {
+    const { id } = parseRequest(idParam, req.params);
+    const { affiliateId } = parseRequest(attributeBody, req.body);
+    const workspaceId = res.locals.workspace.id;
+    const updated = await ctx.store.transact(async (unit) => {
+      const ledger = new Ledger(unit, workspaceId);
+      const conversion = await ledger.conversion(id);
+      if (!conversion) throw notFound(`Conversion ${id}`);
+      const affiliate = await ledger.affiliate(affiliateId);
+      if (!affiliate) throw new ApiError(404, "not_found", `Affiliate ${affiliateId} was not found in this workspace.`, { affiliateId: "not found" });
+      const program = await ledger.program(affiliate.programId);
+      if (!program) throw notFound(`Program ${affiliate.programId}`);
+      const next = attribute(conversion, { program, affiliate, clickId: null, matchedBy: "manual" });
+      ledger.saveConversion(next, conversion, []);
+      return next;
+    });
+    res.json(presentConversion(updated, ctx.now()));
   });
 
   router.get("/webhook-deliveries", async (req, res) => {

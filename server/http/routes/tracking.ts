@@ -32,8 +32,6 @@ const leadBody = z.object({
   email: z.string().max(320),
 });
 
-const CLICKS_PER_MINUTE_PER_IP = 120;
-
 export function trackingRoutes(ctx: AppContext): Router {
   const router = Router();
   // The snippet posts text/plain (a "simple" request: no CORS preflight); JSON is accepted too.
@@ -176,5 +174,5 @@ function countryFrom(req: Request): string | null {
 async function withinRate(ctx: AppContext, req: Request): Promise<boolean> {
   const minute = Math.floor(ctx.now() / 60_000);
   const bucket = `click:${minute}:${ipHash(req.ip ?? "", ctx.config.secret, ctx.now())}`;
-  return (await ctx.store.hit(bucket, 60_000)) <= CLICKS_PER_MINUTE_PER_IP;
+  return (await ctx.store.hit(bucket, 60_000)) <= ctx.config.clickRateLimit;
 }

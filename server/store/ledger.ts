@@ -1,0 +1,122 @@
+import type { Affiliate, Click, Conversion, Lead, Program, StripeConnection } from "../domain/types.js";
+import { keys } from "./keys.js";
+import type { Unit } from "./unit.js";
+
+/** What a subscription or customer is tied to, written by whichever of session or invoice came first. */
+export interface BillingLink {
+  clickId: string | null;
+  programId: string | null;
+  affiliateId: string | null;
+  matchedBy: Conversion["matchedBy"];
+  /** when the first paid invoice was paid; null until then (trials) */
+  firstPaidAt: number | null;
+  /** invoices that arrived before the referral was known, to attribute when it is */
+  waiting: string[];
+}
+
+export interface EarlyRefund {
+  amountRefunded: number;
+  chargeAmount: number;
+  currency: string;
+}
+
+/**
+ * The reads and writes webhook handlers make, inside one unit of work (see unit.ts), for one
+ * workspace. Everything here commits together with the event's record, or not at all.
+ */
+export class Ledger {
+  constructor(
+    private readonly unit: Unit,
+    readonly workspaceId: string,
+  ) {}
+
+  click(id: string): Promise<Click | null> {
+    return this.unit.read<Click>(keys.click(this.workspaceId, id));
+  }
+
+  lead(email: string): Promise<Lead | null> {
+    return this.unit.read<Lead>(keys.lead(this.workspaceId, email));
+  }
+
+  async clickByEmail(email: string): Promise<Click | null> {
+    const ref = await this.unit.read<{ clickId: string }>(keys.clickByEmail(this.workspaceId, email));
+    return ref ? this.click(ref.clickId) : null;
+  }
+
+  /** A paying email remembered with its click, so a later payment by that email finds it. */
+  rememberClickEmail(email: string, clickId: string): void {
+    this.unit.write(keys.clickByEmail(this.workspaceId, email), { clickId });
+  }
+
+  program(id: string): Promise<Program | null> {
+    return this.unit.read<Program>(keys.program(this.workspaceId, id));
+  }
+
+  affiliate(id: string): Promise<Affiliate | null> {
+    return this.unit.read<Affiliate>(keys.affiliate(this.workspaceId, id));
+  }
+
+  conversion(id: string): Promise<Conversion | null> {
+    return this.unit.read<Conversion>(keys.conversion(this.workspaceId, id));
+  }
+
+  /** The conversion a Stripe object (cs_, in_, pi_, ch_) produced, if any; first id that has one wins. */
+  async conversionFor(...stripeIds: (string | null)[]): Promise<Conversion | null> {
+    for (const id of stripeIds) {
+      if (!id) continue;
+      const ref = await this.unit.read<{ conversionId: string }>(keys.paymentRef(this.workspaceId, id));
+      if (ref) return this.conversion(ref.conversionId);
+    }
+    return null;
+  }
+
+  /** Saves a conversion, its list indexes and the Stripe ids that lead to it. */
+  saveConversion(c: Conversion, before: Conversion | null, stripeIds: (string | null)[]): void {
+    const w = this.workspaceId;
+    this.unit.write(keys.conversion(w, c.id), c);
+    this.unit.index(keys.conversions(w), c.id, c.createdAt);
+    if (c.programId) this.unit.index(keys.conversionsOfProgram(w, c.programId), c.id, c.createdAt);
+    if (c.affiliateId) this.unit.index(keys.conversionsOfAffiliate(w, c.affiliateId), c.id, c.createdAt);
+    if (before?.affiliateId && before.affiliateId !== c.affiliateId) {
+      this.unit.unindex(keys.conversionsOfAffiliate(w, before.affiliateId), c.id);
+    }
+    if (before?.programId && before.programId !== c.programId) {
+      this.unit.unindex(keys.conversionsOfProgram(w, before.programId), c.id);
+    }
+    for (const id of stripeIds) if (id) this.unit.write(keys.paymentRef(w, id), { conversionId: c.id });
+  }
+
+  async billingLink(...stripeIds: (string | null)[]): Promise<BillingLink | null> {
+    for (const id of stripeIds) {
+      if (!id) continue;
+      const link = await this.unit.read<BillingLink>(keys.billingLink(this.workspaceId, id));
+      if (link) return link;
+    }
+    return null;
+  }
+
+  saveBillingLink(link: BillingLink, stripeIds: (string | null)[]): void {
+    for (const id of stripeIds) if (id) this.unit.write(keys.billingLink(this.workspaceId, id), link);
+  }
+
+  async earlyRefund(...stripeIds: (string | null)[]): Promise<EarlyRefund | null> {
+    for (const id of stripeIds) {
+      if (!id) continue;
+      const refund = await this.unit.read<EarlyRefund>(keys.earlyRefund(this.workspaceId, id));
+      if (refund) return refund;
+    }
+    return null;
+  }
+
+  saveEarlyRefund(refund: EarlyRefund, stripeIds: (string | null)[]): void {
+    for (const id of stripeIds) if (id) this.unit.write(keys.earlyRefund(this.workspaceId, id), refund);
+  }
+
+  connection(accountId: string, livemode: boolean): Promise<StripeConnection | null> {
+    return this.unit.read<StripeConnection>(keys.connection(this.workspaceId, accountId, livemode));
+  }
+
+  saveConnection(connection: StripeConnection): void {
+    this.unit.write(keys.connection(this.workspaceId, connection.accountId, connection.livemode), connection);
+  }
+}

@@ -1,0 +1,83 @@
+import { renewalAllowed } from "../../domain/rules.js";
+import type { BillingLink } from "../../store/ledger.js";
+import type { Normalized } from "../normalize.js";
+import { buildConversion, type Referral } from "../../domain/conversion.js";
+import { referralFromClick, withEarlyRefund } from "./referral.js";
+import type { HandlerInput, Outcome } from "./types.js";
+
+type Invoice = Extract<Normalized, { type: "invoice_paid" }>["invoice"];
+
+/**
+ * invoice.paid: the money of subscriptions. The referral comes from the subscription or customer
+ * linked by an earlier Checkout Session, else from the click id the middleware put in the
+ * subscription's metadata. The first paid invoice (after any trial) is the first payment;
+ * renewals count while the program's recurring rule allows.
+ */
+export async function handleInvoicePaid({ ledger, event, data: inv, now }: HandlerInput<Invoice>): Promise<Outcome> {
+  const existing = await ledger.conversionFor(inv.id);
+  if (existing) return { outcome: "processed", message: `Invoice ${inv.id} was already counted as conversion ${existing.id}; nothing changed.` };
+
+  const ids = [inv.subscriptionId, inv.customerId];
+  const link: BillingLink = (await ledger.billingLink(...ids)) ?? (await linkFromMetadata(ledger, inv.metadataClickId));
+  const first = link.firstPaidAt === null;
+
+  if (inv.amountPaid <= 0) {
+    ledger.saveBillingLink(link, ids);
+    return { outcome: "ignored", message: `Invoice ${inv.id} is for 0 ${inv.currency} (a trial or credit); no commission, the referral stays linked.` };
+  }
+  if (first) link.firstPaidAt = inv.paidAt;
+
+  const referral = await referralFor(ledger, link);
+  if (!("reason" in referral) && !first && !renewalAllowed(referral.program.recurring, link.firstPaidAt ?? inv.paidAt, inv.paidAt)) {
+    ledger.saveBillingLink(link, ids);
+    return { outcome: "ignored", message: `Invoice ${inv.id} renews subscription ${inv.subscriptionId ?? "?"} after the program's recurring commission ended (${describe(referral.program.recurring)}); no commission.` };
+  }
+
+  let conversion = buildConversion(
+    ledger.workspaceId,
+    event,
+    {
+      amount: inv.amountPaid,
+      currency: inv.currency,
+      paidAt: inv.paidAt,
+      email: inv.email,
+      kind: first ? "first" : "renewal",
+      stripe: { checkoutSessionId: null, paymentIntentId: inv.paymentIntentId, invoiceId: inv.id, chargeId: inv.chargeId, customerId: inv.customerId, subscriptionId: inv.subscriptionId },
+    },
+    referral,
+    now,
+  );
+  conversion = await withEarlyRefund(ledger, conversion);
+  ledger.saveConversion(conversion, null, [inv.id, inv.paymentIntentId, inv.chargeId]);
+  if ("reason" in referral) {
+    // A Checkout Session that arrives later can still complete the picture.
+    ledger.saveBillingLink({ ...link, waiting: [...link.waiting, conversion.id] }, ids);
+    return { outcome: "unattributed", message: `Invoice ${inv.id} (${inv.amountPaid} ${inv.currency}) is unattributed: ${referral.reason}` };
+  }
+  ledger.saveBillingLink(link, ids);
+  const which = first ? "first payment" : "renewal";
+  return { outcome: "processed", message: `Invoice ${inv.id} (${which}, ${inv.amountPaid} ${inv.currency}) credited to ${referral.affiliate.code}; commission ${conversion.commission.amount} ${conversion.commission.currency}.` };
+}
+
+async function linkFromMetadata(ledger: HandlerInput<Invoice>["ledger"], clickId: string | null): Promise<BillingLink> {
+  const click = clickId ? await ledger.click(clickId) : null;
+  return {
+    clickId: click?.id ?? null,
+    programId: click?.programId ?? null,
+    affiliateId: click?.affiliateId ?? null,
+    matchedBy: click ? "metadata" : null,
+    firstPaidAt: null,
+    waiting: [],
+  };
+}
+
+async function referralFor(ledger: HandlerInput<Invoice>["ledger"], link: BillingLink): Promise<Referral> {
+  if (!link.affiliateId || !link.programId) {
+    return { reason: "No Checkout Session with a referral is linked to this subscription or customer, and its metadata carries no click id." };
+  }
+  return referralFromClick(ledger, { id: link.clickId ?? "", programId: link.programId, affiliateId: link.affiliateId }, link.matchedBy ?? "metadata");
+}
+
+function describe(rule: { type: string; months?: number }): string {
+  return rule.type === "months" ? `${rule.months} months from the first payment` : rule.type === "once" ? "first payment only" : "lifetime";
+}

@@ -1,0 +1,25 @@
+import express, { Router } from "express";
+import type { AppContext } from "../../http/context.js";
+import { ingest } from "./ingest.js";
+
+export const WEBHOOK_BODY_LIMIT = "1mb";
+
+/** The two webhook routes; both read the raw body, since the signature covers its exact bytes. */
+export function webhookRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
+  router.post("/webhooks/stripe", raw, async (req, res) => {
+    const answer = await ingest(ctx, { rawBody: asBuffer(req.body), signature: req.get("stripe-signature"), routeAccountId: null });
+    res.status(answer.status).json(answer.body);
+  });
+  router.post("/webhooks/stripe/:accountId", raw, async (req, res) => {
+    const accountId = /^acct_[A-Za-z0-9]{1,64}$/.test(String(req.params.accountId)) ? String(req.params.accountId) : "unknown";
+    const answer = await ingest(ctx, { rawBody: asBuffer(req.body), signature: req.get("stripe-signature"), routeAccountId: accountId });
+    res.status(answer.status).json(answer.body);
+  });
+  return router;
+}
+
+function asBuffer(body: unknown): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}

@@ -1,0 +1,27 @@
+import { unseal } from "../../crypto/seal.js";
+import type { Config } from "../../config/config.js";
+import type { StripeConnection } from "../../domain/types.js";
+import type { Store } from "../../store/store.js";
+
+/** Signing secrets of the platform's Connect endpoint: the env one and those Icodrip created. */
+export async function platformSecrets(config: Config, store: Store): Promise<string[]> {
+  const secrets: string[] = [];
+  if (config.stripe.webhookSecret) secrets.push(config.stripe.webhookSecret);
+  for (const livemode of [false, true]) {
+    const endpoint = await store.getPlatformEndpoint(livemode);
+    if (endpoint) secrets.push(unseal(config.secret, "webhook-secret", endpoint.sealedSecret));
+  }
+  return secrets;
+}
+
+/** The connections (test and live) of an account whose endpoint Icodrip registered itself. */
+export async function accountEndpointSecrets(config: Config, store: Store, accountId: string): Promise<{ connection: StripeConnection; secret: string }[]> {
+  const found: { connection: StripeConnection; secret: string }[] = [];
+  for (const livemode of [false, true]) {
+    const connection = await store.connectionByAccount(accountId, livemode);
+    if (connection?.webhook?.sealedSecret) {
+      found.push({ connection, secret: unseal(config.secret, "webhook-secret", connection.webhook.sealedSecret) });
+    }
+  }
+  return found;
+}

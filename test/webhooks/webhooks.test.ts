@@ -1,0 +1,259 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seal } from "../../server/crypto/seal.js";
+import type { StripeConnection } from "../../server/domain/types.js";
+import { signup, startTestServer, type TestServer } from "../support/server.js";
+import { charge, checkoutSession, deliver, event, invoice } from "../support/stripe-events.js";
+import { storeKinds } from "../support/stores.js";
+
+// Signed deliveries posted over HTTP to a running server; the resulting conversions asserted
+// through the API, on both stores.
+
+const PLATFORM_SECRET = "whsec_platformtestsecret";
+const ACCOUNT_SECRET = "whsec_accountendpointsecret";
+const SECRET = "test-secret-test-secret-test-secret-0123";
+
+interface Setup {
+  key: string;
+  programId: string;
+  programKey: string;
+  affiliateId: string;
+  accountId: string;
+}
+
+async function merchant(server: TestServer, accountId: string, method: StripeConnection["method"] = "oauth"): Promise<Setup> {
+  const key = await signup(server);
+  const program = await server.api("POST", "/api/v1/programs", {
+    key,
+    body: { name: "Main", url: "https://shop.example.com", commission: { type: "percent", percent: 30 }, recurring: { type: "months", months: 12 } },
+  });
+  const affiliate = await server.api("POST", "/api/v1/affiliates", {
+    key,
+    body: { programId: program.body.id, name: "Ann", email: "ann@example.com", code: `ann${Math.random().toString(36).slice(2, 6)}` },
+  });
+  const workspace = await server.store.workspaceByApiKeyHash((await import("../../server/domain/password.js")).hashApiKey(key));
+  await server.store.putConnection({
+    workspaceId: workspace!.id,
+    accountId,
+    livemode: false,
+    method,
+    sealedToken: seal(SECRET, "stripe-token", "rk_test_x"),
+    webhook:
+      method === "restricted_key"
+        ? { id: "we_1", url: `${server.url}/webhooks/stripe/${accountId}`, enabledEvents: [], sealedSecret: seal(SECRET, "webhook-secret", ACCOUNT_SECRET) }
+        : null,
+    status: "connected",
+    lastEventAt: null,
+    problem: null,
+    connectedAt: Date.now(),
+  });
+  return { key, programId: program.body.id, programKey: program.body.key, affiliateId: affiliate.body.id, accountId };
+}
+
+async function click(server: TestServer, m: Setup, ua = `agent-${Math.random()}`): Promise<string> {
+  const affiliate = await server.api("GET", `/api/v1/affiliates/${m.affiliateId}`, { key: m.key });
+  const res = await server.api("POST", "/t/click", {
+    body: JSON.stringify({ program: m.programKey, code: affiliate.body.code, url: "https://shop.example.com/?via=x", referrer: null }),
+    headers: { "content-type": "text/plain", "user-agent": ua },
+  });
+  expect(res.status).toBe(200);
+  return res.body.clickId;
+}
+
+async function conversions(server: TestServer, m: Setup, query = "") {
+  const res = await server.api("GET", `/api/v1/conversions?limit=100${query}`, { key: m.key });
+  return res.body.data as any[];
+}
+
+async function deliveries(server: TestServer, m: Setup, query = "") {
+  const res = await server.api("GET", `/api/v1/webhook-deliveries?limit=100${query}`, { key: m.key });
+  return res.body.data as any[];
+}
+
+for (const kind of storeKinds) {
+  describe.runIf(kind.available)(`Stripe webhooks on the ${kind.name} store`, () => {
+    let server: TestServer;
+    let platformUrl: string;
+    let n = 0;
+    const account = () => `acct_${kind.name}${Date.now().toString(36)}${n++}`;
+
+    beforeAll(async () => {
+      server = await startTestServer(kind, { STRIPE_WEBHOOK_SECRET: PLATFORM_SECRET, ICODRIP_SECRET: SECRET });
+      platformUrl = `${server.url}/webhooks/stripe`;
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it("turns a paid Checkout Session with the click id into one conversion with the right commission", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const session = checkoutSession({ amount: 12_345, clientReferenceId: clickId, email: "Buyer@Example.com", customer: "cus_1" });
+      const res = await deliver(platformUrl, event("checkout.session.completed", session, { account: m.accountId }), PLATFORM_SECRET);
+      expect(res).toEqual({ status: 200, body: { received: true, outcome: "processed" } });
+      const [conversion] = await conversions(server, m);
+      expect(conversion).toMatchObject({
+        programId: m.programId,
+        affiliateId: m.affiliateId,
+        clickId,
+        amount: 12_345,
+        currency: "usd",
+        commission: { amount: 3_704, currency: "usd" },
+        status: "pending",
+        livemode: false,
+        matchedBy: "client_reference_id",
+        reason: null,
+        refundedAmount: 0,
+        stripe: { accountId: m.accountId, checkoutSessionId: session.id, paymentIntentId: session.payment_intent, customerId: "cus_1" },
+      });
+      const [log] = await deliveries(server, m);
+      expect(log).toMatchObject({ type: "checkout.session.completed", accountId: m.accountId, outcome: "processed", apiVersion: "2026-10-28.endive" });
+      expect(log.message).toContain("credited");
+    });
+
+    it("counts one event once when it is delivered again, and when 50 deliveries race", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const evt = event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId }), { account: m.accountId });
+      const first = await deliver(platformUrl, evt, PLATFORM_SECRET);
+      const again = await deliver(platformUrl, evt, PLATFORM_SECRET);
+      expect(first.body.outcome).toBe("processed");
+      expect(again).toEqual({ status: 200, body: { received: true, outcome: "duplicate" } });
+
+      const racing = event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId, amount: 500 }), { account: m.accountId });
+      const answers = await Promise.all(Array.from({ length: 50 }, () => deliver(platformUrl, racing, PLATFORM_SECRET)));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(answers.filter((a) => a.body.outcome === "processed")).toHaveLength(1);
+      expect(await conversions(server, m)).toHaveLength(2);
+      expect(await deliveries(server, m, "&outcome=duplicate")).toHaveLength(50);
+    });
+
+    it("refuses a bad or stale signature with 401 and logs it as rejected", async () => {
+      const m = await merchant(server, account(), "restricted_key");
+      const url = `${server.url}/webhooks/stripe/${m.accountId}`;
+      const evt = event("checkout.session.completed", checkoutSession({}), {});
+      const wrong = await deliver(url, evt, "whsec_wrong");
+      expect(wrong.status).toBe(401);
+      expect(wrong.body.error.code).toBe("invalid_signature");
+      const stale = await deliver(url, evt, ACCOUNT_SECRET, { timestamp: Math.floor(Date.now() / 1000) - 400 });
+      expect(stale.status).toBe(401);
+      expect(stale.body.error.message).toMatch(/tolerance/i);
+      const rejected = await deliveries(server, m, "&outcome=rejected");
+      expect(rejected).toHaveLength(2);
+      expect(await conversions(server, m)).toHaveLength(0);
+      const good = await deliver(url, evt, ACCOUNT_SECRET);
+      expect(good.status).toBe(200);
+      expect((await conversions(server, m))[0]).toMatchObject({ status: "unattributed", stripe: { accountId: m.accountId } });
+    });
+
+    it("keeps a payment that matches nobody as unattributed with the reason, and lets the merchant attribute it", async () => {
+      const m = await merchant(server, account());
+      const res = await deliver(platformUrl, event("checkout.session.completed", checkoutSession({ amount: 2_000, email: "nobody@example.com" }), { account: m.accountId }), PLATFORM_SECRET);
+      expect(res.body.outcome).toBe("unattributed");
+      const [conversion] = await conversions(server, m);
+      expect(conversion).toMatchObject({ affiliateId: null, status: "unattributed", commission: { amount: 0 } });
+      expect(conversion.reason).toMatch(/nobody@example.com/);
+      const attributed = await server.api("POST", `/api/v1/conversions/${conversion.id}/attribute`, { key: m.key, body: { affiliateId: m.affiliateId } });
+      expect(attributed.body).toMatchObject({ affiliateId: m.affiliateId, matchedBy: "manual", commission: { amount: 600 }, status: "pending", reason: null });
+      expect((await conversions(server, m, `&affiliateId=${m.affiliateId}`)).map((c) => c.id)).toEqual([conversion.id]);
+    });
+
+    it("matches by a lead's email, case- and space-insensitively", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const lead = await server.api("POST", "/t/lead", { body: JSON.stringify({ program: m.programKey, clickId, email: "  Lead@Example.COM " }), headers: { "content-type": "text/plain" } });
+      expect(lead.status).toBe(202);
+      await deliver(platformUrl, event("checkout.session.completed", checkoutSession({ email: "lead@example.com" }), { account: m.accountId }), PLATFORM_SECRET);
+      expect((await conversions(server, m))[0]).toMatchObject({ matchedBy: "lead_email", clickId, affiliateId: m.affiliateId });
+    });
+
+    it("reverses commission in proportion to cumulative refunds, whatever their order or repetition", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const session = checkoutSession({ amount: 10_000, clientReferenceId: clickId });
+      await deliver(platformUrl, event("checkout.session.completed", session, { account: m.accountId }), PLATFORM_SECRET);
+      const chargeId = "ch_partial" + n++;
+      const half = event("charge.refunded", charge({ id: chargeId, amount: 10_000, amountRefunded: 5_000, paymentIntent: session.payment_intent }), { account: m.accountId });
+      const quarter = event("charge.refunded", charge({ id: chargeId, amount: 10_000, amountRefunded: 2_500, paymentIntent: session.payment_intent }), { account: m.accountId });
+      await deliver(platformUrl, half, PLATFORM_SECRET);
+      await deliver(platformUrl, quarter, PLATFORM_SECRET); // older event delivered late
+      await deliver(platformUrl, half, PLATFORM_SECRET); // duplicate
+      let [conversion] = await conversions(server, m);
+      expect(conversion).toMatchObject({ refundedAmount: 5_000, commission: { amount: 1_500 }, status: "pending" });
+      await deliver(platformUrl, event("charge.refunded", charge({ id: chargeId, amount: 10_000, amountRefunded: 10_000, paymentIntent: session.payment_intent }), { account: m.accountId }), PLATFORM_SECRET);
+      [conversion] = await conversions(server, m);
+      expect(conversion).toMatchObject({ refundedAmount: 10_000, commission: { amount: 0 }, status: "reversed" });
+    });
+
+    it("applies a refund that arrives before its sale", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const session = checkoutSession({ amount: 8_000, clientReferenceId: clickId });
+      const refund = event("charge.refunded", charge({ amount: 8_000, amountRefunded: 2_000, paymentIntent: session.payment_intent }), { account: m.accountId });
+      expect((await deliver(platformUrl, refund, PLATFORM_SECRET)).status).toBe(200);
+      expect(await conversions(server, m)).toHaveLength(0);
+      await deliver(platformUrl, event("checkout.session.completed", session, { account: m.accountId }), PLATFORM_SECRET);
+      expect((await conversions(server, m))[0]).toMatchObject({ amount: 8_000, refundedAmount: 2_000, commission: { amount: 1_800 } });
+    });
+
+    it("completes an invoice that arrived before its subscription's Checkout Session, without counting twice", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const subscription = `sub_${n++}`;
+      const customer = `cus_${n++}`;
+      const inv = invoice({ amountPaid: 4_900, customer, subscription, billingReason: "subscription_create" });
+      expect((await deliver(platformUrl, event("invoice.paid", inv, { account: m.accountId }), PLATFORM_SECRET)).body.outcome).toBe("unattributed");
+      const session = checkoutSession({ mode: "subscription", clientReferenceId: clickId, customer, subscription, amount: 4_900 });
+      expect((await deliver(platformUrl, event("checkout.session.completed", session, { account: m.accountId }), PLATFORM_SECRET)).body.outcome).toBe("processed");
+      const list = await conversions(server, m);
+      expect(list).toHaveLength(1);
+      expect(list[0]).toMatchObject({ amount: 4_900, affiliateId: m.affiliateId, commission: { amount: 1_470 }, kind: "first", stripe: { invoiceId: inv.id, subscriptionId: subscription } });
+    });
+
+    it("pays renewals while the recurring rule allows, through the click id in subscription metadata", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const subscription = `sub_${n++}`;
+      const customer = `cus_${n++}`;
+      const day = 24 * 3600;
+      const start = Math.floor(Date.now() / 1000) - 400 * day;
+      const paid = (amount: number, at: number, reason: "subscription_create" | "subscription_cycle") =>
+        deliver(platformUrl, event("invoice.paid", invoice({ amountPaid: amount, customer, subscription, billingReason: reason, paidAt: at, metadata: { icodrip_click: clickId } }), { account: m.accountId }), PLATFORM_SECRET);
+      expect((await paid(0, start, "subscription_create")).body.outcome).toBe("ignored"); // trial
+      expect((await paid(1_000, start + 14 * day, "subscription_cycle")).body.outcome).toBe("processed"); // first paid
+      expect((await paid(1_000, start + 44 * day, "subscription_cycle")).body.outcome).toBe("processed");
+      expect((await paid(1_000, start + 14 * day + 366 * day, "subscription_cycle")).body.outcome).toBe("ignored"); // past 12 months
+      const list = (await conversions(server, m)).sort((x, y) => x.paidAt.localeCompare(y.paidAt));
+      expect(list.map((c) => [c.kind, c.commission.amount, c.matchedBy])).toEqual([
+        ["first", 300, "metadata"],
+        ["renewal", 300, "metadata"],
+      ]);
+    });
+
+    it("refuses events rendered with an API version older than 2023-10-16, naming it", async () => {
+      const m = await merchant(server, account());
+      const res = await deliver(platformUrl, event("checkout.session.completed", checkoutSession({}), { account: m.accountId, api_version: "2022-11-15" }), PLATFORM_SECRET);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe("unsupported_api_version");
+      expect(res.body.error.message).toContain("2022-11-15");
+    });
+
+    it("applies an event only to the workspace that connected its account", async () => {
+      const a = await merchant(server, account());
+      const b = await merchant(server, account());
+      const clickId = await click(server, a);
+      // A's click id inside B's payment: B's event may not reach into A's workspace.
+      await deliver(platformUrl, event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId }), { account: b.accountId }), PLATFORM_SECRET);
+      expect(await conversions(server, a)).toHaveLength(0);
+      const [inB] = await conversions(server, b);
+      expect(inB).toMatchObject({ status: "unattributed", affiliateId: null });
+      const unknown = await deliver(platformUrl, event("checkout.session.completed", checkoutSession({}), { account: "acct_nobody" }), PLATFORM_SECRET);
+      expect(unknown.body.outcome).toBe("ignored");
+    });
+
+    it("refuses a body over 1 MiB with 413", async () => {
+      const res = await fetch(platformUrl, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": "t=1,v1=x" }, body: "x".repeat(1024 * 1024 + 10) });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as any).error.code).toBe("payload_too_large");
+    });
+  });
+}
