@@ -11,6 +11,7 @@ import { referral, wrapStripe } from "../../middleware/index.js";
 export interface MerchantSiteOptions {
   /** where Icodrip runs, e.g. http://127.0.0.1:8787 */
   icodripUrl: string;
+  /** read on every page view, so a test may set it after the site started */
   programKey: string;
   stripe: Stripe;
   port?: number;
@@ -30,7 +31,7 @@ export function merchantApp(o: MerchantSiteOptions): express.Express {
   app.post("/checkout", async (req, res) => {
     const session = await stripe.checkout.sessions.create({
       mode: "payment",
-      line_items: [{ price: "price_pro", quantity: 1 }],
+      line_items: [{ price_data: { currency: "usd", unit_amount: 4_900, product_data: { name: "Pro plan" } }, quantity: 1 }],
       success_url: `${req.protocol}://${req.get("host")}/thanks?session_id={CHECKOUT_SESSION_ID}`,
     });
     res.json({ id: session.id, url: session.url, referral: req.referral ?? null });
