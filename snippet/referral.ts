@@ -1,0 +1,40 @@
+import type { Place } from "./storage.js";
+
+// Two cookies. `icodrip_ref` is read by the merchant's server (the middleware) and its format is
+// fixed: `<clickId>` or `<clickId>:<encodeURIComponent(email)>`. `icodrip_aff` holds what only
+// the snippet needs, `<affiliate code>:<expiresAt ms>`: the expiry lets lead() rewrite
+// icodrip_ref later without stretching the program's cookie window.
+const REF = "icodrip_ref";
+const AFF = "icodrip_aff";
+
+export interface Referral {
+  id: string;
+  /** Already percent-encoded. */
+  email?: string;
+  affiliate?: string;
+  /** Epoch ms; 0 when the cookie holding it has gone missing. */
+  expires: number;
+}
+
+// Stripe's client_reference_id allows at most 200 characters of A-Za-z0-9_- (\w is A-Za-z0-9_).
+const CLICK_ID = /^icd_[\w-]{1,196}$/;
+// Affiliate codes are url-safe by the API's rules; anything else could break the cookie.
+const CODE = /^[\w-]{1,100}$/;
+export const isClickId = (value: unknown): value is string => typeof value == "string" && CLICK_ID.test(value);
+export const isCode = (value: unknown): value is string => typeof value == "string" && CODE.test(value);
+
+export function load(store: Place): Referral | null {
+  const [id, email] = (store.get(REF) || "").split(":");
+  if (!isClickId(id)) return null;
+  const [affiliate, expires] = (store.get(AFF) || "").split(":");
+  return { id, email, affiliate, expires: +expires || 0 };
+}
+
+/** Answers the referral when it is still live, else null (nothing is written then). */
+export function save(store: Place, referral: Referral): Referral | null {
+  const { id, email, affiliate, expires } = referral;
+  if (!(expires > Date.now())) return null;
+  store.set(AFF, `${affiliate || ""}:${expires}`, expires);
+  store.set(REF, email ? `${id}:${email}` : id, expires);
+  return referral;
+}
