@@ -1,4 +1,4 @@
-import { isClickId, type Referral } from "./referral.js";
+import { isClickId, isCode, type Referral } from "./referral.js";
 
 // What the landing URL asks for. `icd` is a click the server already recorded on /r/:code, so it
 // wins over `via`/`ref`, which ask for a new click to be recorded. Nothing is removed from the URL.
@@ -35,13 +35,14 @@ export function landing(params: URLSearchParams, stored: Referral | null, progra
     referrer: document.referrer || null,
   };
   if (isClickId(icd)) {
-    if (!stored) return { keep: { id: icd, expires: expiry(params.get("icx")) } };
+    const affiliate = params.get("ica");
+    if (!stored) return { keep: { id: icd, expires: expiry(params.get("icx")), affiliate: isCode(affiliate) ? affiliate : undefined } };
     return stored.id == icd ? {} : { click: { ...page, clickId: icd } };
   }
   return code ? { click: { ...page, code } } : {};
 }
 
-/** `icx` is the click's expiry in epoch seconds, appended by /r/:code next to `icd`. */
+/** `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by /r/:code next to `icd`. */
 function expiry(icx: string | null): number {
   const seconds = Number(icx);
   return seconds > 0 ? seconds * 1000 : Date.now() + DEFAULT_WINDOW;

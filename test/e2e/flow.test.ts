@@ -71,7 +71,7 @@ describe.runIf(services.chromium)("the reference flow in a real browser", () => 
     expect(new URL(page.url()).pathname).toBe("/pricing");
     const clickId = await page.waitForFunction(() => (window as any).icodrip?.referral).then((h) => h.jsonValue() as Promise<string>);
     expect(clickId).toMatch(/^icd_/);
-    // AFFILIATE-CHECK
+    expect(await page.evaluate(() => (window as any).icodrip.affiliate)).toBe("ann");
 
     const clicks = (await icodrip.api("GET", `/api/v1/clicks?affiliateId=${affiliate.id}`, { key })).body.data;
     expect(clicks.map((c: any) => c.id)).toEqual([clickId]);

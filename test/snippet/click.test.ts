@@ -112,6 +112,17 @@ describe("a click id from the /r/:code redirect", () => {
     expect(page.window.location.search).toBe(`?plan=pro&icd=icd_AbC-12_x&icx=${icx}`);
   });
 
+  it("takes the affiliate's code from ica, and ignores one that is not a code", async () => {
+    const page = openPage(code, { path: "/?icd=icd_abc&ica=ann" });
+    await page.ready();
+    expect(page.icodrip.affiliate).toBe("ann");
+    expect(page.requests).toEqual([]);
+    const odd = openPage(code, { path: "/?icd=icd_abc&ica=%3Cscript%3E" });
+    await odd.ready();
+    expect(odd.icodrip.affiliate).toBeNull();
+    expect(odd.icodrip.referral).toBe("icd_abc");
+  });
+
   it("lasts 60 days when icx is missing", async () => {
     const before = Date.now();
     const page = openPage(code, { path: "/?icd=icd_abc" });

@@ -38,6 +38,7 @@ for (const kind of storeKinds) {
       const clickId = target.searchParams.get("icd")!;
       expect(clickId).toMatch(CLICK_ID_PATTERN);
       expect(clickId.length).toBeLessThanOrEqual(200);
+      expect(target.searchParams.get("ica")).toBe("ann");
       expect(Number(target.searchParams.get("icx")) * 1000).toBeGreaterThan(Date.now() + 29 * 24 * 3600 * 1000);
       const clicks = await server.api("GET", `/api/v1/clicks?affiliateId=${affiliate.id}`, { key });
       const recorded = clicks.body.data.find((c: any) => c.id === clickId);

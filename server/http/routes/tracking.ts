@@ -55,6 +55,7 @@ export function trackingRoutes(ctx: AppContext): Router {
     const click = await recordClick(ctx.store, ctx.config.secret, { ...visitor(req), program, affiliate, link, landingUrl: target.toString() }, ctx.now());
     target.searchParams.set("icd", click.id);
     target.searchParams.set("icx", String(Math.floor(click.expiresAt / 1000)));
+    target.searchParams.set("ica", affiliate.code);
     res.set("Cache-Control", "no-store").set("Referrer-Policy", "no-referrer-when-downgrade").redirect(302, target.toString());
   });
 
@@ -152,7 +153,7 @@ function landingUrl(program: Program, path: string | null, query: Request["query
     }
   }
   for (const [key, value] of Object.entries(query)) {
-    if (typeof value === "string" && key !== "icd" && key !== "icx") target.searchParams.set(key, value);
+    if (typeof value === "string" && key !== "icd" && key !== "icx" && key !== "ica") target.searchParams.set(key, value);
   }
   return target;
 }
