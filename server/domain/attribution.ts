@@ -1,0 +1,104 @@
+import { normalizeEmail } from "./email.js";
+import type { Click, Lead } from "./types.js";
+
+// Who referred a payment. The strongest evidence goes first: the click id Icodrip's middleware
+// put on the Checkout Session, then the one it put in metadata, then a lead the snippet saw
+// with the customer's email, then a click that already paid with that email. A click only
+// counts while its cookie window is open at the time of payment.
+
+export interface ReferralHints {
+  clientReferenceId: string | null;
+  metadataClickId: string | null;
+  email: string | null;
+}
+
+export interface AttributionLookups {
+  click(id: string): Promise<Click | null>;
+  leadByEmail(email: string): Promise<Lead | null>;
+  clickByEmail(email: string): Promise<Click | null>;
+}
+
+export type MatchKey = "client_reference_id" | "metadata" | "lead_email" | "click_email";
+
+export type Match = { ok: true; click: Click; matchedBy: MatchKey } | { ok: false; reason: string };
+
+const CLICK_PREFIX = "icd_";
+const DAY_MS = 24 * 3600 * 1000;
+
+// Why a key did not match, most telling first: an expired click names the affiliate who
+// nearly earned it, an unknown id points at a setup problem, an unmatched email says little.
+type Miss =
+  | { kind: "expired"; click: Click; via: string }
+  | { kind: "unknown"; clickId: string; via: string }
+  | { kind: "no_email_match"; email: string }
+  | { kind: "bad_email"; email: string }
+  | { kind: "no_email" };
+const RANK: Record<Miss["kind"], number> = { expired: 0, unknown: 1, no_email_match: 2, bad_email: 3, no_email: 4 };
+
+/** A click is inside its window up to and including the millisecond it expires. */
+export const clickOpenAt = (click: Click, paidAt: number) => paidAt <= click.expiresAt;
+
+export async function matchReferral(h: ReferralHints, l: AttributionLookups, paidAt: number): Promise<Match> {
+  const misses: Miss[] = [];
+  const tried = new Set<string>();
+
+  const byId = async (id: string, matchedBy: MatchKey, via: string): Promise<Match | null> => {
+    if (tried.has(id)) return null;
+    tried.add(id);
+    const click = await l.click(id);
+    if (!click) misses.push({ kind: "unknown", clickId: id, via });
+    else if (!clickOpenAt(click, paidAt)) misses.push({ kind: "expired", click, via });
+    else return { ok: true, click, matchedBy };
+    return null;
+  };
+
+  const reference = h.clientReferenceId?.trim();
+  if (reference?.startsWith(CLICK_PREFIX)) {
+    const m = await byId(reference, "client_reference_id", "the Checkout Session's client_reference_id");
+    if (m) return m;
+  }
+  const fromMetadata = h.metadataClickId?.trim();
+  if (fromMetadata) {
+    const m = await byId(fromMetadata, "metadata", "the payment's metadata (icodrip_click)");
+    if (m) return m;
+  }
+
+  const email = normalizeEmail(h.email);
+  if (email) {
+    const lead = await l.leadByEmail(email);
+    if (lead) {
+      const m = await byId(lead.clickId, "lead_email", `the lead recorded for ${email}`);
+      if (m) return m;
+    }
+    const click = await l.clickByEmail(email);
+    if (click && clickOpenAt(click, paidAt)) return { ok: true, click, matchedBy: "click_email" };
+    if (click) misses.push({ kind: "expired", click, via: `an earlier payment by ${email}` });
+    if (!lead && !click) misses.push({ kind: "no_email_match", email });
+  } else if (h.email?.trim()) {
+    misses.push({ kind: "bad_email", email: h.email.trim() });
+  } else {
+    misses.push({ kind: "no_email" });
+  }
+
+  const worst = misses.reduce((a, b) => (RANK[b.kind] < RANK[a.kind] ? b : a));
+  return { ok: false, reason: explain(worst, paidAt) };
+}
+
+function explain(miss: Miss, paidAt: number): string {
+  switch (miss.kind) {
+    case "expired": {
+      const days = Math.round((miss.click.expiresAt - miss.click.createdAt) / DAY_MS);
+      return `Click ${miss.click.id} (from ${miss.via}) expired at ${iso(miss.click.expiresAt)}, before the payment at ${iso(paidAt)} (cookie window ${days} days).`;
+    }
+    case "unknown":
+      return `Click ${miss.clickId} (from ${miss.via}) is unknown to this workspace: it was deleted, or it belongs to another Icodrip install or workspace.`;
+    case "no_email_match":
+      return `No referral on the payment, and the email ${miss.email} matched no lead or click.`;
+    case "bad_email":
+      return `No referral on the payment, and the customer email "${miss.email}" is not a valid address to match.`;
+    case "no_email":
+      return "No referral on the payment, and no customer email to match.";
+  }
+}
+
+const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));

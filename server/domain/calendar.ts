@@ -1,0 +1,20 @@
+import { MoneyError, requireTime } from "./money-error.js";
+
+const daysInUtcMonth = (year: number, month: number) => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+
+/**
+ * `at` moved `months` calendar months later in UTC, same time of day. A day the target month
+ * lacks falls back to its last day: Jan 31 + 1 month is Feb 28 (29 in a leap year), as Stripe
+ * bills a subscription anchored on the 31st. Each call counts from `at`, never from an earlier
+ * result, so Jan 31 + 2 months is Mar 31, not Mar 28.
+ */
+export function addUtcMonths(at: number, months: number): number {
+  requireTime(at, "The start");
+  if (!Number.isSafeInteger(months)) throw new MoneyError("invalid_months", `A number of months must be a whole number; got ${String(months)}.`);
+  const d = new Date(at);
+  const total = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  const day = Math.min(d.getUTCDate(), daysInUtcMonth(year, month));
+  return Date.UTC(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+}
