@@ -10,6 +10,10 @@ import { programRoutes } from "./routes/programs.js";
 import { publicRoutes } from "./routes/public.js";
 import { signupRoutes } from "./routes/signup.js";
 import { trackingRoutes } from "./routes/tracking.js";
+import { integrationRoutes } from "./routes/integrations.js";
+import { sessionRoutes } from "./routes/session.js";
+import { stripeOAuthRoutes } from "../stripe/connect/oauth-routes.js";
+import { dashboardRoutes } from "../dashboard/routes.js";
 
 export const JSON_BODY_LIMIT = "100kb";
 
@@ -24,10 +28,13 @@ export function createApp(ctx: AppContext, extra: { beforeApi?: (app: Express) =
   app.use(trackingRoutes(ctx));
   // Webhooks read their raw body themselves, so they are mounted before any JSON parser.
   extra.beforeApi?.(app);
+  app.use(sessionRoutes(ctx), stripeOAuthRoutes(ctx), dashboardRoutes(ctx));
 
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
   api.use(signupRoutes(ctx));
+  // Before requireApiKey: the dashboard calls these with its session cookie instead of a key.
+  api.use(integrationRoutes(ctx));
   api.use(requireApiKey(ctx));
   api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), activityRoutes(ctx));
   app.use("/api/v1", api);
