@@ -250,6 +250,97 @@ for (const kind of storeKinds) {
       expect(unknown.body.outcome).toBe("ignored");
     });
 
+    it("waits for async_payment_succeeded when a session completes unpaid", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const unpaid = checkoutSession({ clientReferenceId: clickId, paymentStatus: "unpaid" });
+      expect((await deliver(platformUrl, event("checkout.session.completed", unpaid, { account: m.accountId }), PLATFORM_SECRET)).body.outcome).toBe("ignored");
+      expect(await conversions(server, m)).toHaveLength(0);
+      const paid = { ...unpaid, payment_status: "paid" };
+      expect((await deliver(platformUrl, event("checkout.session.async_payment_succeeded", paid, { account: m.accountId }), PLATFORM_SECRET)).body.outcome).toBe("processed");
+      expect(await conversions(server, m)).toHaveLength(1);
+    });
+
+    it("holds commission during a dispute, reverses it when lost and releases it when won", async () => {
+      const m = await merchant(server, account());
+      const dispute = (id: string, chargeId: string, status: string, type: string) =>
+        event(type, { id, object: "dispute", charge: chargeId, payment_intent: null, status, amount: 10_000, currency: "usd" }, { account: m.accountId });
+      const outcomes: Record<string, string> = {};
+      for (const [name, closing] of [["lost", "lost"], ["won", "won"]] as const) {
+        const clickId = await click(server, m);
+        const session = checkoutSession({ clientReferenceId: clickId });
+        await deliver(platformUrl, event("checkout.session.completed", session, { account: m.accountId }), PLATFORM_SECRET);
+        const chargeId = `ch_${name}${n++}`;
+        await deliver(platformUrl, event("charge.refunded", charge({ id: chargeId, amount: 10_000, amountRefunded: 0, paymentIntent: session.payment_intent }), { account: m.accountId }), PLATFORM_SECRET);
+        await deliver(platformUrl, dispute(`dp_${name}`, chargeId, "needs_response", "charge.dispute.created"), PLATFORM_SECRET);
+        const held = (await conversions(server, m)).find((c) => c.stripe.checkoutSessionId === session.id);
+        expect(held.status).toBe("on_hold");
+        await deliver(platformUrl, dispute(`dp_${name}`, chargeId, closing, "charge.dispute.closed"), PLATFORM_SECRET);
+        const closed = (await conversions(server, m)).find((c) => c.stripe.checkoutSessionId === session.id);
+        outcomes[name] = `${closed.status}:${closed.commission.amount}`;
+      }
+      expect(outcomes).toEqual({ lost: "reversed:0", won: "pending:3000" });
+    });
+
+    it("approves commission once the program's hold has passed", async () => {
+      const m = await merchant(server, account());
+      await server.api("PATCH", `/api/v1/programs/${m.programId}`, { key: m.key, body: { holdDays: 0 } });
+      const clickId = await click(server, m);
+      await deliver(platformUrl, event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId }), { account: m.accountId }), PLATFORM_SECRET);
+      expect((await conversions(server, m))[0].status).toBe("approved");
+      expect(await conversions(server, m, "&status=approved")).toHaveLength(1);
+      expect(await conversions(server, m, "&status=pending")).toHaveLength(0);
+    });
+
+    it("flags a self-referral and pays it no commission", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      await deliver(platformUrl, event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId, email: "ANN@example.com" }), { account: m.accountId }), PLATFORM_SECRET);
+      expect((await conversions(server, m))[0]).toMatchObject({ selfReferral: true, commission: { amount: 0 }, affiliateId: m.affiliateId });
+    });
+
+    it("never counts a subscription-mode session as money of its own", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const session = checkoutSession({ mode: "subscription", clientReferenceId: clickId, customer: `cus_${n++}`, amount: 9_900 });
+      expect((await deliver(platformUrl, event("checkout.session.completed", session, { account: m.accountId }), PLATFORM_SECRET)).body.outcome).toBe("processed");
+      expect(await conversions(server, m)).toHaveLength(0);
+      await deliver(platformUrl, event("invoice.paid", invoice({ amountPaid: 9_900, customer: session.customer, subscription: session.subscription }), { account: m.accountId }), PLATFORM_SECRET);
+      expect((await conversions(server, m)).map((c) => [c.amount, c.kind, c.matchedBy])).toEqual([[9_900, "first", "client_reference_id"]]);
+    });
+
+    it("keeps test and live mode apart for one account", async () => {
+      const m = await merchant(server, account());
+      const live = await server.store.getConnection((await server.store.programByKey(m.programKey))!.workspaceId, m.accountId, false);
+      await server.store.putConnection({ ...live!, livemode: true });
+      const clickId = await click(server, m);
+      await deliver(platformUrl, event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId, livemode: true }), { account: m.accountId, livemode: true }), PLATFORM_SECRET);
+      await deliver(platformUrl, event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId }), { account: m.accountId }), PLATFORM_SECRET);
+      expect((await conversions(server, m, "&livemode=true")).map((c) => c.livemode)).toEqual([true]);
+      expect((await conversions(server, m, "&livemode=false")).map((c) => c.livemode)).toEqual([false]);
+    });
+
+    it("marks the account disconnected on account.application.deauthorized and ignores its payments after", async () => {
+      const m = await merchant(server, account());
+      const res = await deliver(platformUrl, event("account.application.deauthorized", { id: "ca_app", object: "application", name: "Icodrip" }, { account: m.accountId }), PLATFORM_SECRET);
+      expect(res.body.outcome).toBe("processed");
+      const ws = (await server.store.programByKey(m.programKey))!.workspaceId;
+      expect((await server.store.getConnection(ws, m.accountId, false))?.status).toBe("disconnected");
+      const after = await deliver(platformUrl, event("checkout.session.completed", checkoutSession({}), { account: m.accountId }), PLATFORM_SECRET);
+      expect(after.body.outcome).toBe("ignored");
+      expect(await conversions(server, m)).toHaveLength(0);
+    });
+
+    it("does not match a click outside its cookie window, and says when it expired", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const late = Math.floor(Date.now() / 1000) + 61 * 24 * 3600;
+      await deliver(platformUrl, event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId, created: late }), { account: m.accountId }), PLATFORM_SECRET);
+      const [conversion] = await conversions(server, m);
+      expect(conversion).toMatchObject({ status: "unattributed", affiliateId: null });
+      expect(conversion.reason).toMatch(/expired/);
+    });
+
     it("refuses a body over 1 MiB with 413", async () => {
       const res = await fetch(platformUrl, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": "t=1,v1=x" }, body: "x".repeat(1024 * 1024 + 10) });
       expect(res.status).toBe(413);
