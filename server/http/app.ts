@@ -10,6 +10,7 @@ import { programRoutes } from "./routes/programs.js";
 import { publicRoutes } from "./routes/public.js";
 import { signupRoutes } from "./routes/signup.js";
 import { trackingRoutes } from "./routes/tracking.js";
+import { webhookRoutes } from "../stripe/webhooks/routes.js";
 import { integrationRoutes } from "./routes/integrations.js";
 import { sessionRoutes } from "./routes/session.js";
 import { stripeOAuthRoutes } from "../stripe/connect/oauth-routes.js";
@@ -18,7 +19,7 @@ import { dashboardRoutes } from "../dashboard/routes.js";
 export const JSON_BODY_LIMIT = "100kb";
 
 /** The whole HTTP surface, built from its context so tests can start as many as they like. */
-export function createApp(ctx: AppContext, extra: { beforeApi?: (app: Express) => void } = {}): Express {
+export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", ctx.config.trustProxy);
@@ -27,7 +28,7 @@ export function createApp(ctx: AppContext, extra: { beforeApi?: (app: Express) =
   app.use(publicRoutes(ctx));
   app.use(trackingRoutes(ctx));
   // Webhooks read their raw body themselves, so they are mounted before any JSON parser.
-  extra.beforeApi?.(app);
+  app.use(webhookRoutes(ctx));
   app.use(sessionRoutes(ctx), stripeOAuthRoutes(ctx), dashboardRoutes(ctx));
 
   const api = express.Router();
