@@ -37,6 +37,8 @@ export const keys = {
   paymentRef: (w: string, stripeId: string) => `${ws(w)}:payref:${stripeId}`,
   /** a Stripe subscription or customer id → the referral it belongs to */
   billingLink: (w: string, stripeId: string) => `${ws(w)}:billing:${stripeId}`,
+  /** the PaymentIntent and Charge that paid an invoice (invoice_payment.paid) */
+  invoicePayment: (w: string, invoiceId: string) => `${ws(w)}:invoicepayment:${invoiceId}`,
   /** cumulative refund seen for a charge before its conversion existed */
   earlyRefund: (w: string, chargeOrIntent: string) => `${ws(w)}:earlyrefund:${chargeOrIntent}`,
   event: (w: string, eventId: string) => `${ws(w)}:event:${eventId}`,

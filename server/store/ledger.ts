@@ -14,6 +14,11 @@ export interface BillingLink {
   waiting: string[];
 }
 
+export interface InvoicePayment {
+  paymentIntentId: string | null;
+  chargeId: string | null;
+}
+
 export interface EarlyRefund {
   amountRefunded: number;
   chargeAmount: number;
@@ -110,6 +115,14 @@ export class Ledger {
 
   saveEarlyRefund(refund: EarlyRefund, stripeIds: (string | null)[]): void {
     for (const id of stripeIds) if (id) this.unit.write(keys.earlyRefund(this.workspaceId, id), refund);
+  }
+
+  invoicePayment(invoiceId: string): Promise<InvoicePayment | null> {
+    return this.unit.read<InvoicePayment>(keys.invoicePayment(this.workspaceId, invoiceId));
+  }
+
+  saveInvoicePayment(invoiceId: string, payment: InvoicePayment): void {
+    this.unit.write(keys.invoicePayment(this.workspaceId, invoiceId), payment);
   }
 
   connection(accountId: string, livemode: boolean): Promise<StripeConnection | null> {

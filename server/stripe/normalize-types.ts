@@ -48,6 +48,13 @@ export interface NormalizedCharge {
   currency: string;
 }
 
+export interface NormalizedInvoicePayment {
+  id: string;
+  invoiceId: string;
+  paymentIntentId: string | null;
+  chargeId: string | null;
+}
+
 export interface NormalizedDispute {
   id: string;
   chargeId: string;
@@ -60,6 +67,7 @@ export interface NormalizedDispute {
 export type Normalized =
   | { type: "checkout_session"; eventType: string; session: NormalizedSession }
   | { type: "invoice_paid"; invoice: NormalizedInvoice }
+  | { type: "invoice_payment"; payment: NormalizedInvoicePayment }
   | { type: "charge_refunded"; charge: NormalizedCharge }
   | { type: "dispute"; dispute: NormalizedDispute }
   | { type: "deauthorized" }

@@ -4,6 +4,7 @@ import { parseEnvelope, type Envelope } from "./normalize-envelope.js";
 import { readCharge } from "./normalize-charge.js";
 import { readDispute } from "./normalize-dispute.js";
 import { readInvoice } from "./normalize-invoice.js";
+import { readInvoicePayment } from "./normalize-invoice-payment.js";
 import { readCheckoutSession } from "./normalize-session.js";
 import type { Normalized, NormalizedEvent, NormalizeResult } from "./normalize-types.js";
 import { checkApiVersion, type ApiVersion } from "./normalize-version.js";
@@ -22,6 +23,7 @@ const PAYMENT_EVENTS = new Set([
   "checkout.session.completed",
   "checkout.session.async_payment_succeeded",
   "invoice.paid",
+  "invoice_payment.paid",
   "charge.refunded",
   "charge.dispute.created",
   "charge.dispute.closed",
@@ -66,6 +68,8 @@ function read(e: Envelope, version: ApiVersion, createdMs: number): Normalized {
       return readCheckoutSession(object<Stripe.Checkout.Session>(), e.type);
     case "invoice.paid":
       return { type: "invoice_paid", invoice: readInvoice(object<Stripe.Invoice>(), version, createdMs) };
+    case "invoice_payment.paid":
+      return { type: "invoice_payment", payment: readInvoicePayment(object<Stripe.InvoicePayment>()) };
     case "charge.refunded":
       return { type: "charge_refunded", charge: readCharge(object<Stripe.Charge>(), version) };
     case "charge.dispute.created":

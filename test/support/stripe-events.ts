@@ -83,6 +83,8 @@ export function invoice(o: {
   email?: string | null;
   paidAt?: number;
   paymentIntent?: string;
+  /** Stripe leaves Invoice.payments out of webhook payloads unless expanded; default: included */
+  withPayments?: boolean;
 }) {
   const base = fixture("openapi-fixtures3.invoice.json");
   const { subscription: _legacy, ...rest } = base;
@@ -104,7 +106,7 @@ export function invoice(o: {
       quote_details: null,
       subscription_details: { subscription: o.subscription, metadata: o.metadata ?? {} },
     },
-    payments: {
+    payments: o.withPayments === false ? undefined : {
       object: "list",
       data: [
         {
@@ -152,4 +154,19 @@ export async function deliver(url: string, evt: object, secret: string, options:
     body: payload,
   });
   return { status: res.status, body: (await res.json()) as any };
+}
+
+export function invoicePayment(o: { invoice: string; paymentIntent: string; amount: number; currency?: string }) {
+  const base = fixture("openapi-fixtures3.invoice_payment.json");
+  return {
+    ...base,
+    id: uid("inpay"),
+    invoice: o.invoice,
+    amount_paid: o.amount,
+    amount_requested: o.amount,
+    currency: o.currency ?? "usd",
+    status: "paid",
+    payment: { type: "payment_intent", payment_intent: o.paymentIntent },
+    status_transitions: { canceled_at: null, paid_at: Math.floor(Date.now() / 1000) },
+  };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seal } from "../../server/crypto/seal.js";
 import type { StripeConnection } from "../../server/domain/types.js";
 import { signup, startTestServer, type TestServer } from "../support/server.js";
-import { charge, checkoutSession, deliver, event, invoice } from "../support/stripe-events.js";
+import { charge, checkoutSession, deliver, event, invoice, invoicePayment } from "../support/stripe-events.js";
 import { storeKinds } from "../support/stores.js";
 
 // Signed deliveries posted over HTTP to a running server; the resulting conversions asserted
@@ -339,6 +339,24 @@ for (const kind of storeKinds) {
       const [conversion] = await conversions(server, m);
       expect(conversion).toMatchObject({ status: "unattributed", affiliateId: null });
       expect(conversion.reason).toMatch(/expired/);
+    });
+
+    it("finds a subscription invoice's conversion for its refund through invoice_payment.paid, in either order", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const results: string[] = [];
+      for (const order of ["payment-last", "payment-first"] as const) {
+        const pi = `pi_${order}${n++}`;
+        const inv = invoice({ amountPaid: 2_000, customer: `cus_${n++}`, subscription: `sub_${n++}`, metadata: { icodrip_click: clickId }, withPayments: false });
+        const paidEvent = event("invoice.paid", inv, { account: m.accountId });
+        const paymentEvent = event("invoice_payment.paid", invoicePayment({ invoice: inv.id, paymentIntent: pi, amount: 2_000 }), { account: m.accountId });
+        const refundEvent = event("charge.refunded", charge({ amount: 2_000, amountRefunded: 500, paymentIntent: pi }), { account: m.accountId });
+        const sequence = order === "payment-last" ? [paidEvent, refundEvent, paymentEvent] : [paymentEvent, paidEvent, refundEvent];
+        for (const e of sequence) expect((await deliver(platformUrl, e, PLATFORM_SECRET)).status).toBe(200);
+        const conversion = (await conversions(server, m)).find((c) => c.stripe.invoiceId === inv.id);
+        results.push(`${conversion.stripe.paymentIntentId === pi}:${conversion.refundedAmount}:${conversion.commission.amount}`);
+      }
+      expect(results).toEqual(["true:500:450", "true:500:450"]);
     });
 
     it("refuses a body over 1 MiB with 413", async () => {

@@ -94,6 +94,7 @@ export function trackingRoutes(ctx: AppContext): Router {
     const program = await ctx.store.programByKey(input.program);
     if (!program) throw new ApiError(404, "program_not_found", "No program has this key; check the snippet's data-program attribute.");
     allowOrigin(req, res, program);
+    if (!(await withinRate(ctx, req))) throw new ApiError(429, "rate_limited", "Too many requests from this address; try again in a minute.");
     const email = normalizeEmail(input.email);
     if (!email) throw new ApiError(400, "invalid_request", "The email is not an email address.", { email: "should be an email address" });
     const click = await ctx.store.getClick(program.workspaceId, input.clickId);

@@ -7,6 +7,7 @@ export const ICODRIP_EVENTS = [
   "checkout.session.completed",
   "checkout.session.async_payment_succeeded",
   "invoice.paid",
+  "invoice_payment.paid",
   "charge.refunded",
   "charge.dispute.created",
   "charge.dispute.closed",

@@ -29,7 +29,9 @@ export async function handleCheckoutSession({ ledger, event, data: s, now }: Han
     {
       amount: s.amountTotal,
       currency: s.currency,
-      paidAt: s.created,
+      // The event's time is when Stripe took the money (days after the session for delayed
+      // methods); the session's own creation time is what the cookie window is judged by.
+      paidAt: event.created,
       email: s.email,
       kind: "one_time",
       stripe: { checkoutSessionId: s.id, paymentIntentId: s.paymentIntentId, invoiceId: s.invoiceId, chargeId: null, customerId: s.customerId, subscriptionId: null },

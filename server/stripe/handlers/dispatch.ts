@@ -5,6 +5,7 @@ import { handleCheckoutSession } from "./checkout-session.js";
 import { handleDeauthorized } from "./deauthorized.js";
 import { handleDispute } from "./dispute.js";
 import { handleInvoicePaid } from "./invoice-paid.js";
+import { handleInvoicePaymentPaid } from "./invoice-payment-paid.js";
 import type { EventInfo, Outcome } from "./types.js";
 
 /** One handler per kind of event; each answers what became of it in one sentence. */
@@ -14,6 +15,8 @@ export function dispatch(ledger: Ledger, event: EventInfo, data: Normalized, now
       return handleCheckoutSession({ ledger, event, data: data.session, now });
     case "invoice_paid":
       return handleInvoicePaid({ ledger, event, data: data.invoice, now });
+    case "invoice_payment":
+      return handleInvoicePaymentPaid({ ledger, event, data: data.payment, now });
     case "charge_refunded":
       return handleChargeRefunded({ ledger, event, data: data.charge, now });
     case "dispute":

@@ -13,7 +13,8 @@ type Invoice = Extract<Normalized, { type: "invoice_paid" }>["invoice"];
  * subscription's metadata. The first paid invoice (after any trial) is the first payment;
  * renewals count while the program's recurring rule allows.
  */
-export async function handleInvoicePaid({ ledger, event, data: inv, now }: HandlerInput<Invoice>): Promise<Outcome> {
+export async function handleInvoicePaid({ ledger, event, data, now }: HandlerInput<Invoice>): Promise<Outcome> {
+  const inv = await withPaymentIds(ledger, data);
   const existing = await ledger.conversionFor(inv.id);
   if (existing) return { outcome: "processed", message: `Invoice ${inv.id} was already counted as conversion ${existing.id}; nothing changed.` };
 
@@ -57,6 +58,13 @@ export async function handleInvoicePaid({ ledger, event, data: inv, now }: Handl
   ledger.saveBillingLink(link, ids);
   const which = first ? "first payment" : "renewal";
   return { outcome: "processed", message: `Invoice ${inv.id} (${which}, ${inv.amountPaid} ${inv.currency}) credited to ${referral.affiliate.code}; commission ${conversion.commission.amount} ${conversion.commission.currency}.` };
+}
+
+/** From basil on the invoice does not say what paid it; invoice_payment.paid may have told us already. */
+async function withPaymentIds(ledger: HandlerInput<Invoice>["ledger"], inv: Invoice): Promise<Invoice> {
+  if (inv.paymentIntentId && inv.chargeId) return inv;
+  const paid = await ledger.invoicePayment(inv.id);
+  return paid ? { ...inv, paymentIntentId: inv.paymentIntentId ?? paid.paymentIntentId, chargeId: inv.chargeId ?? paid.chargeId } : inv;
 }
 
 async function linkFromMetadata(ledger: HandlerInput<Invoice>["ledger"], clickId: string | null): Promise<BillingLink> {
