@@ -67,12 +67,8 @@ export class Ledger {
 
   /** The conversion a Stripe object (cs_, in_, pi_, ch_) produced, if any; first id that has one wins. */
   async conversionFor(...stripeIds: (string | null)[]): Promise<Conversion | null> {
-    for (const id of stripeIds) {
-      if (!id) continue;
-      const ref = await this.unit.read<{ conversionId: string }>(keys.paymentRef(this.workspaceId, id));
-      if (ref) return this.conversion(ref.conversionId);
-    }
-    return null;
+    const ref = await this.first<{ conversionId: string }>((id) => keys.paymentRef(this.workspaceId, id), stripeIds);
+    return ref ? this.conversion(ref.conversionId) : null;
   }
 
   /** Saves a conversion, its list indexes and the Stripe ids that lead to it. */
@@ -91,26 +87,16 @@ export class Ledger {
     for (const id of stripeIds) if (id) this.unit.write(keys.paymentRef(w, id), { conversionId: c.id });
   }
 
-  async billingLink(...stripeIds: (string | null)[]): Promise<BillingLink | null> {
-    for (const id of stripeIds) {
-      if (!id) continue;
-      const link = await this.unit.read<BillingLink>(keys.billingLink(this.workspaceId, id));
-      if (link) return link;
-    }
-    return null;
+  billingLink(...stripeIds: (string | null)[]): Promise<BillingLink | null> {
+    return this.first((id) => keys.billingLink(this.workspaceId, id), stripeIds);
   }
 
   saveBillingLink(link: BillingLink, stripeIds: (string | null)[]): void {
     for (const id of stripeIds) if (id) this.unit.write(keys.billingLink(this.workspaceId, id), link);
   }
 
-  async earlyRefund(...stripeIds: (string | null)[]): Promise<EarlyRefund | null> {
-    for (const id of stripeIds) {
-      if (!id) continue;
-      const refund = await this.unit.read<EarlyRefund>(keys.earlyRefund(this.workspaceId, id));
-      if (refund) return refund;
-    }
-    return null;
+  earlyRefund(...stripeIds: (string | null)[]): Promise<EarlyRefund | null> {
+    return this.first((id) => keys.earlyRefund(this.workspaceId, id), stripeIds);
   }
 
   saveEarlyRefund(refund: EarlyRefund, stripeIds: (string | null)[]): void {
@@ -131,5 +117,15 @@ export class Ledger {
 
   saveConnection(connection: StripeConnection): void {
     this.unit.write(keys.connection(this.workspaceId, connection.accountId, connection.livemode), connection);
+  }
+
+  /** The document under the first of several Stripe ids that has one. */
+  private async first<T>(key: (stripeId: string) => string, stripeIds: (string | null)[]): Promise<T | null> {
+    for (const id of stripeIds) {
+      if (!id) continue;
+      const found = await this.unit.read<T>(key(id));
+      if (found) return found;
+    }
+    return null;
   }
 }

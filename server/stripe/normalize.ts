@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { ICODRIP_EVENTS } from "./connect/events.js";
 import { Fields, MalformedField } from "./normalize-fields.js";
 import { parseEnvelope, type Envelope } from "./normalize-envelope.js";
 import { readCharge } from "./normalize-charge.js";
@@ -19,15 +20,7 @@ export type * from "./normalize-types.js";
 // because the fields of the object depend on it. A deauthorization is read at any version: it
 // carries nothing version-dependent, and missing a disconnection is worse than reading it.
 
-const PAYMENT_EVENTS = new Set([
-  "checkout.session.completed",
-  "checkout.session.async_payment_succeeded",
-  "invoice.paid",
-  "invoice_payment.paid",
-  "charge.refunded",
-  "charge.dispute.created",
-  "charge.dispute.closed",
-]);
+const PAYMENT_EVENTS = new Set<string>(ICODRIP_EVENTS.filter((type) => type !== "account.application.deauthorized"));
 
 export function normalizeEvent(body: unknown): NormalizeResult {
   const parsed = parseEnvelope(body);

@@ -1,14 +1,8 @@
 import type { Ledger } from "../../store/ledger.js";
+import type { NormalizedEvent } from "../normalize.js";
 
-export interface EventInfo {
-  id: string;
-  type: string;
-  accountId: string | null;
-  livemode: boolean;
-  apiVersion: string | null;
-  /** ms */
-  created: number;
-}
+/** The event a handler acts for: its id, type, account, mode, API version and time (ms). */
+export type EventInfo = NormalizedEvent;
 
 export interface HandlerInput<T> {
   ledger: Ledger;
