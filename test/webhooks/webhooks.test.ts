@@ -309,6 +309,16 @@ for (const kind of storeKinds) {
       expect((await conversions(server, m)).map((c) => [c.amount, c.kind, c.matchedBy])).toEqual([[9_900, "first", "client_reference_id"]]);
     });
 
+    it("credits an invoice through its subscription metadata even when the session found no referral", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const session = checkoutSession({ mode: "subscription", customer: `cus_${n++}` });
+      expect((await deliver(platformUrl, event("checkout.session.completed", session, { account: m.accountId }), PLATFORM_SECRET)).body.outcome).toBe("unattributed");
+      const inv = invoice({ amountPaid: 1_000, customer: session.customer, subscription: session.subscription, metadata: { icodrip_click: clickId } });
+      expect((await deliver(platformUrl, event("invoice.paid", inv, { account: m.accountId }), PLATFORM_SECRET)).body.outcome).toBe("processed");
+      expect((await conversions(server, m))[0]).toMatchObject({ affiliateId: m.affiliateId, matchedBy: "metadata", commission: { amount: 300 } });
+    });
+
     it("keeps test and live mode apart for one account", async () => {
       const m = await merchant(server, account());
       const live = await server.store.getConnection((await server.store.programByKey(m.programKey))!.workspaceId, m.accountId, false);

@@ -19,7 +19,7 @@ export async function handleInvoicePaid({ ledger, event, data, now }: HandlerInp
   if (existing) return { outcome: "processed", message: `Invoice ${inv.id} was already counted as conversion ${existing.id}; nothing changed.` };
 
   const ids = [inv.subscriptionId, inv.customerId];
-  const link: BillingLink = (await ledger.billingLink(...ids)) ?? (await linkFromMetadata(ledger, inv.metadataClickId));
+  const link = await billingLinkFor(ledger, ids, inv.metadataClickId);
   const first = link.firstPaidAt === null;
 
   if (inv.amountPaid <= 0) {
@@ -67,16 +67,15 @@ async function withPaymentIds(ledger: HandlerInput<Invoice>["ledger"], inv: Invo
   return paid ? { ...inv, paymentIntentId: inv.paymentIntentId ?? paid.paymentIntentId, chargeId: inv.chargeId ?? paid.chargeId } : inv;
 }
 
-async function linkFromMetadata(ledger: HandlerInput<Invoice>["ledger"], clickId: string | null): Promise<BillingLink> {
-  const click = clickId ? await ledger.click(clickId) : null;
-  return {
-    clickId: click?.id ?? null,
-    programId: click?.programId ?? null,
-    affiliateId: click?.affiliateId ?? null,
-    matchedBy: click ? "metadata" : null,
-    firstPaidAt: null,
-    waiting: [],
-  };
+/**
+ * The subscription's link to its referral: the one a Checkout Session (or an earlier invoice)
+ * made, completed by the click id in the subscription's metadata when that link has no referral.
+ */
+async function billingLinkFor(ledger: HandlerInput<Invoice>["ledger"], ids: (string | null)[], metadataClickId: string | null): Promise<BillingLink> {
+  const link = (await ledger.billingLink(...ids)) ?? { clickId: null, programId: null, affiliateId: null, matchedBy: null, firstPaidAt: null, waiting: [] };
+  if (link.affiliateId || !metadataClickId) return link;
+  const click = await ledger.click(metadataClickId);
+  return click ? { ...link, clickId: click.id, programId: click.programId, affiliateId: click.affiliateId, matchedBy: "metadata" } : link;
 }
 
 async function referralFor(ledger: HandlerInput<Invoice>["ledger"], link: BillingLink): Promise<Referral> {
