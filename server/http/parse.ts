@@ -1,5 +1,8 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { ApiError } from "./errors.js";
+
+// A missing field reads "is required" rather than zod's "expected string, received undefined".
+z.config({ customError: (issue) => (issue.input === undefined ? "is required" : undefined) });
 
 /** Parses a body, query or params with a schema; a bad one is a 400 naming each bad field. */
 export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
