@@ -7,6 +7,8 @@ import { gzipSync } from "node:zlib";
 import { pino } from "pino";
 import { loadConfig } from "../server/config/config.js";
 import { startServer } from "../server/serve.js";
+import Stripe from "stripe";
+import { hashApiKey } from "../server/domain/password.js";
 import { RedisBackend } from "../server/store/redis-backend.js";
 import { measure } from "./load.js";
 
@@ -32,7 +34,7 @@ const TOTAL = Number(process.env.BENCH_REQUESTS ?? 3000);
 const CONCURRENCY = 16;
 // Each request a different visitor (user agent), so every one records a new click; the per-address
 // rate limit is raised above the run's count, since every request comes from 127.0.0.1.
-const visitor = (i: number) => ({ "user-agent": `bench-visitor-${i}` });
+const visitor = (i: number) => ({ headers: { "user-agent": `bench-visitor-${i}` } });
 const fmt = (n: number) => `${Math.round(n).toLocaleString("en-US")} req/s`;
 const statuses = (m: Map<number, number>) => [...m.entries()].map(([s, c]) => `${c}×${s}`).join(" ");
 
@@ -45,6 +47,7 @@ await measure(bareUrl, 300, CONCURRENCY); // warm-up
 const bareResult = await measure(bareUrl, TOTAL, CONCURRENCY, visitor);
 rows.push([`bare node:http 302 (${TOTAL} req, ${CONCURRENCY} in flight)`, fmt(bareResult.rps), statuses(bareResult.statuses)]);
 
+const WEBHOOK_SECRET = "whsec_benchsecret";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 for (const store of ["embedded", "redis"] as const) {
   const env: Record<string, string> = {
@@ -53,6 +56,7 @@ for (const store of ["embedded", "redis"] as const) {
     DATA_DIR: mkdtempSync(join(tmpdir(), "icodrip-bench-")),
     ICODRIP_SECRET: "bench-secret-bench-secret-bench-secret-00",
     ICODRIP_CLICK_RATE_LIMIT: "1000000",
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
   };
   if (store === "redis") Object.assign(env, { REDIS_URL: redisUrl, REDIS_PREFIX: `icodrip-bench:${Date.now()}:` });
   const server = await startServer(loadConfig(env), { log: pino({ level: "silent" }) }).catch((error: Error) => {
@@ -71,6 +75,31 @@ for (const store of ["embedded", "redis"] as const) {
   await measure(`${server.url}/r/${link.code}`, 200, CONCURRENCY, (i) => visitor(-i - 1)); // warm-up
   const result = await measure(`${server.url}/r/${link.code}`, TOTAL, CONCURRENCY, visitor);
   rows.push([`GET /r/:code, ${store} store (records a click)`, fmt(result.rps), `${(result.rps / bareResult.rps).toFixed(3)}× bare; ${statuses(result.statuses)}`]);
+
+  // 3. Webhook path: signed checkout.session.completed deliveries, each a new event and payment,
+  // each verified, recorded once and attributed to a click.
+  const workspace = await server.store.workspaceByApiKeyHash(hashApiKey(apiKey));
+  await server.store.putConnection({
+    workspaceId: workspace!.id, accountId: "acct_bench", livemode: false, method: "oauth", sealedToken: "-", webhook: null,
+    status: "connected", lastEventAt: null, problem: null, connectedAt: Date.now(),
+  });
+  const clickId = new URL((await fetch(`${server.url}/r/${link.code}`, { redirect: "manual", headers: { "user-agent": "bench-buyer" } })).headers.get("location")!).searchParams.get("icd");
+  const delivery = (i: number) => {
+    const payload = JSON.stringify({
+      id: `evt_bench_${store}_${i}`, object: "event", account: "acct_bench", api_version: "2026-10-28.endive", created: Math.floor(Date.now() / 1000),
+      livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type: "checkout.session.completed",
+      data: { object: { id: `cs_bench_${store}_${i}`, object: "checkout.session", mode: "payment", payment_status: "paid", status: "complete", amount_total: 4_900, currency: "usd",
+        client_reference_id: clickId, metadata: {}, customer: null, customer_email: null, customer_details: { email: "buyer@example.com" }, payment_intent: `pi_bench_${store}_${i}`,
+        subscription: null, invoice: null, created: Math.floor(Date.now() / 1000), livemode: false } },
+    });
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+    return { method: "POST" as const, headers: { "content-type": "application/json", "stripe-signature": signature }, body: payload };
+  };
+  const WEBHOOKS = Math.ceil(TOTAL / 3);
+  const hooks = await measure(`${server.url}/webhooks/stripe`, WEBHOOKS, CONCURRENCY, delivery);
+  const processed = await fetch(`${server.url}/api/v1/webhook-deliveries?outcome=processed&limit=100`, { headers: { authorization: `Bearer ${apiKey}` } }).then((r) => r.json() as Promise<{ data: unknown[]; nextCursor: string | null }>);
+  const check = processed.data.length === 100 ? "last 100 logged as processed" : `ONLY ${processed.data.length} of the last 100 processed`;
+  rows.push([`POST /webhooks/stripe, ${store} store (${WEBHOOKS} new events)`, fmt(hooks.rps), `${(hooks.rps / bareResult.rps).toFixed(3)}× bare; ${statuses(hooks.statuses)}, ${check}`]);
   if (store === "redis" && server.store.backend instanceof RedisBackend) await server.store.backend.dropAll();
   await server.close();
 }
