@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { newId } from "../../domain/ids.js";
-import type { WebhookDelivery } from "../../domain/types.js";
+import type { StripeConnection, WebhookDelivery } from "../../domain/types.js";
 import type { AppContext } from "../../http/context.js";
 import { Ledger } from "../../store/ledger.js";
 import { dispatch } from "../handlers/dispatch.js";
@@ -81,7 +81,7 @@ export async function ingest(ctx: AppContext, d: Delivery): Promise<IngestAnswer
 
   try {
     const result = await ctx.store.recordEventOnce(workspaceId, event.id, (unit) => dispatch(new Ledger(unit, workspaceId), event, normalized.data, ctx.now()));
-    await ctx.store.touchConnection(workspaceId, connection.accountId, connection.livemode, receivedAt);
+    await noteLastEvent(ctx, connection, receivedAt);
     if (result.duplicate) {
       await log({ workspaceId, ...base, outcome: "duplicate", message: `Event ${event.id} was delivered before and already applied; this delivery changed nothing.` });
       return { status: 200, body: { received: true, outcome: "duplicate" } };
@@ -94,6 +94,15 @@ export async function ingest(ctx: AppContext, d: Delivery): Promise<IngestAnswer
     await log({ workspaceId, ...base, outcome: "failed", message }).catch(() => {});
     return reply(500, "processing_failed", message);
   }
+}
+
+// "Last event received" is shown on the integration's status. It is a hint, not money: written at
+// most once a second per connection, and a failure to write it never fails the delivery.
+async function noteLastEvent(ctx: AppContext, connection: StripeConnection, at: number): Promise<void> {
+  if (connection.lastEventAt !== null && at - connection.lastEventAt < 1_000) return;
+  await ctx.store.touchConnection(connection.workspaceId, connection.accountId, connection.livemode, at).catch((error: Error) => {
+    ctx.log.warn({ err: error, accountId: connection.accountId }, "could not note the last event time");
+  });
 }
 
 function verify(d: Delivery, secrets: string[]): string | null {
