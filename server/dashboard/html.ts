@@ -28,15 +28,30 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 }
 
 const STYLE = `
-  body { font: 15px/1.5 system-ui, sans-serif; max-width: 56rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
+  body { font: 15px/1.5 system-ui, sans-serif; max-width: 76rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
   h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
   .notice { padding: .75rem 1rem; border-radius: 6px; margin: 1rem 0; }
   .ok { background: #e7f6ec; } .bad { background: #fdecea; } .warn { background: #fff4e5; }
   table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+  td.num, th.num { text-align: right; white-space: nowrap; }
+  .scroll { overflow-x: auto; }
   .button, button { display: inline-block; padding: .45rem .9rem; border-radius: 6px; border: 1px solid #635bff; background: #635bff; color: #fff; text-decoration: none; font: inherit; cursor: pointer; }
-  button.secondary { background: #fff; color: #635bff; }
+  button.secondary, .button.secondary { background: #fff; color: #635bff; }
+  button.small { padding: .1rem .5rem; font-size: .85em; }
   input { font: inherit; padding: .4rem; width: 22rem; max-width: 100%; }
-  code { font-size: .9em; } .muted { color: #666; }
+  input.short { width: 7rem; } select { font: inherit; padding: .35rem; max-width: 100%; }
+  code { font-size: .9em; } .muted { color: #666; } .url { word-break: break-all; }
+  ul.links { margin: 0; padding: 0; list-style: none; } time { white-space: nowrap; } form.attribute select { width: 13rem; }
+  nav ul.tabs { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem; padding: 0; margin: 0 0 1rem; border-bottom: 1px solid #ddd; }
+  nav ul.tabs a { display: block; padding: .5rem .9rem; color: #333; text-decoration: none; border-bottom: 3px solid transparent; }
+  nav ul.tabs a[aria-current="page"] { color: #635bff; border-bottom-color: #635bff; font-weight: 600; }
+  form.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin: 1rem 0; }
+  form.filters label, form.create label { display: inline-flex; flex-direction: column; gap: .15rem; }
+  form.create { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; padding: .75rem; border: 1px solid #ddd; border-radius: 6px; }
+  .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .85em; white-space: nowrap; background: #eee; }
+  .badge.green { background: #d7f2df; color: #135b2b; } .badge.amber { background: #ffe9c2; color: #6b4400; }
+  .badge.red { background: #fbd5d1; color: #8a1c10; } .badge.blue { background: #dde3ff; color: #2a2f8f; }
+  .pager { display: flex; gap: 1rem; margin: 1rem 0; }
 `;
 
 /** Sends a whole page; its inline script (if any) runs under a per-response CSP nonce. */
@@ -45,6 +60,10 @@ export function sendPage(res: Response, title: string, body: Html, script = ""):
   res
     .set("Content-Security-Policy", `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
     .set("Cache-Control", "no-store")
+    // Not helmet's no-referrer: under it a browser sends `Origin: null` with a form POST, even to
+    // its own site, and /session (rightly) refuses that as cross-origin. same-origin keeps the
+    // real Origin on requests to Icodrip and still sends nothing to other sites.
+    .set("Referrer-Policy", "same-origin")
     .type("html")
     .send(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +

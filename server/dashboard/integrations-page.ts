@@ -18,8 +18,6 @@ const ERRORS: Record<string, string> = {
 };
 
 export interface IntegrationsView {
-  email: string;
-  workspace: string;
   platform: boolean;
   status: IntegrationStatus;
   query: { error?: string; connected?: string };
@@ -57,7 +55,6 @@ function accountRow(a: IntegrationStatus["accounts"][number]): Html {
 export function integrationsPage(v: IntegrationsView): Html {
   const anyConnected = v.status.accounts.some((a) => a.status === "connected");
   return html`
-    <p class="muted">${v.workspace} · ${v.email} · <button class="secondary" id="sign-out">Sign out</button></p>
     <h1>Settings › Integrations</h1>
     ${notices(v.query)}
     <p class="notice bad" role="alert" id="action-error" hidden></p>

@@ -1,6 +1,6 @@
 // The integrations page's buttons call the JSON API with the session cookie; the page reloads
-// to show the new state, or shows the API's error sentence. No data is interpolated here: the
-// page passes account ids through escaped data- attributes.
+// to show the new state, or shows the API's error sentence (Sign out is the layout's). No data
+// is interpolated here: the page passes account ids through escaped data- attributes.
 export const INTEGRATIONS_SCRIPT = `
 const api = "/api/v1/integrations/stripe";
 const errorBox = document.getElementById("action-error");
@@ -26,9 +26,5 @@ for (const button of document.querySelectorAll("[data-disconnect]")) {
 document.getElementById("restricted-key").addEventListener("submit", (event) => {
   event.preventDefault();
   call("POST", api, { restrictedKey: new FormData(event.target).get("restrictedKey") });
-});
-document.getElementById("sign-out").addEventListener("click", async () => {
-  await fetch("/session", { method: "DELETE" });
-  location.assign("/login");
 });
 `;

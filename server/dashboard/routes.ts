@@ -1,17 +1,22 @@
 import { Router } from "express";
 import type { AppContext } from "../http/context.js";
 import { safeNext } from "../http/routes/session.js";
-import { currentMember } from "../http/session.js";
 import { isPlatform } from "../stripe/client.js";
 import { integrationStatus } from "../stripe/connect/status.js";
+import { affiliatesRoute } from "./affiliates-route.js";
+import { clicksRoute } from "./clicks-route.js";
+import { conversionsRoute } from "./conversions-route.js";
 import { sendPage } from "./html.js";
 import { INTEGRATIONS_SCRIPT } from "./integrations-script.js";
 import { integrationsPage } from "./integrations-page.js";
+import { sendDashboard } from "./layout.js";
 import { loginPage } from "./login-page.js";
+import { memberPage } from "./signed-in.js";
+import { webhooksRoute } from "./webhooks-route.js";
 
 const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 500) : undefined);
 
-/** The few server-rendered pages there are so far: sign-in and Settings > Integrations. */
+/** The server-rendered pages: sign-in and the signed-in member's dashboard tabs. */
 export function dashboardRoutes(ctx: AppContext): Router {
   const router = Router();
 
@@ -19,19 +24,25 @@ export function dashboardRoutes(ctx: AppContext): Router {
     sendPage(res, "Sign in", loginPage({ error: text(req.query.error), next: safeNext(text(req.query.next)) }));
   });
 
-  router.get("/dashboard/settings/integrations", async (req, res) => {
-    const signedIn = await currentMember(ctx, req);
-    if (!signedIn) return res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl })}`);
-    const status = await integrationStatus(ctx, signedIn.workspace.id);
-    const page = integrationsPage({
-      email: signedIn.member.email,
-      workspace: signedIn.workspace.name,
-      platform: isPlatform(ctx.config),
-      status,
-      query: { error: text(req.query.error), connected: text(req.query.connected) },
-    });
-    sendPage(res, "Integrations", page, INTEGRATIONS_SCRIPT);
-  });
+  // Conversions are what a merchant comes to see, so the dashboard opens on them.
+  router.get("/dashboard", (_req, res) => res.redirect(303, "/dashboard/conversions"));
+  router.get("/dashboard/conversions", conversionsRoute(ctx));
+  router.get("/dashboard/affiliates", affiliatesRoute(ctx));
+  router.get("/dashboard/clicks", clicksRoute(ctx));
+  router.get("/dashboard/webhooks", webhooksRoute(ctx));
+
+  router.get(
+    "/dashboard/settings/integrations",
+    memberPage(ctx, async (req, res, signedIn) => {
+      const status = await integrationStatus(ctx, signedIn.workspace.id);
+      const body = integrationsPage({
+        platform: isPlatform(ctx.config),
+        status,
+        query: { error: text(req.query.error), connected: text(req.query.connected) },
+      });
+      sendDashboard(res, { title: "Integrations", tab: "integrations", signedIn, body, script: INTEGRATIONS_SCRIPT });
+    }),
+  );
 
   return router;
 }

@@ -1,6 +1,6 @@
 import express, { type Express } from "express";
 import helmet from "helmet";
-import { requireApiKey } from "./auth.js";
+import { sessionOrApiKey } from "./session-or-key.js";
 import type { AppContext } from "./context.js";
 import { errorHandler, unknownRoute } from "./errors.js";
 import { activityRoutes } from "./routes/activity.js";
@@ -36,7 +36,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(signupRoutes(ctx));
   // Before requireApiKey: the dashboard calls these with its session cookie instead of a key.
   api.use(integrationRoutes(ctx));
-  api.use(requireApiKey(ctx));
+  api.use(sessionOrApiKey(ctx)); // the API key, or the session cookie for the dashboard's own writes
   api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), activityRoutes(ctx));
   app.use("/api/v1", api);
 

@@ -1,0 +1,43 @@
+import type { Response } from "express";
+import type { SignedIn } from "../http/session.js";
+import { html, sendPage, type Html } from "./html.js";
+import { LAYOUT_SCRIPT } from "./layout-script.js";
+
+// Every dashboard page shares one frame: who is signed in, a sign-out button and the tabs.
+
+export type Tab = "conversions" | "affiliates" | "clicks" | "webhooks" | "integrations";
+
+const TABS: { tab: Tab; href: string; label: string }[] = [
+  { tab: "conversions", href: "/dashboard/conversions", label: "Conversions" },
+  { tab: "affiliates", href: "/dashboard/affiliates", label: "Affiliates" },
+  { tab: "clicks", href: "/dashboard/clicks", label: "Clicks" },
+  { tab: "webhooks", href: "/dashboard/webhooks", label: "Webhooks" },
+  { tab: "integrations", href: "/dashboard/settings/integrations", label: "Settings › Integrations" },
+];
+
+export interface DashboardView {
+  title: string;
+  tab: Tab;
+  signedIn: SignedIn;
+  body: Html;
+  /** the page's own script, run after the layout's */
+  script?: string;
+}
+
+function frame(v: DashboardView): Html {
+  return html`
+    <header>
+      <p class="muted">${v.signedIn.workspace.name} · ${v.signedIn.member.email} · <button class="secondary small" id="sign-out">Sign out</button></p>
+      <nav aria-label="Dashboard">
+        <ul class="tabs">
+          ${TABS.map((t) => html`<li><a href="${t.href}"${t.tab === v.tab ? html` aria-current="page"` : null}>${t.label}</a></li>`)}
+        </ul>
+      </nav>
+    </header>
+    <main>${v.body}</main>`;
+}
+
+export function sendDashboard(res: Response, v: DashboardView): void {
+  // The page's script goes in a block of its own, so its names cannot clash with the layout's.
+  sendPage(res, v.title, frame(v), `${LAYOUT_SCRIPT}\n{\n${v.script ?? ""}\n}\n`);
+}

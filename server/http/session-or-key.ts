@@ -1,0 +1,34 @@
+import type { Request, RequestHandler } from "express";
+import { requireApiKey } from "./auth.js";
+import type { AppContext } from "./context.js";
+import { ApiError } from "./errors.js";
+import { currentMember, sameOrigin } from "./session.js";
+
+// The dashboard's forms (create a program, an affiliate, a link; attribute a conversion) post to
+// the JSON API with the member's session cookie. Only those writes accept the cookie: the pages
+// read the store themselves, so nothing else needs it, and every other route, and every request
+// that carries an Authorization header, is judged by requireApiKey exactly as before.
+//
+// A cookie rides along on any request the browser makes, whoever's page made it, so a
+// cookie-authenticated write must carry Icodrip's own origin in its Origin header (the
+// integrations routes hold the same line); other sites' forms and scripts are refused.
+
+const DASHBOARD_WRITES: RegExp[] = [/^\/programs$/, /^\/affiliates$/, /^\/links$/, /^\/conversions\/[^/]+\/attribute$/];
+
+const isDashboardWrite = (req: Request) => req.method === "POST" && DASHBOARD_WRITES.some((route) => route.test(req.path));
+
+/** requireApiKey, or for the dashboard's own writes the session cookie from Icodrip's origin. */
+export function sessionOrApiKey(ctx: AppContext): RequestHandler {
+  const byKey = requireApiKey(ctx);
+  return async (req, res, next) => {
+    if (req.get("authorization") !== undefined || !isDashboardWrite(req)) return byKey(req, res, next);
+    const signedIn = await currentMember(ctx, req);
+    // Neither key nor session: the same 401 as ever, which tells a program to send its key.
+    if (!signedIn) return byKey(req, res, next);
+    if (!sameOrigin(ctx, req)) {
+      throw new ApiError(403, "cross_origin", "A signed-in change must come from Icodrip's own pages; use the dashboard or an API key.");
+    }
+    res.locals.workspace = signedIn.workspace;
+    next();
+  };
+}

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM_PATH, services } from "../support/services.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { embeddedKind } from "../support/stores.js";
+import { click, merchant, pay, PASSWORD, SERVER_ENV } from "./support.js";
+
+// The merchant's side of the reference flow in real Chromium: sign in through the login form,
+// open the Conversions tab, and see the payment a signed Stripe webhook reports appear on the
+// open page, without reloading it; then give an unattributed payment to the affiliate.
+
+describe.runIf(services.chromium)("the dashboard in a real browser", () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startTestServer(embeddedKind, SERVER_ENV);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("signs in, opens Conversions, and shows a webhook's conversion on the open page", async () => {
+    const m = await merchant(server);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(8_000);
+    const errors: string[] = [];
+    // Script errors, CSP refusals and failed requests; the browser's own favicon probe aside.
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (msg) => msg.type() === "error" && !msg.text().startsWith("Failed to load resource") && errors.push(msg.text()));
+    page.on("response", (r) => r.status() >= 400 && !r.url().endsWith("/favicon.ico") && errors.push(`${r.status()} ${r.url()}`));
+
+    // Signed out, the dashboard sends the browser to the login form and back.
+    await page.goto(`${server.url}/dashboard`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await page.getByLabel("Email").fill(m.email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${server.url}/dashboard/conversions`);
+    await page.getByText("No conversions yet").waitFor();
+
+    // Stripe reports a paid session with the click id; the open tab shows it.
+    const clickId = await click(server, m);
+    await pay(server, m, { amount: 12_345, clickId });
+    const row = page.getByRole("row").filter({ hasText: "$123.45" });
+    await row.waitFor({ timeout: 5_000 });
+    expect(await row.textContent()).toContain(m.affiliate.name);
+    expect(await row.textContent()).toContain("$37.04");
+    expect(await row.textContent()).toContain("pending");
+
+    // A payment that matched nobody arrives too; the merchant gives it to the affiliate.
+    await pay(server, m, { amount: 2_000, email: "nobody@example.com" });
+    const stray = page.getByRole("row").filter({ hasText: "$20.00" });
+    await stray.getByText("unattributed").waitFor({ timeout: 5_000 });
+    await stray.getByLabel("Give to").selectOption(m.affiliate.id);
+    await stray.getByRole("button", { name: "Attribute" }).click();
+    await stray.getByText("by hand").waitFor({ timeout: 5_000 });
+    expect(await stray.textContent()).toContain("$6.00");
+    const saved = await server.api("GET", "/api/v1/conversions?status=pending", { key: m.key });
+    expect(saved.body.data.map((c: any) => [c.amount, c.matchedBy])).toEqual([[2_000, "manual"], [12_345, "client_reference_id"]]);
+
+    // The webhook log has both deliveries, one tab away.
+    await page.getByRole("link", { name: "Webhooks" }).click();
+    await page.waitForURL(`${server.url}/dashboard/webhooks`);
+    expect(await page.getByRole("row").filter({ hasText: "checkout.session.completed" }).count()).toBe(2);
+
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
