@@ -27,6 +27,7 @@ const schema = z.object({
     .trim()
     .refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), "should be a redis:// or rediss:// URL")
     .optional(),
+  REDIS_CLUSTER: z.enum(["true", "false"], { error: "should be true or false" }).default("false"),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, "should be letters, digits, ':', '_' or '-'").default("icodrip:"),
   DATA_DIR: z.string().trim().min(1, "should be a folder path").default("./.icodrip"),
   ICODRIP_SECRET: z.string().min(32, "should be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
@@ -51,7 +52,7 @@ export interface Config {
   env: "development" | "production" | "test";
   port: number;
   publicUrl: string;
-  store: { kind: "redis"; url: string; prefix: string } | { kind: "embedded"; dataDir: string };
+  store: { kind: "redis"; url: string; prefix: string; cluster?: boolean } | { kind: "embedded"; dataDir: string };
   dataDir: string;
   secret: string;
   signupOpen: boolean;
@@ -85,13 +86,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.STRIPE_CLIENT_ID && !c.STRIPE_SECRET_KEY) {
     throw new ConfigError("STRIPE_SECRET_KEY is missing: it is needed with STRIPE_CLIENT_ID (the platform's secret key).");
   }
+  if (c.REDIS_CLUSTER === "true" && !c.REDIS_URL) {
+    throw new ConfigError("REDIS_URL is missing: it is needed with REDIS_CLUSTER=true (the address of one node of the cluster).");
+  }
   const dataDir = resolve(c.DATA_DIR);
   const secret = c.ICODRIP_SECRET ?? developmentSecret(c.NODE_ENV, dataDir);
   return {
     env: c.NODE_ENV,
     port: c.PORT,
     publicUrl: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
-    store: c.REDIS_URL ? { kind: "redis", url: c.REDIS_URL, prefix: c.REDIS_PREFIX } : { kind: "embedded", dataDir },
+    // `cluster` appears only when set, so a single Redis's store settings read as they always did.
+    store: c.REDIS_URL
+      ? { kind: "redis", url: c.REDIS_URL, prefix: c.REDIS_PREFIX, ...(c.REDIS_CLUSTER === "true" ? { cluster: true } : {}) }
+      : { kind: "embedded", dataDir },
     dataDir,
     secret,
     signupOpen: (c.ICODRIP_SIGNUP ?? (c.NODE_ENV === "production" ? "closed" : "open")) === "open",

@@ -6,7 +6,7 @@ import { Store } from "./store.js";
 export async function openStore(config: Pick<Config, "store">): Promise<Store> {
   const backend =
     config.store.kind === "redis"
-      ? await RedisBackend.connect(config.store.url, config.store.prefix)
+      ? await RedisBackend.connect(config.store.url, config.store.prefix, { cluster: config.store.cluster })
       : new SqliteBackend(config.store.dataDir);
   return new Store(backend);
 }

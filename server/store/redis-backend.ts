@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createClient, type RedisClientType } from "redis";
+import { createClient, createCluster } from "redis";
 import type { Backend, Commit, Doc, RangeQuery } from "./backend.js";
 
 // A document is a hash {v: version, d: json}. The commit script checks every expected version and
@@ -33,25 +33,44 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `;
 
+// What the backend needs of its connection. A single Redis and a Cluster differ only in which node
+// a command goes to, so the logic in RedisBackend is written once over this.
+interface Connection {
+  /** Runs one command on the node that owns `firstKey`. */
+  send(firstKey: string, readonly: boolean, args: string[]): Promise<unknown>;
+  /** HMGET v d of every key in one MULTI; the keys must share a hash slot. */
+  readDocs(keys: string[]): Promise<unknown[]>;
+  /** The nodes that hold keys: the server itself, or every master of the Cluster. */
+  masters(): Promise<NodeConnection[]>;
+  close(): Promise<void>;
+}
+
+interface NodeConnection {
+  scan(match: string): AsyncIterable<string[]>;
+  unlink(key: string): Promise<unknown>;
+}
+
+export interface RedisOptions {
+  /** REDIS_URL names one node of a Redis Cluster; the others are discovered from it. */
+  cluster?: boolean;
+}
+
+// Reconnects forever, backing off to 2 s: a Redis that comes back is used again without a restart.
+const reconnectStrategy = (retries: number) => Math.min(retries * 100, 2_000);
+
 export class RedisBackend implements Backend {
   readonly kind = "redis" as const;
   private readonly commitSha = sha1(COMMIT_SCRIPT);
   private readonly hitSha = sha1(HIT_SCRIPT);
 
   private constructor(
-    private readonly client: RedisClientType,
+    private readonly conn: Connection,
     private readonly prefix: string,
   ) {}
 
-  static async connect(url: string, prefix = "icodrip:"): Promise<RedisBackend> {
-    const client: RedisClientType = createClient({
-      url,
-      socket: { reconnectStrategy: (retries) => Math.min(retries * 100, 2_000) },
-    });
-    // Without a listener node-redis throws on connection errors; the store reports them per call.
-    client.on("error", () => {});
-    await client.connect();
-    return new RedisBackend(client, prefix);
+  static async connect(url: string, prefix = "icodrip:", options: RedisOptions = {}): Promise<RedisBackend> {
+    const conn = options.cluster ? await clusterConnection(url) : await singleConnection(url);
+    return new RedisBackend(conn, prefix);
   }
 
   async get(key: string): Promise<Doc | null> {
@@ -60,11 +79,26 @@ export class RedisBackend implements Backend {
   }
 
   async getMany(keys: string[]): Promise<(Doc | null)[]> {
-    if (keys.length === 0) return [];
-    const multi = this.client.multi();
-    for (const key of keys) multi.hmGet(this.prefix + key, ["v", "d"]);
-    const replies = (await multi.exec()) as unknown as (string | null)[][];
-    return replies.map(([v, d]) => (v == null || d == null ? null : { version: Number(v), value: d }));
+    // A Cluster refuses a MULTI whose keys live in different slots, so each hash tag gets a MULTI of
+    // its own. The keys of one list share a workspace tag, so this is nearly always a single MULTI.
+    const byTag = new Map<string, number[]>();
+    keys.forEach((key, i) => {
+      const tag = hashTag(this.prefix + key);
+      const at = byTag.get(tag);
+      if (at) at.push(i);
+      else byTag.set(tag, [i]);
+    });
+    const docs: (Doc | null)[] = new Array(keys.length).fill(null);
+    await Promise.all(
+      [...byTag.values()].map(async (at) => {
+        const replies = await this.conn.readDocs(at.map((i) => this.prefix + keys[i]));
+        replies.forEach((reply, j) => {
+          const [v, d] = reply as (string | null)[];
+          docs[at[j]] = v == null || d == null ? null : { version: Number(v), value: d };
+        });
+      }),
+    );
+    return docs;
   }
 
   async range(indexKey: string, q: RangeQuery): Promise<{ member: string; score: number }[]> {
@@ -76,11 +110,12 @@ export class RedisBackend implements Backend {
     }
     // Ties on the cursor's score are settled by member below, so fetch a little more than asked.
     const count = q.limit + 64;
+    const key = this.prefix + indexKey;
     const args = q.reverse
-      ? ["ZRANGE", this.prefix + indexKey, bound(high), bound(low), "BYSCORE", "REV"]
-      : ["ZRANGE", this.prefix + indexKey, bound(low), bound(high), "BYSCORE"];
+      ? ["ZRANGE", key, bound(high), bound(low), "BYSCORE", "REV"]
+      : ["ZRANGE", key, bound(low), bound(high), "BYSCORE"];
     args.push("LIMIT", "0", String(count), "WITHSCORES");
-    const reply = (await this.client.sendCommand(args)) as unknown;
+    const reply = await this.conn.send(key, true, args);
     const pairs = toPairs(reply);
     const after = q.after;
     const filtered = after
@@ -121,25 +156,95 @@ export class RedisBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    await this.conn.close();
   }
 
   /** Deletes every key under this backend's prefix (tests use a prefix of their own). */
   async dropAll(): Promise<void> {
-    for await (const batch of this.client.scanIterator({ MATCH: `${this.prefix}*`, COUNT: 500 })) {
-      const keys = batch as unknown as string[];
-      if (keys.length > 0) await this.client.del(keys);
+    for (const node of await this.conn.masters()) {
+      for await (const batch of node.scan(`${this.prefix}*`)) {
+        // One key per call: a Cluster node refuses a multi-key DEL whose keys span slots.
+        await Promise.all(batch.map((key) => node.unlink(key)));
+      }
     }
   }
 
   private async evalScript(sha: string, script: string, keys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await this.client.evalSha(sha, { keys, arguments: args });
+      return await this.conn.send(keys[0], false, ["EVALSHA", sha, ...tail]);
     } catch (error) {
+      // Each node keeps its own script cache, so on a Cluster every master loads the script once.
       if (!String((error as Error).message).includes("NOSCRIPT")) throw error;
-      return this.client.eval(script, { keys, arguments: args });
+      return this.conn.send(keys[0], false, ["EVAL", script, ...tail]);
     }
   }
+}
+
+async function singleConnection(url: string): Promise<Connection> {
+  const client = createClient({ url, socket: { reconnectStrategy } });
+  // Without a listener node-redis throws on connection errors; the store reports them per call.
+  client.on("error", () => {});
+  await client.connect();
+  const node = nodeConnection(client);
+  return {
+    send: (_firstKey, _readonly, args) => client.sendCommand(args),
+    readDocs: async (keys) => {
+      const multi = client.multi();
+      for (const key of keys) multi.hmGet(key, ["v", "d"]);
+      return (await multi.exec()) as unknown[];
+    },
+    masters: async () => [node],
+    close: () => client.close(),
+  };
+}
+
+async function clusterConnection(url: string): Promise<Connection> {
+  const { username, password, protocol } = new URL(url);
+  const cluster = createCluster({
+    rootNodes: [{ url }],
+    // Connections to the discovered nodes are made from these defaults alone, not from the URL, so
+    // its credentials and TLS are repeated here.
+    defaults: {
+      username: username ? decodeURIComponent(username) : undefined,
+      password: password ? decodeURIComponent(password) : undefined,
+      socket: protocol === "rediss:" ? { tls: true, reconnectStrategy } : { reconnectStrategy },
+    },
+  });
+  cluster.on("error", () => {});
+  await cluster.connect();
+  return {
+    send: (firstKey, readonly, args) => cluster.sendCommand(firstKey, readonly, args),
+    readDocs: async (keys) => {
+      const multi = cluster.multi(keys[0]);
+      for (const key of keys) multi.hmGet(key, ["v", "d"]);
+      return (await multi.exec()) as unknown[];
+    },
+    masters: () => Promise.all(cluster.masters.map(async (master) => nodeConnection(await cluster.nodeClient(master)))),
+    close: () => cluster.close(),
+  };
+}
+
+interface NodeClient {
+  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<unknown>;
+  unlink(key: string): Promise<unknown>;
+}
+
+function nodeConnection(client: NodeClient): NodeConnection {
+  return {
+    scan: (match) => client.scanIterator({ MATCH: match, COUNT: 500 }) as AsyncIterable<string[]>,
+    unlink: (key) => client.unlink(key),
+  };
+}
+
+/** What Redis hashes to find a key's slot: the first non-empty {…} section, else the whole key. */
+export function hashTag(key: string): string {
+  const open = key.indexOf("{");
+  if (open >= 0) {
+    const close = key.indexOf("}", open + 1);
+    if (close > open + 1) return key.slice(open + 1, close);
+  }
+  return key;
 }
 
 function bound(n: number): string {
