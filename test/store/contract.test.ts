@@ -3,6 +3,7 @@ import { newApiKey, newClickId, newId, newLinkCode, newProgramKey } from "../../
 import { hashApiKey } from "../../server/domain/password.js";
 import type { Affiliate, Click, Conversion, Link, Program, WebhookDelivery, Workspace } from "../../server/domain/types.js";
 import { StoreConflict, type Store } from "../../server/store/store.js";
+import { clusterKind } from "../support/cluster-store.js";
 import { storeKinds, type StoreHandle } from "../support/stores.js";
 
 // One suite, run against every store implementation: they must behave the same.
@@ -68,7 +69,7 @@ function click(p: Program, a: Affiliate, createdAt = Date.now()): Click {
   };
 }
 
-for (const kind of storeKinds) {
+for (const kind of [...storeKinds, clusterKind]) {
   describe.runIf(kind.available)(`store contract: ${kind.name}`, () => {
     let handle: StoreHandle;
     let store: Store;

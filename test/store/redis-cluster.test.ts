@@ -9,7 +9,8 @@ import { keys } from "../../server/store/keys.js";
 import { openStore } from "../../server/store/open-store.js";
 import { hashTag, type RedisBackend } from "../../server/store/redis-backend.js";
 import type { Store } from "../../server/store/store.js";
-import { clusterKind, localCluster, type StoreHandle } from "../support/stores.js";
+import { clusterKind, localCluster } from "../support/cluster-store.js";
+import type { StoreHandle } from "../support/stores.js";
 
 // The contract suite proves the store behaves on a Cluster; these prove why: each workspace's keys
 // sit in one slot, workspaces spread over the masters, and the Cluster really refuses what the
