@@ -1,73 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { newApiKey, newClickId, newId, newLinkCode, newProgramKey } from "../../server/domain/ids.js";
+import { newId, newLinkCode } from "../../server/domain/ids.js";
 import { hashApiKey } from "../../server/domain/password.js";
-import type { Affiliate, Click, Conversion, Link, Program, WebhookDelivery, Workspace } from "../../server/domain/types.js";
+import type { Conversion, Link, Program, WebhookDelivery } from "../../server/domain/types.js";
+import { affiliate, click, createWorkspace, program } from "../support/records.js";
 import { StoreConflict, type Store } from "../../server/store/store.js";
 import { clusterKind } from "../support/cluster-store.js";
 import { storeKinds, type StoreHandle } from "../support/stores.js";
 
 // One suite, run against every store implementation: they must behave the same.
-
-const DAY = 24 * 3600 * 1000;
-
-async function workspace(store: Store, email = `${newId("mem")}@example.com`) {
-  const ws: Workspace = { id: newId("ws"), name: "Acme", createdAt: Date.now() };
-  const key = newApiKey();
-  await store.createWorkspace(
-    ws,
-    { id: newId("mem"), workspaceId: ws.id, email, passwordHash: "x", createdAt: Date.now() },
-    { id: newId("key"), workspaceId: ws.id, hash: hashApiKey(key), prefix: key.slice(0, 7), createdAt: Date.now() },
-  );
-  return { ws, key };
-}
-
-function program(workspaceId: string, overrides: Partial<Program> = {}): Program {
-  return {
-    id: newId("prg"),
-    workspaceId,
-    key: newProgramKey(),
-    name: "Main",
-    url: "https://shop.example.com",
-    cookieDays: 60,
-    attribution: "last",
-    holdDays: 30,
-    commission: { type: "percent", percent: 30 },
-    recurring: { type: "once" },
-    allowSelfReferral: false,
-    createdAt: Date.now(),
-    ...overrides,
-  };
-}
-
-function affiliate(p: Program, code: string): Affiliate {
-  return {
-    id: newId("aff"),
-    workspaceId: p.workspaceId,
-    programId: p.id,
-    name: "Ann",
-    email: "ann@example.com",
-    code,
-    status: "active",
-    createdAt: Date.now(),
-  };
-}
-
-function click(p: Program, a: Affiliate, createdAt = Date.now()): Click {
-  return {
-    id: newClickId(),
-    workspaceId: p.workspaceId,
-    programId: p.id,
-    affiliateId: a.id,
-    linkId: null,
-    createdAt,
-    expiresAt: createdAt + p.cookieDays * DAY,
-    landingUrl: "https://shop.example.com/?via=ann",
-    referrer: null,
-    country: null,
-    userAgent: "test",
-    ipHash: "h",
-  };
-}
 
 for (const kind of [...storeKinds, clusterKind]) {
   describe.runIf(kind.available)(`store contract: ${kind.name}`, () => {
@@ -82,15 +22,15 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("creates a workspace found by its API key hash, and refuses a second account for one email", async () => {
-      const { ws, key } = await workspace(store, "owner@example.com");
+      const { ws, key } = await createWorkspace(store, "owner@example.com");
       expect((await store.workspaceByApiKeyHash(hashApiKey(key)))?.id).toBe(ws.id);
       expect(await store.workspaceByApiKeyHash(hashApiKey("ik_wrong"))).toBeNull();
       expect((await store.memberByEmail("OWNER@example.com"))?.workspaceId).toBe(ws.id);
-      await expect(workspace(store, "Owner@Example.com")).rejects.toBeInstanceOf(StoreConflict);
+      await expect(createWorkspace(store, "Owner@Example.com")).rejects.toBeInstanceOf(StoreConflict);
     });
 
     it("stores programs, finds one by its public key, and pages through a list with a cursor", async () => {
-      const { ws } = await workspace(store);
+      const { ws } = await createWorkspace(store);
       const made: Program[] = [];
       for (let i = 0; i < 5; i++) {
         const p = program(ws.id, { name: `P${i}`, createdAt: 1_000 + i });
@@ -111,7 +51,7 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("keeps affiliate codes unique per program, case-insensitively, and free across programs", async () => {
-      const { ws } = await workspace(store);
+      const { ws } = await createWorkspace(store);
       const p1 = program(ws.id);
       const p2 = program(ws.id);
       await store.createProgram(p1);
@@ -130,7 +70,7 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("finds a link by its global code and deletes it", async () => {
-      const { ws } = await workspace(store);
+      const { ws } = await createWorkspace(store);
       const p = program(ws.id);
       await store.createProgram(p);
       const a = affiliate(p, "ann");
@@ -153,7 +93,7 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("reuses a visitor's click within the repeat window, even when 20 requests race", async () => {
-      const { ws } = await workspace(store);
+      const { ws } = await createWorkspace(store);
       const p = program(ws.id);
       await store.createProgram(p);
       const a = affiliate(p, "ann");
@@ -172,7 +112,7 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("records one Stripe event id exactly once when 50 deliveries race", async () => {
-      const { ws } = await workspace(store);
+      const { ws } = await createWorkspace(store);
       let applied = 0;
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, () =>
@@ -194,7 +134,7 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("writes nothing of an event whose work throws, so a retry starts clean", async () => {
-      const { ws } = await workspace(store);
+      const { ws } = await createWorkspace(store);
       await expect(
         store.recordEventOnce(ws.id, "evt_fail", async (u) => {
           u.write(`{ws:${ws.id}}:partial`, 1);
@@ -206,8 +146,8 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("lists conversions and deliveries newest first with filters, and keeps workspaces apart", async () => {
-      const { ws } = await workspace(store);
-      const { ws: other } = await workspace(store);
+      const { ws } = await createWorkspace(store);
+      const { ws: other } = await createWorkspace(store);
       for (let i = 0; i < 3; i++) {
         const d: WebhookDelivery = {
           id: newId("whd"),
@@ -231,7 +171,7 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("answers an OAuth state once", async () => {
-      const { ws } = await workspace(store);
+      const { ws } = await createWorkspace(store);
       const state = { workspaceId: ws.id, memberId: "m", sessionId: "s", livemode: null, createdAt: Date.now() };
       await store.putOAuthState("st_1", state, 600_000);
       const taken = await Promise.all([store.takeOAuthState("st_1"), store.takeOAuthState("st_1")]);
@@ -240,8 +180,8 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("routes a Stripe account to its workspace per mode, and refuses it to a second workspace", async () => {
-      const { ws } = await workspace(store);
-      const { ws: other } = await workspace(store);
+      const { ws } = await createWorkspace(store);
+      const { ws: other } = await createWorkspace(store);
       const base = {
         accountId: "acct_1",
         method: "oauth" as const,
@@ -268,7 +208,7 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
 
     it("keeps what was written across a restart", async () => {
-      const { ws } = await workspace(store);
+      const { ws } = await createWorkspace(store);
       const p = program(ws.id);
       await store.createProgram(p);
       const conversion = { id: newId("cnv"), workspaceId: ws.id } as Conversion;

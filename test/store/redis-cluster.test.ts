@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "redis";
-import { newApiKey, newClickId, newId, newLinkCode, newProgramKey } from "../../server/domain/ids.js";
+import { newId, newLinkCode } from "../../server/domain/ids.js";
 import { hashApiKey } from "../../server/domain/password.js";
-import type { Affiliate, Click, Conversion, Program, WebhookDelivery } from "../../server/domain/types.js";
+import type { Conversion, WebhookDelivery } from "../../server/domain/types.js";
 import { ConfigError, loadConfig } from "../../server/config/config.js";
 import { keys } from "../../server/store/keys.js";
 import { openStore } from "../../server/store/open-store.js";
@@ -11,6 +11,7 @@ import { hashTag, type RedisBackend } from "../../server/store/redis-backend.js"
 import type { Store } from "../../server/store/store.js";
 import { clusterKind, localCluster } from "../support/cluster-store.js";
 import type { StoreHandle } from "../support/stores.js";
+import { affiliate as makeAffiliate, click as makeClick, createWorkspace, program as makeProgram } from "../support/records.js";
 
 // The contract suite proves the store behaves on a Cluster; these prove why: each workspace's keys
 // sit in one slot, workspaces spread over the masters, and the Cluster really refuses what the
@@ -85,38 +86,10 @@ describe.runIf(clusterKind.available)("Redis store on a Redis Cluster", () => {
 
   /** A workspace with a bit of everything a merchant makes, written through the store. */
   async function busyWorkspace() {
-    const ws = { id: newId("ws"), name: "Acme", createdAt: Date.now() };
-    const apiKey = newApiKey();
-    await store.createWorkspace(
-      ws,
-      { id: newId("mem"), workspaceId: ws.id, email: `${newId("mem")}@example.com`, passwordHash: "x", createdAt: Date.now() },
-      { id: newId("key"), workspaceId: ws.id, hash: hashApiKey(apiKey), prefix: apiKey.slice(0, 7), createdAt: Date.now() },
-    );
-    const program: Program = {
-      id: newId("prg"),
-      workspaceId: ws.id,
-      key: newProgramKey(),
-      name: "Main",
-      url: "https://shop.example.com",
-      cookieDays: 60,
-      attribution: "last",
-      holdDays: 30,
-      commission: { type: "percent", percent: 30 },
-      recurring: { type: "once" },
-      allowSelfReferral: false,
-      createdAt: Date.now(),
-    };
+    const { ws, key: apiKey } = await createWorkspace(store);
+    const program = makeProgram(ws.id);
     await store.createProgram(program);
-    const affiliate: Affiliate = {
-      id: newId("aff"),
-      workspaceId: ws.id,
-      programId: program.id,
-      name: "Ann",
-      email: "ann@example.com",
-      code: "ann",
-      status: "active",
-      createdAt: Date.now(),
-    };
+    const affiliate = makeAffiliate(program, "ann");
     await store.createAffiliate(affiliate);
     await store.createLink({
       id: newId("lnk"),
@@ -127,20 +100,7 @@ describe.runIf(clusterKind.available)("Redis store on a Redis Cluster", () => {
       path: "/pricing",
       createdAt: Date.now(),
     });
-    const click: Click = {
-      id: newClickId(),
-      workspaceId: ws.id,
-      programId: program.id,
-      affiliateId: affiliate.id,
-      linkId: null,
-      createdAt: Date.now(),
-      expiresAt: Date.now() + 60 * 24 * 3600 * 1000,
-      landingUrl: "https://shop.example.com/?via=ann",
-      referrer: null,
-      country: null,
-      userAgent: "test",
-      ipHash: "h",
-    };
+    const click = makeClick(program, affiliate);
     await store.recordClick(click, "visitor", 30 * 60 * 1000);
     await store.putLead({ workspaceId: ws.id, programId: program.id, email: "buyer@example.com", clickId: click.id, createdAt: Date.now() }, 60_000);
     const conversion = { id: newId("cnv"), workspaceId: ws.id, programId: program.id, affiliateId: affiliate.id, createdAt: Date.now() };
