@@ -263,7 +263,8 @@ export class Store {
         if (existing) return { click: existing, repeated: true };
       }
       u.write(repeatKey, { clickId: click.id }, repeatWindowMs);
-      u.write(keys.click(w, click.id), click, click.expiresAt - Date.now() + CLICK_RETENTION_MARGIN_MS);
+      // At least 1 ms: a zero or negative time to live would mean "keep forever" to Redis.
+      u.write(keys.click(w, click.id), click, Math.max(1, click.expiresAt - Date.now() + CLICK_RETENTION_MARGIN_MS));
       u.index(keys.clicks(w), click.id, click.createdAt);
       u.index(keys.clicksOfProgram(w, click.programId), click.id, click.createdAt);
       u.index(keys.clicksOfAffiliate(w, click.affiliateId), click.id, click.createdAt);
@@ -474,6 +475,7 @@ export class Store {
     const data: T[] = [];
     let after = q.cursor ? decodeCursor(q.cursor) : undefined;
     let exhausted = false;
+    const gone: string[] = [];
     // Filters that no index serves are applied while paging; a bounded scan then hands back a cursor.
     for (let round = 0; round < 20 && data.length < q.limit && !exhausted; round++) {
       const batchSize = Math.max(q.limit * 2, 50);
@@ -483,11 +485,18 @@ export class Store {
       for (; consumed < entries.length && data.length < q.limit; consumed++) {
         after = entries[consumed];
         const doc = docs[consumed];
-        if (!doc) continue; // expired (clicks) or deleted
+        if (!doc) {
+          gone.push(entries[consumed].member); // expired (clicks) or deleted
+          continue;
+        }
         const item = JSON.parse(doc.value) as T;
         if (keep(item)) data.push(item);
       }
       exhausted = entries.length < batchSize && consumed === entries.length;
+    }
+    // Index entries outlive the clicks that expire under them; drop the ones this read stepped over.
+    if (gone.length > 0) {
+      await this.backend.commit({ checks: [], puts: [], deletes: [], indexAdds: [], indexRemoves: gone.map((member) => ({ key: indexKey, member })) });
     }
     return { data, nextCursor: exhausted || !after ? null : encodeCursor(after) };
   }

@@ -111,6 +111,20 @@ for (const kind of [...storeKinds, clusterKind]) {
       expect((await store.getClick(ws.id, other.click.id))?.affiliateId).toBe(a.id);
     });
 
+    it("drops a click whose document expired from the lists that indexed it", async () => {
+      const { ws } = await createWorkspace(store);
+      const p = program(ws.id);
+      await store.createProgram(p);
+      const a = affiliate(p, "ann");
+      await store.createAffiliate(a);
+      const { click: kept } = await store.recordClick(click(p, a), "visitor-kept", 60_000);
+      const { click: gone } = await store.recordClick(click(p, a), "visitor-gone", 60_000);
+      // What the store's time to live does to an old click, done at once.
+      await store.backend.commit({ checks: [], puts: [], deletes: [`{ws:${ws.id}}:click:${gone.id}`], indexAdds: [], indexRemoves: [] });
+      expect((await store.listClicks(ws.id, { limit: 10 })).data.map((c) => c.id)).toEqual([kept.id]);
+      expect((await store.backend.range(`{ws:${ws.id}}:clicks`, { limit: 10 })).map((e) => e.member)).toEqual([kept.id]);
+    });
+
     it("records one Stripe event id exactly once when 50 deliveries race", async () => {
       const { ws } = await createWorkspace(store);
       let applied = 0;
