@@ -75,15 +75,19 @@ export const affiliateUpdate = z.strictObject({
   status: z.enum(["active", "disabled"], { error: "should be active or disabled" }).optional(),
 });
 
+const linkPath = z
+  .string()
+  .regex(/^\/[^\s\\]*$/, "should be a path on the program's site starting with /, e.g. /pricing")
+  .refine((p) => !p.startsWith("//"), "should be a path on the program's site, not another host")
+  .max(500);
+
 export const linkCreate = z.strictObject({
   affiliateId: z.string().min(1, "should be an affiliate id"),
-  path: z
-    .string()
-    .regex(/^\/[^\s\\]*$/, "should be a path on the program's site starting with /, e.g. /pricing")
-    .refine((p) => !p.startsWith("//"), "should be a path on the program's site, not another host")
-    .max(500)
-    .optional(),
+  path: linkPath.optional(),
 });
+
+/** A link's deep-link path can change (null: the site's home); its code and affiliate cannot. */
+export const linkUpdate = z.strictObject({ path: linkPath.nullable() });
 
 const time = z.union([
   z.coerce.number().int().nonnegative(),

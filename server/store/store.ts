@@ -232,6 +232,12 @@ export class Store {
     return ref ? this.getLink(ref.workspaceId, ref.linkId) : null;
   }
 
+  async updateLink(link: Link): Promise<void> {
+    await transact(this.backend, async (u) => {
+      u.write(keys.link(link.workspaceId, link.id), link);
+    });
+  }
+
   async deleteLink(link: Link): Promise<void> {
     await transact(this.backend, async (u) => {
       u.remove(keys.link(link.workspaceId, link.id));

@@ -40,6 +40,9 @@ for (const kind of storeKinds) {
       const link = await server.api("POST", "/api/v1/links", { key, body: { affiliateId: affiliate.body.id, path: "/pricing" } });
       expect(link.status).toBe(201);
       expect(link.body.url).toBe(`${server.url}/r/${link.body.code}`);
+      const moved = await server.api("PATCH", `/api/v1/links/${link.body.id}`, { key, body: { path: "/plans" } });
+      expect(moved.body).toMatchObject({ path: "/plans", code: link.body.code });
+      expect((await server.api("PATCH", `/api/v1/links/${link.body.id}`, { key, body: { path: "//evil.example" } })).status).toBe(400);
 
       for (const [path, id] of [
         ["programs", program.body.id],
@@ -102,6 +105,7 @@ for (const kind of storeKinds) {
         ["PATCH", `/api/v1/affiliates/${affiliate.body.id}`, { name: "stolen" }],
         ["DELETE", `/api/v1/affiliates/${affiliate.body.id}`],
         ["GET", `/api/v1/links/${link.body.id}`],
+        ["PATCH", `/api/v1/links/${link.body.id}`, { path: "/stolen" }],
         ["DELETE", `/api/v1/links/${link.body.id}`],
         ["POST", "/api/v1/affiliates", { programId: program.body.id, name: "X", email: "x@example.com" }],
         ["POST", "/api/v1/links", { affiliateId: affiliate.body.id }],

@@ -6,7 +6,7 @@ import type { AppContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
 import { parseRequest } from "../parse.js";
 import { presentLink } from "../present.js";
-import { idParam, linkCreate, listQuery } from "../schemas.js";
+import { idParam, linkCreate, linkUpdate, listQuery } from "../schemas.js";
 
 const linkList = listQuery.extend({ affiliateId: z.string().optional(), programId: z.string().optional() });
 
@@ -49,6 +49,14 @@ export function linkRoutes(ctx: AppContext): Router {
   router.get("/links/:id", async (req, res) => {
     const { id } = parseRequest(idParam, req.params);
     res.json(present(await load(res.locals.workspace.id, id)));
+  });
+
+  router.patch("/links/:id", async (req, res) => {
+    const { id } = parseRequest(idParam, req.params);
+    const { path } = parseRequest(linkUpdate, req.body);
+    const link = { ...(await load(res.locals.workspace.id, id)), path };
+    await ctx.store.updateLink(link);
+    res.json(present(link));
   });
 
   router.delete("/links/:id", async (req, res) => {
