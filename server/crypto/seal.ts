@@ -14,8 +14,17 @@ export class SealError extends Error {
   }
 }
 
+// Webhook secrets are opened on every delivery, so each derived key is made once per process.
+const derived = new Map<string, Buffer>();
+
 function keyFor(secret: string, purpose: SealPurpose): Buffer {
-  return Buffer.from(hkdfSync("sha256", secret, "icodrip-seal", purpose, 32));
+  const id = `${purpose}\0${secret}`;
+  let key = derived.get(id);
+  if (!key) {
+    key = Buffer.from(hkdfSync("sha256", secret, "icodrip-seal", purpose, 32));
+    derived.set(id, key);
+  }
+  return key;
 }
 
 export function seal(secret: string, purpose: SealPurpose, plaintext: string): string {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM_PATH, services } from "../support/services.js";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../support/browser.js";
+import { services } from "../support/services.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { embeddedKind } from "../support/stores.js";
 import { click, merchant, pay, PASSWORD, SERVER_ENV } from "./support.js";
@@ -15,10 +16,7 @@ describe.runIf(services.chromium)("the dashboard in a real browser", () => {
 
   beforeAll(async () => {
     server = await startTestServer(embeddedKind, SERVER_ENV);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,23 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { attribute, buildConversion, withRefund, type Sale } from "../../server/domain/conversion.js";
-import type { Affiliate, Program } from "../../server/domain/types.js";
+import { affiliate as makeAffiliate, program as makeProgram } from "../support/records.js";
 
 const DAY = 24 * 3600 * 1000;
-const program: Program = {
-  id: "prg_1",
-  workspaceId: "ws_1",
-  key: "pk_1",
-  name: "P",
-  url: "https://shop.example",
-  cookieDays: 60,
-  attribution: "last",
-  holdDays: 30,
-  commission: { type: "percent", percent: 30 },
-  recurring: { type: "once" },
-  allowSelfReferral: false,
-  createdAt: 0,
-};
-const affiliate: Affiliate = { id: "aff_1", workspaceId: "ws_1", programId: "prg_1", name: "Ann", email: "Ann@Example.com", code: "ann", status: "active", createdAt: 0 };
+// The rule under test is spelled out; the rest are the test records' defaults.
+const program = makeProgram("ws_1", { id: "prg_1", commission: { type: "percent", percent: 30 }, holdDays: 30, allowSelfReferral: false });
+const affiliate = makeAffiliate(program, "ann", { id: "aff_1", email: "Ann@Example.com" });
 const source = { id: "evt_1", accountId: "acct_1", livemode: false };
 const sale = (o: Partial<Sale> = {}): Sale => ({
   amount: 10_000,

@@ -1,55 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
 import Stripe from "stripe";
-import { startMerchantSite, type MerchantSiteOptions } from "../../examples/merchant-site/app.js";
-import { CHROMIUM_PATH, services } from "../support/services.js";
-import { signup, startTestServer, type TestServer } from "../support/server.js";
+import { DESKTOP_USER_AGENT } from "../support/browser.js";
+import { services } from "../support/services.js";
+import { signup } from "../support/server.js";
 import { embeddedKind } from "../support/stores.js";
 import { charge, deliver, event } from "../support/stripe-events.js";
-import { startStripeEmulator, type StripeEmulator } from "../stripe-emulator/index.js";
+import { startStage, type Stage } from "./stage.js";
 
 // The reference scenario of PRODUCT.md, end to end: a merchant connects Stripe, creates an
 // affiliate and a link; a new visitor in a fresh browser context opens the link, lands on the
 // shop, checks out; Stripe's signed webhook turns the payment into a conversion; a refund
 // reverses part of the commission. Real Chromium, real HTTP, the local Stripe emulator.
 
-// A desktop browser's user agent: headless Chromium announces itself as "HeadlessChrome",
-// which the snippet (rightly) treats as a bot.
-const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
-
 describe.runIf(services.chromium)("the reference flow in a real browser", () => {
-  let emulator: StripeEmulator;
-  let icodrip: TestServer;
-  let shop: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  const shopOptions = { icodripUrl: "", programKey: "", stripe: null as unknown as Stripe } satisfies MerchantSiteOptions;
+  let stage: Stage;
+  let emulator: Stage["emulator"];
+  let icodrip: Stage["icodrip"];
+  let browser: Stage["browser"];
 
   beforeAll(async () => {
-    emulator = await startStripeEmulator();
-    icodrip = await startTestServer(embeddedKind, {
-      STRIPE_API_URL: emulator.url,
-      STRIPE_CONNECT_URL: emulator.url,
-      STRIPE_SECRET_KEY: emulator.platformKey,
-      STRIPE_CLIENT_ID: emulator.clientId,
-    });
-    shopOptions.icodripUrl = icodrip.url;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    stage = await startStage(embeddedKind);
+    ({ emulator, icodrip, browser } = stage);
   });
   afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
-    await icodrip?.stop();
-    await emulator?.close();
+    await stage?.close();
   });
 
   it("tracks a link click through checkout to a conversion, and reverses commission on refund", async () => {
     // 1. The merchant signs up, connects Stripe with a restricted key, creates a program.
     const merchantAccount = emulator.createAccount();
-    shopOptions.stripe = new Stripe(merchantAccount.secretKey, { ...emulator.stripeConfig });
-    shop = await startMerchantSite(shopOptions);
+    const shop = await stage.openShop(new Stripe(merchantAccount.secretKey, { ...emulator.stripeConfig }));
     const key = await signup(icodrip, "Example Shop");
     const connected = await icodrip.api("POST", "/api/v1/integrations/stripe", { key, body: { restrictedKey: merchantAccount.restrictedKey } });
     expect(connected.status).toBe(201);
@@ -59,12 +39,12 @@ describe.runIf(services.chromium)("the reference flow in a real browser", () => 
     expect(endpoint.url).toBe(`${icodrip.url}/webhooks/stripe/${merchantAccount.accountId}`);
 
     const program = (await icodrip.api("POST", "/api/v1/programs", { key, body: { name: "Partners", url: shop.url, commission: { type: "percent", percent: 30 } } })).body;
-    shopOptions.programKey = program.key;
+    stage.shopOptions.programKey = program.key;
     const affiliate = (await icodrip.api("POST", "/api/v1/affiliates", { key, body: { programId: program.id, name: "Ann", email: "ann@example.com", code: "ann" } })).body;
     const link = (await icodrip.api("POST", "/api/v1/links", { key, body: { affiliateId: affiliate.id, path: "/pricing" } })).body;
 
     // 2. A new visitor (a fresh browser context) opens the link and lands on the shop.
-    const context = await browser.newContext({ userAgent: USER_AGENT });
+    const context = await browser.newContext({ userAgent: DESKTOP_USER_AGENT });
     const page = await context.newPage();
     await page.goto(link.url);
     expect(new URL(page.url()).origin).toBe(shop.url);

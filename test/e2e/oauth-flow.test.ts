@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import Stripe from "stripe";
-import { startMerchantSite, type MerchantSiteOptions } from "../../examples/merchant-site/app.js";
 import { STRIPE_API_VERSION } from "../../server/stripe/client.js";
 import { ICODRIP_EVENTS } from "../../server/stripe/connect/events.js";
-import { CHROMIUM_PATH, services } from "../support/services.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { DESKTOP_USER_AGENT } from "../support/browser.js";
+import { services } from "../support/services.js";
 import { embeddedKind, redisKind } from "../support/stores.js";
 import { deliver, event } from "../support/stripe-events.js";
-import { startStripeEmulator, type StripeEmulator } from "../stripe-emulator/index.js";
+import { startStage, type Stage } from "./stage.js";
 
 // The reference scenario of PRODUCT.md the way a merchant on a Connect platform lives it: sign in
 // at /login, press "Connect Stripe" in Settings > Integrations, come back connected (Icodrip made
@@ -17,8 +16,6 @@ import { startStripeEmulator, type StripeEmulator } from "../stripe-emulator/ind
 // endpoint's secret, shows up in the Conversions tab; the merchant removes Icodrip in Stripe and
 // the integrations page says so. Real Chromium, real HTTP, the local Stripe emulator.
 
-// Headless Chromium announces itself as "HeadlessChrome", which the snippet treats as a bot.
-const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 const PASSWORD = "correct horse battery";
 
 /** Script errors, CSP refusals and failed requests on a page (the browser's favicon probe aside). */
@@ -32,31 +29,17 @@ function watchErrors(page: Page): string[] {
 
 for (const kind of [embeddedKind, redisKind]) {
   describe.runIf(services.chromium && kind.available)(`the reference flow with OAuth in a real browser, ${kind.name} store`, () => {
-    let emulator: StripeEmulator;
-    let icodrip: TestServer;
-    let shop: { url: string; close(): Promise<void> };
-    let browser: Browser;
-    const shopOptions = { icodripUrl: "", programKey: "", stripe: null as unknown as Stripe } satisfies MerchantSiteOptions;
+    let stage: Stage;
+    let emulator: Stage["emulator"];
+    let icodrip: Stage["icodrip"];
+    let browser: Stage["browser"];
 
     beforeAll(async () => {
-      emulator = await startStripeEmulator();
-      icodrip = await startTestServer(kind, {
-        STRIPE_API_URL: emulator.url,
-        STRIPE_CONNECT_URL: emulator.url,
-        STRIPE_SECRET_KEY: emulator.platformKey,
-        STRIPE_CLIENT_ID: emulator.clientId,
-      });
-      shopOptions.icodripUrl = icodrip.url;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-      });
+      stage = await startStage(kind);
+      ({ emulator, icodrip, browser } = stage);
     });
     afterAll(async () => {
-      await browser?.close();
-      await shop?.close();
-      await icodrip?.stop();
-      await emulator?.close();
+      await stage?.close();
     });
 
     it("connects Stripe by OAuth from the dashboard, turns a referred checkout into a conversion, and shows a deauthorization", async () => {
@@ -64,8 +47,7 @@ for (const kind of [embeddedKind, redisKind]) {
       // Checkout, and it is the account the merchant approves in Stripe's OAuth screen.
       const merchantAccount = emulator.createAccount({ displayName: "Example Shop" });
       const { accountId } = merchantAccount;
-      shopOptions.stripe = new Stripe(merchantAccount.secretKey, { ...emulator.stripeConfig });
-      shop = await startMerchantSite(shopOptions);
+      const shop = await stage.openShop(new Stripe(merchantAccount.secretKey, { ...emulator.stripeConfig }));
 
       // 1. The merchant signs up.
       const email = `${Math.random().toString(36).slice(2)}@example.com`;
@@ -74,7 +56,7 @@ for (const kind of [embeddedKind, redisKind]) {
       const key = signedUp.body.apiKey as string;
 
       // 2. In their own browser they sign in, open Settings > Integrations and press Connect Stripe.
-      const merchantContext = await browser.newContext({ userAgent: USER_AGENT });
+      const merchantContext = await browser.newContext({ userAgent: DESKTOP_USER_AGENT });
       const dashboard = await merchantContext.newPage();
       dashboard.setDefaultTimeout(8_000);
       const dashboardErrors = watchErrors(dashboard);
@@ -119,14 +101,14 @@ for (const kind of [embeddedKind, redisKind]) {
 
       // 3. A program for the shop, an affiliate and a tracking link.
       const program = (await icodrip.api("POST", "/api/v1/programs", { key, body: { name: "Partners", url: shop.url, commission: { type: "percent", percent: 30 } } })).body;
-      shopOptions.programKey = program.key;
+      stage.shopOptions.programKey = program.key;
       const affiliate = await icodrip.api("POST", "/api/v1/affiliates", { key, body: { programId: program.id, name: "Ann Lee", email: "ann@example.com", code: "ann" } });
       expect(affiliate.status).toBe(201);
       const link = await icodrip.api("POST", "/api/v1/links", { key, body: { affiliateId: affiliate.body.id, path: "/pricing" } });
       expect(link.status).toBe(201);
 
       // A new visitor, in a browser profile of their own, follows the link and checks out.
-      const visitorContext = await browser.newContext({ userAgent: USER_AGENT });
+      const visitorContext = await browser.newContext({ userAgent: DESKTOP_USER_AGENT });
       const visitor = await visitorContext.newPage();
       visitor.setDefaultTimeout(8_000);
       await visitor.goto(link.body.url);

@@ -2,13 +2,12 @@ import { timingSafeEqual } from "node:crypto";
 import { Router, type Response } from "express";
 import { z } from "zod";
 import { newToken } from "../../domain/ids.js";
-import type { StripeConnection } from "../../domain/types.js";
-import { seal } from "../../crypto/seal.js";
 import type { AppContext } from "../../http/context.js";
 import { ApiError } from "../../http/errors.js";
 import { cookieOptions, currentMember, readSignedCookie, setSignedCookie } from "../../http/session.js";
 import { StoreConflict } from "../../store/store.js";
 import { isPlatform } from "../client.js";
+import { connectedAccount } from "./connection.js";
 import { authorizeUrl, exchangeCode, OAuthFailure } from "./oauth.js";
 import { ensurePlatformEndpoint, type WebhookSummary } from "./platform-endpoint.js";
 import { classifyStripeError } from "./stripe-error.js";
@@ -111,19 +110,14 @@ export function stripeOAuthRoutes(ctx: AppContext): Router {
       ctx.log.warn({ err: error }, "the platform Connect endpoint could not be ensured");
     }
 
-    const previous = await ctx.store.getConnection(state.workspaceId, granted.accountId, granted.livemode);
-    const connection: StripeConnection = {
+    const connection = await connectedAccount(ctx, {
       workspaceId: state.workspaceId,
       accountId: granted.accountId,
       livemode: granted.livemode,
       method: "oauth",
-      sealedToken: seal(ctx.config.secret, "stripe-token", granted.accessToken),
       webhook: webhook ? { ...webhook, sealedSecret: null } : null,
-      status: "connected",
-      lastEventAt: previous?.lastEventAt ?? null,
-      problem: null,
-      connectedAt: ctx.now(),
-    };
+      token: granted.accessToken,
+    });
     try {
       await ctx.store.putConnection(connection);
     } catch (error) {

@@ -1,9 +1,9 @@
-import { seal } from "../../crypto/seal.js";
 import type { StripeConnection } from "../../domain/types.js";
 import type { AppContext } from "../../http/context.js";
 import { ApiError } from "../../http/errors.js";
 import { keyLivemode, stripeApi } from "../client.js";
 import { registerAccountEndpoint } from "./account-endpoint.js";
+import { connectedAccount } from "./connection.js";
 import { classifyStripeError } from "./stripe-error.js";
 
 /** Turns a Stripe refusal of the merchant's key into an error naming what to change. */
@@ -44,19 +44,7 @@ export async function connectWithRestrictedKey(ctx: AppContext, workspaceId: str
   const webhook = await registerAccountEndpoint(ctx, key, account.id).catch((error: unknown) => {
     throw keyError(error);
   });
-  const previous = await ctx.store.getConnection(workspaceId, account.id, livemode);
-  const connection: StripeConnection = {
-    workspaceId,
-    accountId: account.id,
-    livemode,
-    method: "restricted_key",
-    sealedToken: seal(ctx.config.secret, "stripe-token", key),
-    webhook,
-    status: "connected",
-    lastEventAt: previous?.lastEventAt ?? null,
-    problem: null,
-    connectedAt: ctx.now(),
-  };
+  const connection = await connectedAccount(ctx, { workspaceId, accountId: account.id, livemode, method: "restricted_key", webhook, token: key });
   try {
     await ctx.store.putConnection(connection);
   } catch (error) {

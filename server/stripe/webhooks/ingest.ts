@@ -65,7 +65,12 @@ export async function ingest(ctx: AppContext, d: Delivery): Promise<IngestAnswer
 
   const event: EventInfo = { ...normalized.event, accountId: normalized.event.accountId ?? d.routeAccountId };
   const base = { eventId: event.id, type: event.type, accountId: event.accountId, livemode: event.livemode, apiVersion: event.apiVersion };
-  const connection = event.accountId ? await ctx.store.connectionByAccount(event.accountId, event.livemode) : null;
+  // An account endpoint's connections were read to find its secrets; the platform's are looked up.
+  const connection = routed
+    ? (routed.find((r) => r.connection.livemode === event.livemode)?.connection ?? null)
+    : event.accountId
+      ? await ctx.store.connectionByAccount(event.accountId, event.livemode)
+      : null;
   if (!connection) {
     const message = event.accountId
       ? `No workspace has Stripe account ${event.accountId} connected in ${event.livemode ? "live" : "test"} mode; event ignored.`
