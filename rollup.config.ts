@@ -18,6 +18,8 @@ export default defineConfig({
     typescript({
       tsconfig: false,
       include: ["snippet/**/*.ts"],
+      // A type error fails the build instead of passing as a warning that --silent would hide.
+      noEmitOnError: true,
       compilerOptions: {
         target: "ES2020",
         module: "ESNext",
