@@ -19,6 +19,8 @@ const ERRORS: Record<string, string> = {
 
 export interface IntegrationsView {
   platform: boolean;
+  /** why Stripe cannot reach PUBLIC_URL, or null */
+  unreachable: string | null;
   status: IntegrationStatus;
   query: { error?: string; connected?: string };
 }
@@ -35,7 +37,7 @@ function notices(q: IntegrationsView["query"]): Html[] {
 }
 
 const overall: Record<IntegrationStatus["status"], Html> = {
-  connected: html`<p class="notice ok"><strong>Connected.</strong> Stripe's events reach Icodrip.</p>`,
+  connected: html`<p class="notice ok"><strong>Connected.</strong> Icodrip is registered for the account's events.</p>`,
   needs_repair: html`<p class="notice warn"><strong>Needs repair.</strong> Some events cannot reach Icodrip; see below.</p>`,
   not_connected: html`<p class="notice warn"><strong>Not connected.</strong> Connect a Stripe account to turn payments into conversions.</p>`,
 };
@@ -59,6 +61,7 @@ export function integrationsPage(v: IntegrationsView): Html {
     ${notices(v.query)}
     <p class="notice bad" role="alert" id="action-error" hidden></p>
     <h2>Stripe</h2>
+    ${v.unreachable ? html`<p class="notice warn" role="alert" id="public-url-warning">${v.unreachable}</p>` : null}
     ${overall[v.status.status]}
     ${v.status.accounts.length > 0
       ? html`<table>
@@ -67,11 +70,14 @@ export function integrationsPage(v: IntegrationsView): Html {
         </table>`
       : null}
     ${anyConnected ? html`<p><button id="repair">Repair Webhooks</button></p>` : null}
+    <h2>Connect with Stripe</h2>
     ${v.platform
-      ? html`<h2>Connect with Stripe</h2>
-          <p>Icodrip asks for read-only access to your Stripe account.</p>
+      ? html`<p>Icodrip asks for read-only access to your Stripe account.</p>
           <p><a class="button" href="/integrations/stripe/connect">Connect Stripe</a></p>`
-      : null}
+      : html`<p><button type="button" id="connect-stripe" disabled aria-describedby="connect-help">Connect Stripe</button></p>
+          <p class="muted" id="connect-help">Connecting in one click needs this server to run as a Stripe Connect platform: its operator sets
+            <code>STRIPE_SECRET_KEY</code> (the platform's secret key) and <code>STRIPE_CLIENT_ID</code> (Settings > Connect in Stripe's
+            Dashboard) and restarts Icodrip. Until then, connect with a restricted key below.</p>`}
     <h2>${v.platform ? "Or connect with a restricted key" : "Connect with a restricted key"}</h2>
     <p>In Stripe's Dashboard > Developers > API keys, create a restricted key that can read the account and write Webhook Endpoints,
       then paste it here. Icodrip registers its webhook endpoint on your account and keeps the key encrypted.</p>

@@ -1,6 +1,7 @@
 import { Router } from "express";
 import type { AppContext } from "../http/context.js";
 import { safeNext } from "../http/routes/session.js";
+import { unreachableByStripe } from "../config/public-url.js";
 import { isPlatform } from "../stripe/client.js";
 import { integrationStatus } from "../stripe/connect/status.js";
 import { affiliatesRoute } from "./affiliates-route.js";
@@ -37,6 +38,7 @@ export function dashboardRoutes(ctx: AppContext): Router {
       const status = await integrationStatus(ctx, signedIn.workspace.id);
       const body = integrationsPage({
         platform: isPlatform(ctx.config),
+        unreachable: unreachableByStripe(ctx.config.publicUrl),
         status,
         query: { error: text(req.query.error), connected: text(req.query.connected) },
       });

@@ -6,6 +6,7 @@ import type { Program } from "../../domain/types.js";
 import { ipHash } from "../../domain/visitor.js";
 import { keptReferral, recordClick } from "../../tracking/record-click.js";
 import type { AppContext } from "../context.js";
+import { html, sendPage } from "../../dashboard/html.js";
 import { ApiError } from "../errors.js";
 import { parseRequest } from "../parse.js";
 
@@ -40,12 +41,12 @@ export function trackingRoutes(ctx: AppContext): Router {
   router.get("/r/:code{/*rest}", async (req, res) => {
     const code = String(req.params.code);
     const link = /^[a-z0-9]{4,40}$/.test(code) ? await ctx.store.linkByCode(code) : null;
-    if (!link) throw new ApiError(404, "link_not_found", "This tracking link does not exist; ask the affiliate for a current one.");
+    if (!link) return deadLink(req, res, "This tracking link does not exist; ask the affiliate for a current one.");
     const [program, affiliate] = await Promise.all([
       ctx.store.getProgram(link.workspaceId, link.programId),
       ctx.store.getAffiliate(link.workspaceId, link.affiliateId),
     ]);
-    if (!program) throw new ApiError(404, "link_not_found", "This tracking link's program no longer exists.");
+    if (!program) return deadLink(req, res, "This tracking link's program no longer exists; ask the affiliate for a current one.");
     const rest = (req.params as { rest?: string[] }).rest;
     const target = landingUrl(program, rest ? `/${rest.join("/")}` : link.path, req.query);
     // A disabled affiliate's visitors still reach the shop, just without a referral.
@@ -108,6 +109,16 @@ export function trackingRoutes(ctx: AppContext): Router {
   });
 
   return router;
+}
+
+/**
+ * A link that leads nowhere: a visitor's browser gets a small page saying so (a JSON error would
+ * be all they see), an API client or script the usual error shape.
+ */
+function deadLink(req: Request, res: Response, message: string): void {
+  const wantsPage = /\btext\/html\b/.test(req.get("accept") ?? "");
+  if (!wantsPage) throw new ApiError(404, "link_not_found", message);
+  sendPage(res.status(404), "Link not found", html`<h1>This link does not lead anywhere</h1><p>${message}</p>`);
 }
 
 function parseJson(text: unknown): unknown {
