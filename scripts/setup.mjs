@@ -1,8 +1,10 @@
 // Makes a fresh clone ready to run: installs dependencies when they are missing or stale, then
-// builds the server and the snippet. `npm start`, `npm test` and `npm run bench` call it first,
-// so each of them works as the first command on a new machine. Plain Node, no dependencies.
+// builds the server and the snippet when a source changed since the last build. `npm start`,
+// `npm test` and `npm run bench` call it first, so each of them works as the first command on a
+// new machine, and a second `npm start` starts at once. Plain Node, no dependencies.
 import { execFileSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 const major = Number(process.versions.node.split(".")[0]);
 const minor = Number(process.versions.node.split(".")[1]);
@@ -19,4 +21,18 @@ if (!existsSync(installed) || mtime("package-lock.json") > mtime(installed)) {
   console.log("Installing dependencies (the first time this compiles better-sqlite3, about a minute and a half)…");
   run(["ci", "--no-audit", "--no-fund"]);
 }
-run(["run", "--silent", "build"]);
+// What the build reads. Folders count too: deleting a file changes its folder's time.
+const SOURCES = ["server", "middleware", "snippet", "rollup.config.ts", "tsconfig.json", "tsconfig.build.json", "package.json", "package-lock.json"];
+const STAMP = "dist/.built";
+
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((latest, name) => Math.max(latest, newest(join(path, name))), stat.mtimeMs);
+}
+
+if (process.env.ICODRIP_FORCE_BUILD === "1" || !existsSync(STAMP) || Math.max(...SOURCES.map(newest)) > mtime(STAMP)) {
+  run(["run", "--silent", "build"]);
+  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+}
