@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { IcodripError } from "../domain/errors.js";
 
 // Tokens and signing secrets at rest are sealed with AES-256-GCM under a key derived from
 // ICODRIP_SECRET (HKDF-SHA256, one key per purpose). The sealed form is
@@ -7,7 +8,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:cr
 
 export type SealPurpose = "stripe-token" | "webhook-secret";
 
-export class SealError extends Error {
+export class SealError extends IcodripError {
   readonly code = "unseal_failed";
   constructor() {
     super("A sealed value could not be opened: ICODRIP_SECRET changed since it was stored. Restore the old secret, or reconnect Stripe.");
@@ -27,9 +28,11 @@ function keyFor(secret: string, purpose: SealPurpose): Buffer {
   return key;
 }
 
+const TAG_BYTES = 16;
+
 export function seal(secret: string, purpose: SealPurpose, plaintext: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", keyFor(secret, purpose), iv);
+  const cipher = createCipheriv("aes-256-gcm", keyFor(secret, purpose), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(purpose));
   const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return ["v1", iv, cipher.getAuthTag(), body].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
@@ -38,10 +41,14 @@ export function seal(secret: string, purpose: SealPurpose, plaintext: string): s
 export function unseal(secret: string, purpose: SealPurpose, sealed: string): string {
   const [version, iv, tag, body] = sealed.split(".");
   if (version !== "v1" || !iv || !tag || body === undefined) throw new SealError();
+  // GCM accepts tags as short as 4 bytes unless told otherwise, and a short tag is far easier to
+  // forge; seal() always writes 16 bytes, so anything else is refused before and inside decipher.
+  const tagBytes = Buffer.from(tag, "base64url");
+  if (tagBytes.length !== TAG_BYTES) throw new SealError();
   try {
-    const decipher = createDecipheriv("aes-256-gcm", keyFor(secret, purpose), Buffer.from(iv, "base64url"));
+    const decipher = createDecipheriv("aes-256-gcm", keyFor(secret, purpose), Buffer.from(iv, "base64url"), { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(purpose));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
   } catch {
     throw new SealError();

@@ -1,3 +1,5 @@
+import { IcodripError } from "./errors.js";
+
 // Money arrives from Stripe and from program settings; a value that cannot be money is a bug or
 // bad input upstream, and computing on it would quietly pay the wrong commission. So the money
 // functions refuse it with a code a program can switch on and a sentence that says what to fix.
@@ -11,7 +13,7 @@ export type MoneyErrorCode =
   | "invalid_months"
   | "invalid_time";
 
-export class MoneyError extends Error {
+export class MoneyError extends IcodripError {
   constructor(
     readonly code: MoneyErrorCode,
     message: string,

@@ -43,18 +43,30 @@ export const recurringRule = z.discriminatedUnion(
   { error: 'should be {"type":"once"}, {"type":"months","months":12} or {"type":"lifetime"}' },
 );
 
-export const programCreate = z.strictObject({
+// A program's settings without defaults: PATCH must change only the fields it is sent, so the
+// defaults belong to creation alone (a partial of a schema with defaults would fill them in and
+// silently reset every field left out).
+const programFields = {
   name: z.string().trim().min(1, "should not be empty").max(120),
   url: siteUrl,
-  cookieDays: z.number().int("should be a whole number of days").min(1).max(730).default(60),
-  attribution: z.enum(["last", "first"], { error: "should be last or first" }).default("last"),
-  holdDays: z.number().int("should be a whole number of days").min(0).max(365).default(30),
+  cookieDays: z.number().int("should be a whole number of days").min(1).max(730),
+  attribution: z.enum(["last", "first"], { error: "should be last or first" }),
+  holdDays: z.number().int("should be a whole number of days").min(0).max(365),
   commission: commissionRule,
-  recurring: recurringRule.default({ type: "once" }),
-  allowSelfReferral: z.boolean().default(false),
+  recurring: recurringRule,
+  allowSelfReferral: z.boolean(),
+};
+
+export const programCreate = z.strictObject({
+  ...programFields,
+  cookieDays: programFields.cookieDays.default(60),
+  attribution: programFields.attribution.default("last"),
+  holdDays: programFields.holdDays.default(30),
+  recurring: programFields.recurring.default({ type: "once" }),
+  allowSelfReferral: programFields.allowSelfReferral.default(false),
 });
 
-export const programUpdate = programCreate.partial();
+export const programUpdate = z.strictObject(programFields).partial();
 
 export const affiliateCode = z
   .string()
@@ -86,8 +98,8 @@ export const linkCreate = z.strictObject({
   path: linkPath.optional(),
 });
 
-/** A link's deep-link path can change (null: the site's home); its code and affiliate cannot. */
-export const linkUpdate = z.strictObject({ path: linkPath.nullable() });
+/** A link's deep-link path can change (null: the site's home); its code and affiliate cannot. Left out, it stays. */
+export const linkUpdate = z.strictObject({ path: linkPath.nullable().optional() });
 
 const time = z.union([
   z.coerce.number().int().nonnegative(),

@@ -1,10 +1,12 @@
+import { IcodripError } from "../domain/errors.js";
+
 // A list cursor is the position (score, member) of the last item handed out, opaque to clients.
 
 export function encodeCursor(position: { score: number; member: string }): string {
   return Buffer.from(JSON.stringify([position.score, position.member])).toString("base64url");
 }
 
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends IcodripError {
   readonly code = "invalid_cursor";
   constructor() {
     super("The cursor is not one this API handed out; start again without it.");

@@ -13,12 +13,13 @@ import type {
   Workspace,
 } from "../domain/types.js";
 import type { Backend } from "./backend.js";
+import { IcodripError } from "../domain/errors.js";
 import { keys } from "./keys.js";
 import { transact, type Unit } from "./unit.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 
 /** A uniqueness rule was broken; `field` names what is taken. */
-export class StoreConflict extends Error {
+export class StoreConflict extends IcodripError {
   readonly code = "conflict";
   constructor(
     readonly field: string,

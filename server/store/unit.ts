@@ -1,5 +1,6 @@
 import type { Backend, Commit } from "./backend.js";
 import { emptyCommit } from "./backend.js";
+import { IcodripError } from "../domain/errors.js";
 
 // A unit of work: every read remembers the version it saw, writes are buffered, and the commit
 // applies them only if nothing read has changed since (a key read as missing must still be
@@ -54,7 +55,7 @@ export class Unit {
   }
 }
 
-export class StoreConflictError extends Error {
+export class StoreConflictError extends IcodripError {
   readonly code = "store_conflict";
   constructor(attempts: number) {
     super(`The change kept conflicting with concurrent changes after ${attempts} attempts; retry the request.`);

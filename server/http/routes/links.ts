@@ -7,6 +7,7 @@ import { ApiError, notFound } from "../errors.js";
 import { parseRequest } from "../parse.js";
 import { presentLink } from "../present.js";
 import { idParam, linkCreate, linkUpdate, listQuery } from "../schemas.js";
+import { stripUndefined } from "./programs.js";
 
 const linkList = listQuery.extend({ affiliateId: z.string().optional(), programId: z.string().optional() });
 
@@ -53,8 +54,8 @@ export function linkRoutes(ctx: AppContext): Router {
 
   router.patch("/links/:id", async (req, res) => {
     const { id } = parseRequest(idParam, req.params);
-    const { path } = parseRequest(linkUpdate, req.body);
-    const link = { ...(await load(res.locals.workspace.id, id)), path };
+    const changes = parseRequest(linkUpdate, req.body);
+    const link = { ...(await load(res.locals.workspace.id, id)), ...stripUndefined(changes) };
     await ctx.store.updateLink(link);
     res.json(present(link));
   });

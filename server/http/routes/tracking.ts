@@ -60,8 +60,17 @@ export function trackingRoutes(ctx: AppContext): Router {
     res.set("Cache-Control", "no-store").set("Referrer-Policy", "no-referrer-when-downgrade").redirect(302, target.toString());
   });
 
+  // A preflight carries no body, so it cannot name the program the way the POST does. The snippet
+  // never preflights (it posts text/plain, a "simple" request; see snippet/api.ts), so only other
+  // code posting JSON sends one: it is granted only when the URL names the program
+  // (?program=KEY) and the Origin is that program's site. Anything else gets a 204 with no grant,
+  // and the browser does not send the request.
   router.options(["/t/click", "/t/lead"], async (req, res) => {
-    allowOrigin(req, res, null);
+    res.vary("Origin");
+    const key = typeof req.query.program === "string" && req.query.program.length <= 100 ? req.query.program : null;
+    const origin = req.get("origin");
+    const program = key && origin ? await ctx.store.programByKey(key) : null;
+    if (program && origin && originBelongsTo(origin, program.url)) grantOrigin(res, origin);
     res.status(204).end();
   });
 
@@ -131,26 +140,35 @@ function parseJson(text: unknown): unknown {
 }
 
 /** Only the program's own site (and its subdomains) may call the snippet endpoints from a browser. */
-function allowOrigin(req: Request, res: Response, program: Program | null): void {
+function allowOrigin(req: Request, res: Response, program: Program): void {
   const origin = req.get("origin");
   res.vary("Origin");
   if (!origin) return;
-  if (program && !originBelongsTo(origin, program.url)) {
+  if (!originBelongsTo(origin, program.url)) {
     throw new ApiError(403, "origin_not_allowed", `Requests from ${origin} are not allowed for this program; its site is ${program.url}.`);
   }
+  grantOrigin(res, origin);
+}
+
+function grantOrigin(res: Response, origin: string): void {
   res.set("Access-Control-Allow-Origin", origin);
   res.set("Access-Control-Allow-Methods", "POST");
   res.set("Access-Control-Allow-Headers", "Content-Type");
   res.set("Access-Control-Max-Age", "86400");
 }
 
+/**
+ * The origin is the program's site or a subdomain of it (www. ignored), on the same scheme and
+ * port: https://shop.example.com:8443 is another server than https://shop.example.com. Default
+ * ports are normalised by URL (https://x:443 is https://x).
+ */
 export function originBelongsTo(origin: string, siteUrl: string): boolean {
   if (!URL.canParse(origin)) return false;
   const from = new URL(origin);
   const site = new URL(siteUrl);
-  if (from.origin === site.origin) return true;
+  if (from.protocol !== site.protocol || from.port !== site.port) return false;
   const base = site.hostname.replace(/^www\./, "");
-  return from.protocol === site.protocol && (from.hostname === base || from.hostname.endsWith(`.${base}`));
+  return from.hostname === site.hostname || from.hostname === base || from.hostname.endsWith(`.${base}`);
 }
 
 /** The program's site plus a path; never another host, whatever the path says. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Config } from "../../config/config.js";
 import { stripeConnect } from "../client.js";
+import { IcodripError } from "../../domain/errors.js";
 import { classifyStripeError } from "./stripe-error.js";
 
 // Stripe Connect OAuth for Standard accounts, read_only: Icodrip reads payments, it never moves money.
@@ -35,7 +36,7 @@ const tokenAnswer = z.object({
 
 export type GrantedAccess = { accountId: string; livemode: boolean; accessToken: string; scope: string | null };
 
-export class OAuthFailure extends Error {
+export class OAuthFailure extends IcodripError {
   constructor(
     readonly code: string,
     message: string,
