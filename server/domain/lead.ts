@@ -51,8 +51,10 @@ export function decideLead(s: LeadState): LeadDecision {
   }
   // The merchant knows who its customer is: its word replaces any browser lead, and its own earlier word.
   if (incoming.source === "server") return { action: "write", why: "a server lead outranks the earlier lead" };
-  if (existingSource === "server") return { action: "keep", why: "a browser lead never replaces a server lead" };
+  // A lead holds its email only while its click could still earn a payment (the window's last
+  // millisecond included, as in attribution.ts); after that it claims nothing, whoever made it.
   if (!existingClick || existingClick.expiresAt < s.now) return { action: "write", why: "the earlier lead's click is outside its window" };
+  if (existingSource === "server") return { action: "keep", why: "a browser lead never replaces a live server lead" };
   if (s.attribution === "last" && existingClick.programId === incoming.click.programId && s.chain.includes(existing.clickId)) {
     return { action: "write", why: "the same visitor's later click (last-click program)" };
   }
