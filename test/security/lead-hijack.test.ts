@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seal } from "../../server/crypto/seal.js";
 import { hashApiKey } from "../../server/domain/password.js";
 import { signup, startTestServer, type TestServer } from "../support/server.js";
-import { checkoutSession, deliver, event } from "../support/stripe-events.js";
+import { checkoutSession, deliver, event, invoice } from "../support/stripe-events.js";
 import { storeKinds } from "../support/stores.js";
 
 // Issue 7, item 1: a stranger clicks their own affiliate code and posts a lead with someone
@@ -228,6 +228,27 @@ for (const kind of storeKinds) {
       expect((await serverLead(s, { clickId: "nope", email: "a@example.com" })).status).toBe(400);
       expect((await serverLead(s, { clickId: c, email: "a@example.com", extra: 1 })).status).toBe(400);
       expect((await serverLead(s, { email: "a@example.com" })).body.error.fields).toHaveProperty("clickId");
+    });
+
+    it("explains a subscription's invoices by the referral its session linked, or by the subscription's metadata", async () => {
+      const s = await shop(server, "last");
+      const c = await visit(s, "ann", "sub-browser");
+      expect((await browserLead(s, c, "subs@example.com")).status).toBe(202);
+      const [customer, subscription] = [`cus_${uniq()}`, `sub_${uniq()}`];
+      const platform = `${server.url}/webhooks/stripe`;
+      await deliver(platform, event("checkout.session.completed", checkoutSession({ mode: "subscription", email: "subs@example.com", customer, subscription }), { account: s.accountId }), PLATFORM_SECRET);
+      const paid = invoice({ amountPaid: 5_000, customer, subscription, email: "subs@example.com" });
+      await deliver(platform, event("invoice.paid", paid, { account: s.accountId }), PLATFORM_SECRET);
+      const list = async () => (await server.api("GET", "/api/v1/conversions?limit=100", { key: s.key })).body.data as any[];
+      const first = (await list()).find((x) => x.stripe.invoiceId === paid.id);
+      expect(first).toMatchObject({ matchedBy: "lead_email", clickId: c, affiliateId: s.affiliates.ann });
+      expect(first.matchDetail).toContain(`Matched by the lead for s…@example.com recorded`);
+
+      const bySubscription = invoice({ amountPaid: 5_000, customer: `cus_${uniq()}`, subscription: `sub_${uniq()}`, metadata: { icodrip_click: c } });
+      await deliver(platform, event("invoice.paid", bySubscription, { account: s.accountId }), PLATFORM_SECRET);
+      const second = (await list()).find((x) => x.stripe.invoiceId === bySubscription.id);
+      expect(second).toMatchObject({ matchedBy: "metadata", clickId: c });
+      expect(second.matchDetail).toContain(`Matched by click ${c} in the subscription's metadata (icodrip_click)`);
     });
 
     it("explains every kind of match on the conversion", async () => {
