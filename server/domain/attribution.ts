@@ -20,7 +20,8 @@ export interface AttributionLookups {
 
 export type MatchKey = "client_reference_id" | "metadata" | "lead_email" | "click_email";
 
-export type Match = { ok: true; click: Click; matchedBy: MatchKey } | { ok: false; reason: string };
+/** `detail` says in a sentence which click or lead matched and when (the conversion's matchDetail). */
+export type Match = { ok: true; click: Click; matchedBy: MatchKey; detail: string } | { ok: false; reason: string };
 
 const CLICK_PREFIX = "icd_";
 const DAY_MS = 24 * 3600 * 1000;
@@ -42,24 +43,27 @@ export async function matchReferral(h: ReferralHints, l: AttributionLookups, pai
   const misses: Miss[] = [];
   const tried = new Set<string>();
 
-  const byId = async (id: string, matchedBy: MatchKey, via: string): Promise<Match | null> => {
+  const byId = async (id: string, matchedBy: MatchKey, via: string, detail: (c: Click) => string): Promise<Match | null> => {
     if (tried.has(id)) return null;
     tried.add(id);
     const click = await l.click(id);
     if (!click) misses.push({ kind: "unknown", clickId: id, via });
     else if (!clickOpenAt(click, paidAt)) misses.push({ kind: "expired", click, via });
-    else return { ok: true, click, matchedBy };
+    else return { ok: true, click, matchedBy, detail: detail(click) };
     return null;
   };
+  const byClick = (via: string) => (c: Click) => `Matched by click ${c.id} in ${via}, clicked ${clickedAt(c)}.`;
 
   const reference = h.clientReferenceId?.trim();
   if (reference?.startsWith(CLICK_PREFIX)) {
-    const m = await byId(reference, "client_reference_id", "the Checkout Session's client_reference_id");
+    const via = "the Checkout Session's client_reference_id";
+    const m = await byId(reference, "client_reference_id", via, byClick(via));
     if (m) return m;
   }
   const fromMetadata = h.metadataClickId?.trim();
   if (fromMetadata) {
-    const m = await byId(fromMetadata, "metadata", "the payment's metadata (icodrip_click)");
+    const via = "the payment's metadata (icodrip_click)";
+    const m = await byId(fromMetadata, "metadata", via, byClick(via));
     if (m) return m;
   }
 
@@ -67,11 +71,16 @@ export async function matchReferral(h: ReferralHints, l: AttributionLookups, pai
   if (email) {
     const lead = await l.leadByEmail(email);
     if (lead) {
-      const m = await byId(lead.clickId, "lead_email", `the lead recorded for ${email}`);
+      const m = await byId(lead.clickId, "lead_email", `the lead recorded for ${email}`, (c) =>
+        `Matched by the lead for ${maskEmail(email)} recorded ${iso(lead.createdAt)} from click ${c.id} (${lead.source ?? "browser"} lead), clicked ${clickedAt(c)}.`,
+      );
       if (m) return m;
     }
     const click = await l.clickByEmail(email);
-    if (click && clickOpenAt(click, paidAt)) return { ok: true, click, matchedBy: "click_email" };
+    if (click && clickOpenAt(click, paidAt)) {
+      const detail = `Matched by click ${click.id}, which an earlier payment by ${maskEmail(email)} was credited to, clicked ${clickedAt(click)}.`;
+      return { ok: true, click, matchedBy: "click_email", detail };
+    }
     if (click) misses.push({ kind: "expired", click, via: `an earlier payment by ${email}` });
     if (!lead && !click) misses.push({ kind: "no_email_match", email });
   } else if (h.email?.trim()) {
@@ -102,3 +111,11 @@ function explain(miss: Miss, paidAt: number): string {
 }
 
 const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+
+const clickedAt = (c: Click) => `${iso(c.createdAt)} (window until ${iso(c.expiresAt)})`;
+
+/** j…@example.com: enough to recognise a customer, without repeating the address in every explanation. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  return at > 0 ? `${email[0]}…${email.slice(at)}` : "…";
+}

@@ -22,7 +22,7 @@ export interface Sale {
 }
 
 export type Referral =
-  | { program: Program; affiliate: Affiliate; clickId: string | null; matchedBy: Exclude<MatchedBy, null> }
+  | { program: Program; affiliate: Affiliate; clickId: string | null; matchedBy: Exclude<MatchedBy, null>; detail?: string }
   | { reason: string };
 
 /** Builds the conversion for a sale: commission by the program's rule, or unattributed with why. */
@@ -41,6 +41,7 @@ export function buildConversion(workspaceId: string, event: SaleSource, sale: Sa
     status: "unattributed",
     livemode: event.livemode,
     matchedBy: null,
+    matchDetail: null,
     reason: "reason" in referral ? referral.reason : null,
     selfReferral: false,
     refundedAmount: 0,
@@ -64,6 +65,7 @@ export function attribute(c: Conversion, r: Exclude<Referral, { reason: string }
     affiliateId: r.affiliate.id,
     clickId: r.clickId,
     matchedBy: r.matchedBy,
+    matchDetail: r.detail ?? null,
     reason: null,
     selfReferral,
     baseCommission: earned,

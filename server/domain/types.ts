@@ -100,6 +100,11 @@ export interface Click {
   userAgent: string | null;
   /** sha256(ip + per-day salt); raw IPs are never stored */
   ipHash: string | null;
+  /**
+   * The click this visitor's referral cookie held when this one arrived (the snippet's `existing`):
+   * evidence that both came from one browser. Set once; absent on clicks recorded before it existed.
+   */
+  previousClickId?: string | null;
 }
 
 export interface Lead {
@@ -109,7 +114,11 @@ export interface Lead {
   /** normalised: trimmed, lowercase */
   email: string;
   createdAt: number;
+  /** "browser" from the snippet (POST /t/lead), "server" from the merchant (POST /api/v1/leads); absent means browser. */
+  source?: LeadSource;
 }
+
+export type LeadSource = "browser" | "server";
 
 export type MatchedBy = "client_reference_id" | "metadata" | "lead_email" | "click_email" | "manual" | null;
 
@@ -143,6 +152,8 @@ export interface Conversion {
   status: ConversionStatus;
   livemode: boolean;
   matchedBy: MatchedBy;
+  /** which click or lead matched and when, in a sentence; null when unattributed (absent on older records) */
+  matchDetail?: string | null;
   /** why it is unattributed, else null */
   reason: string | null;
   /** true when the customer's email equals the affiliate's */

@@ -6,6 +6,7 @@ import { errorHandler, unknownRoute } from "./errors.js";
 import { activityRoutes } from "./routes/activity.js";
 import { affiliateRoutes } from "./routes/affiliates.js";
 import { linkRoutes } from "./routes/links.js";
+import { leadRoutes } from "./routes/leads.js";
 import { programRoutes } from "./routes/programs.js";
 import { publicRoutes } from "./routes/public.js";
 import { signupRoutes } from "./routes/signup.js";
@@ -38,6 +39,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(integrationRoutes(ctx));
   api.use(sessionOrApiKey(ctx)); // the API key, or the session cookie for the dashboard's own writes
   api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), activityRoutes(ctx));
+  api.use(leadRoutes(ctx));
   app.use("/api/v1", api);
 
   app.use(unknownRoute);

@@ -1,4 +1,4 @@
-import type { Affiliate, Click, Conversion, Link, Program, WebhookDelivery } from "../domain/types.js";
+import type { Affiliate, Click, Conversion, Lead, Link, Program, WebhookDelivery } from "../domain/types.js";
 import { conversionStatusAt } from "../domain/status.js";
 
 // What the API shows of each record: no workspace ids, no hashes; times as ISO strings.
@@ -29,11 +29,18 @@ export function presentConversion(c: Conversion, now: number) {
   const { workspaceId: _w, createdAt, paidAt, approvesAt, baseCommission: _b, ...rest } = c;
   return {
     ...rest,
+    // Conversions recorded before the explanation existed have none.
+    matchDetail: c.matchDetail ?? null,
     status: conversionStatusAt(c, now),
     createdAt: iso(createdAt),
     paidAt: iso(paidAt),
     approvesAt: iso(approvesAt),
   };
+}
+
+export function presentLead(l: Lead) {
+  const { workspaceId: _w, createdAt, source, ...rest } = l;
+  return { ...rest, source: source ?? "browser", createdAt: iso(createdAt) };
 }
 
 export function presentDelivery(d: WebhookDelivery) {

@@ -28,6 +28,8 @@ export const keys = {
   clickRepeat: (w: string, fingerprint: string) => `${ws(w)}:clickrepeat:${fingerprint}`,
   clickByEmail: (w: string, email: string) => `${ws(w)}:clickemail:${email}`,
   lead: (w: string, email: string) => `${ws(w)}:lead:${email}`,
+  /** the distinct emails browser leads of a click named (capped, see domain/lead.ts) */
+  leadsOfClick: (w: string, clickId: string) => `${ws(w)}:clickleads:${clickId}`,
 
   conversion: (w: string, id: string) => `${ws(w)}:conversion:${id}`,
   conversions: (w: string) => `${ws(w)}:conversions`,

@@ -8,6 +8,8 @@ export interface BillingLink {
   programId: string | null;
   affiliateId: string | null;
   matchedBy: Conversion["matchedBy"];
+  /** the referral's explanation, copied to each of its conversions (absent on older links) */
+  matchDetail?: string | null;
   /** when the first paid invoice was paid; null until then (trials) */
   firstPaidAt: number | null;
   /** invoices that arrived before the referral was known, to attribute when it is */

@@ -56,6 +56,16 @@ export interface PlatformEndpoint {
 
 const CLICK_RETENTION_MARGIN_MS = 7 * 24 * 3600 * 1000;
 
+/** What the store reads for a lead decision, inside the unit (see offerLead). */
+export interface LeadStoreState {
+  /** the incoming lead's click, read in the unit; null when it is gone */
+  click: Click | null;
+  existing: Lead | null;
+  existingClick: Click | null;
+  chain: string[];
+  emailsOfClick: string[];
+}
+
 /**
  * The store the server talks to: shaped by the domain, atomic where money is involved.
  * It runs on either backend (Redis or embedded SQLite) with identical behaviour; the contract
@@ -292,9 +302,64 @@ export class Store {
     return this.list(index, (id) => keys.click(workspaceId, id), q, (c: Click) => !q.programId || c.programId === q.programId);
   }
 
+  /**
+   * Records that `previousClickId` was in this click's visitor's cookie when it arrived (same
+   * browser). Written once: a later claim cannot rewrite a click's history. Answers the click.
+   */
+  async linkClick(workspaceId: string, clickId: string, previousClickId: string): Promise<Click | null> {
+    return transact(this.backend, async (u) => {
+      const key = keys.click(workspaceId, clickId);
+      const click = await u.read<Click>(key);
+      if (!click || click.previousClickId || clickId === previousClickId) return click;
+      const linked: Click = { ...click, previousClickId };
+      u.write(key, linked, Math.max(1, click.expiresAt - Date.now() + CLICK_RETENTION_MARGIN_MS));
+      return linked;
+    });
+  }
+
   async putLead(lead: Lead, ttlMs: number): Promise<void> {
     await transact(this.backend, async (u) => {
       u.write(keys.lead(lead.workspaceId, lead.email), lead, ttlMs);
+    });
+  }
+
+  /**
+   * Offers a lead for its email in one atomic read-decide-write: reads the email's lead, that
+   * lead's click, the incoming click's chain of earlier clicks and the emails the click has led,
+   * lets `decide` (domain/lead.ts) rule, and writes what it allows. Two racing leads are
+   * serialised by the unit: the second decides on what the first wrote.
+   */
+  async offerLead<D extends { action: "write" | "keep" | "refuse" }>(
+    lead: Lead,
+    ttlMs: number,
+    decide: (state: LeadStoreState) => D,
+    maxChain: number,
+  ): Promise<{ decision: D; lead: Lead | null }> {
+    const w = lead.workspaceId;
+    return transact(this.backend, async (u) => {
+      const click = await u.read<Click>(keys.click(w, lead.clickId));
+      if (!click) return { decision: decide({ click: null, existing: null, existingClick: null, chain: [], emailsOfClick: [] }), lead: null };
+      const leadKey = keys.lead(w, lead.email);
+      const existing = await u.read<Lead>(leadKey);
+      const existingClick = existing ? await u.read<Click>(keys.click(w, existing.clickId)) : null;
+      // The chain is only needed to judge a replacement of another click's lead.
+      const chain: string[] = [];
+      if (existing && existing.clickId !== click.id) {
+        for (let at = click.previousClickId; at && chain.length < maxChain && !chain.includes(at) && at !== click.id; ) {
+          chain.push(at);
+          at = (await u.read<Click>(keys.click(w, at)))?.previousClickId;
+        }
+      }
+      const countKey = keys.leadsOfClick(w, click.id);
+      const emailsOfClick = (await u.read<{ emails: string[] }>(countKey))?.emails ?? [];
+      const decision = decide({ click, existing, existingClick, chain, emailsOfClick });
+      if (decision.action === "refuse") return { decision, lead: null };
+      if ((lead.source ?? "browser") === "browser" && !emailsOfClick.includes(lead.email)) {
+        // Every email a browser lead names counts, kept or not, so the cap says nothing about other leads.
+        u.write(countKey, { emails: [...emailsOfClick, lead.email] }, ttlMs);
+      }
+      if (decision.action === "write") u.write(leadKey, lead, ttlMs);
+      return { decision, lead: decision.action === "write" ? lead : existing };
     });
   }
 

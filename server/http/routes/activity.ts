@@ -73,7 +73,8 @@ export function activityRoutes(ctx: AppContext): Router {
       if (!affiliate) throw new ApiError(404, "not_found", `Affiliate ${affiliateId} was not found in this workspace.`, { affiliateId: "not found" });
       const program = await ledger.program(affiliate.programId);
       if (!program) throw notFound(`Program ${affiliate.programId}`);
-      const next = attribute(conversion, { program, affiliate, clickId: null, matchedBy: "manual" });
+      const detail = `Attributed by hand to affiliate ${affiliate.code} on ${new Date(ctx.now()).toISOString()}.`;
+      const next = attribute(conversion, { program, affiliate, clickId: null, matchedBy: "manual", detail });
       ledger.saveConversion(next, conversion, []);
       return next;
     });

@@ -5,6 +5,8 @@ import { normalizeEmail } from "../../domain/email.js";
 import type { Program } from "../../domain/types.js";
 import { ipHash } from "../../domain/visitor.js";
 import { keptReferral, recordClick } from "../../tracking/record-click.js";
+import { recordLead } from "../../tracking/record-lead.js";
+import { MAX_EMAILS_PER_CLICK } from "../../domain/lead.js";
 import type { AppContext } from "../context.js";
 import { html, sendPage } from "../../dashboard/html.js";
 import { ApiError } from "../errors.js";
@@ -94,6 +96,11 @@ export function trackingRoutes(ctx: AppContext): Router {
       incoming = await ctx.store.getClick(program.workspaceId, input.clickId ?? "");
       if (!incoming || incoming.programId !== program.id) throw new ApiError(404, "click_not_found", "This click id is unknown to the program.");
     }
+    // The visitor's cookie held `existing` when this click arrived: record that on the new click,
+    // the only evidence a later lead from it comes from the same browser (see domain/lead.ts).
+    if (existing && existing.programId === program.id && existing.id !== incoming.id) {
+      incoming = (await ctx.store.linkClick(program.workspaceId, incoming.id, existing.id)) ?? incoming;
+    }
     const kept = keptReferral(program, incoming, existing, now);
     const affiliate = await ctx.store.getAffiliate(program.workspaceId, kept.affiliateId);
     res.json({ clickId: kept.id, affiliate: affiliate?.code ?? null, expiresAt: kept.expiresAt });
@@ -109,11 +116,17 @@ export function trackingRoutes(ctx: AppContext): Router {
     if (!email) throw new ApiError(400, "invalid_request", "The email is not an email address.", { email: "should be an email address" });
     const click = await ctx.store.getClick(program.workspaceId, input.clickId);
     if (!click || click.programId !== program.id) throw new ApiError(404, "click_not_found", "This click id is unknown to the program.");
-    const now = ctx.now();
-    await ctx.store.putLead(
-      { workspaceId: program.workspaceId, programId: program.id, clickId: click.id, email, createdAt: now },
-      Math.max(click.expiresAt - now, 0) + 7 * 24 * 3600 * 1000,
-    );
+    const { decision } = await recordLead(ctx.store, { program, click, email, source: "browser" }, ctx.now());
+    if (decision.action === "refuse") {
+      if (decision.code === "click_not_found") throw new ApiError(404, "click_not_found", "This click id is unknown to the program.");
+      throw new ApiError(
+        409,
+        "lead_limit_reached",
+        `This click id has already led ${MAX_EMAILS_PER_CLICK} different emails, the most one visitor may give; the lead was not recorded.`,
+      );
+    }
+    // A lead the email's earlier lead outranks answers the same: a stranger must not learn from
+    // this public endpoint whether an email is already someone's lead.
     res.status(202).json({ ok: true });
   });
 

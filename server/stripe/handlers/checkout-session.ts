@@ -65,7 +65,7 @@ async function linkSubscription(ledger: HandlerInput<Session>["ledger"], s: Sess
     completed++;
   }
   ledger.saveBillingLink(
-    { ...link, clickId: referral.clickId, programId: referral.program.id, affiliateId: referral.affiliate.id, matchedBy: referral.matchedBy, waiting: [] },
+    { ...link, clickId: referral.clickId, programId: referral.program.id, affiliateId: referral.affiliate.id, matchedBy: referral.matchedBy, matchDetail: referral.detail ?? null, waiting: [] },
     ids,
   );
   if (s.email && referral.clickId) ledger.rememberClickEmail(s.email, referral.clickId);

@@ -75,14 +75,19 @@ async function billingLinkFor(ledger: HandlerInput<Invoice>["ledger"], ids: (str
   const link = (await ledger.billingLink(...ids)) ?? { clickId: null, programId: null, affiliateId: null, matchedBy: null, firstPaidAt: null, waiting: [] };
   if (link.affiliateId || !metadataClickId) return link;
   const click = await ledger.click(metadataClickId);
-  return click ? { ...link, clickId: click.id, programId: click.programId, affiliateId: click.affiliateId, matchedBy: "metadata" } : link;
+  if (!click) return link;
+  const matchDetail = `Matched by click ${click.id} in the subscription's metadata (icodrip_click), clicked ${new Date(click.createdAt).toISOString()}.`;
+  return { ...link, clickId: click.id, programId: click.programId, affiliateId: click.affiliateId, matchedBy: "metadata", matchDetail };
 }
 
 async function referralFor(ledger: HandlerInput<Invoice>["ledger"], link: BillingLink): Promise<Referral> {
   if (!link.affiliateId || !link.programId) {
     return { reason: "No Checkout Session with a referral is linked to this subscription or customer, and its metadata carries no click id." };
   }
-  return referralFromClick(ledger, { id: link.clickId ?? "", programId: link.programId, affiliateId: link.affiliateId }, link.matchedBy ?? "metadata");
+  const matchedBy = link.matchedBy ?? "metadata";
+  // Links saved before explanations existed still get one, naming what is known.
+  const detail = link.matchDetail ?? `Matched by ${matchedBy}${link.clickId ? ` (click ${link.clickId})` : ""} when this subscription was linked to its referral.`;
+  return referralFromClick(ledger, { id: link.clickId ?? "", programId: link.programId, affiliateId: link.affiliateId }, matchedBy, detail);
 }
 
 function describe(rule: { type: string; months?: number }): string {

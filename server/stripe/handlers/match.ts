@@ -19,5 +19,5 @@ export async function findReferral(
     paidAt,
   );
   if (!match.ok) return { reason: match.reason };
-  return referralFromClick(ledger, match.click, match.matchedBy);
+  return referralFromClick(ledger, match.click, match.matchedBy, match.detail);
 }

@@ -13,10 +13,11 @@ export async function referralFromClick(
   ledger: Ledger,
   click: { id: string; programId: string; affiliateId: string } | null,
   matchedBy: Exclude<MatchedBy, null>,
+  detail?: string,
 ): Promise<Referral> {
   if (!click) return { reason: "The referral's click no longer exists." };
   const [program, affiliate] = await Promise.all([ledger.program(click.programId), ledger.affiliate(click.affiliateId)]);
   if (!program) return { reason: `The program of click ${click.id} was deleted.` };
   if (!affiliate) return { reason: `The affiliate of click ${click.id} was deleted.` };
-  return { program, affiliate, clickId: click.id, matchedBy };
+  return { program, affiliate, clickId: click.id, matchedBy, detail };
 }
