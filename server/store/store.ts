@@ -388,19 +388,20 @@ export class Store {
 
   /**
    * Logs a delivery coalesced with the others of the same row id (the caller derives it from the
-   * log, account, reason and minute): the first one is written with count 1, each later one only
-   * raises the count, keeping the first message. The row expires ttlMs after its last write.
+   * log, account, reason and minute): the first is written with count `count`, each later call
+   * only raises the count by its own, keeping the first message. The row expires ttlMs after its
+   * last write.
    */
-  async addCoalescedDelivery(delivery: WebhookDelivery, ttlMs: number): Promise<void> {
+  async addCoalescedDelivery(delivery: WebhookDelivery, ttlMs: number, count = 1): Promise<void> {
     const w = delivery.workspaceId;
     await transact(this.backend, async (u) => {
       const key = w ? keys.delivery(w, delivery.id) : keys.global.delivery(delivery.id);
       const existing = await u.read<WebhookDelivery>(key);
       if (existing) {
-        u.write(key, { ...existing, count: (existing.count ?? 1) + 1 }, ttlMs);
+        u.write(key, { ...existing, count: (existing.count ?? 1) + count }, ttlMs);
         return;
       }
-      u.write(key, { ...delivery, count: 1 }, ttlMs);
+      u.write(key, { ...delivery, count }, ttlMs);
       // Re-added even if an expired row left its entry behind: same member, same score.
       u.index(w ? keys.deliveries(w) : keys.global.deliveries(), delivery.id, delivery.receivedAt);
     });

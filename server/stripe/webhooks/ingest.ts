@@ -8,7 +8,7 @@ import { CommitOutcomeUnknown } from "../../store/store.js";
 import { dispatch } from "../handlers/dispatch.js";
 import type { EventInfo } from "../handlers/types.js";
 import { normalizeEvent } from "../normalize.js";
-import type { RejectLimiter } from "./limiter.js";
+import type { Rejections } from "./rejections.js";
 import { accountEndpointSecrets, platformSecrets } from "./secrets.js";
 
 /** Stripe refuses signatures older than this; so do we, and as far into the future (seconds). */
@@ -36,16 +36,17 @@ type Row = Omit<WebhookDelivery, "id" | "receivedAt">;
 /**
  * One webhook delivery, start to end: verify the signature, read the event, find its workspace,
  * apply it exactly once, log what happened. Never calls Stripe.
- * Rejected deliveries (anyone can post them) are limited per address by `limiter` before any
- * store write, and logged coalesced (see rejected()); verified ones are never limited.
+ * Rejected deliveries (anyone can post them) are limited per address before any store write and
+ * logged coalesced (see Rejections); verified ones are never limited.
  */
-export async function ingest(ctx: AppContext, d: Delivery, limiter: RejectLimiter): Promise<IngestAnswer> {
+export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejections): Promise<IngestAnswer> {
+  const { limiter } = rejections;
   const receivedAt = ctx.now();
   const deliveryId = newId("whd");
   const rejected = async (workspaceId: string | null, reason: string, row: Omit<Row, "workspaceId" | "outcome">, answer: IngestAnswer) => {
     if (!limiter.take(d.address, receivedAt)) return tooMany();
     const id = coalescedId(workspaceId, row.accountId, reason, receivedAt);
-    await ctx.store.addCoalescedDelivery({ id, receivedAt, workspaceId, outcome: "rejected", ...row, count: 1 }, REJECTED_RETENTION_MS);
+    await rejections.rows.add(ctx.store, { id, receivedAt, workspaceId, outcome: "rejected", ...row, count: 1 });
     return answer;
   };
   const bare = { eventId: null, type: null, livemode: null, apiVersion: null };

@@ -1,3 +1,6 @@
+import type { WebhookDelivery } from "../../domain/types.js";
+import type { Store } from "../../store/store.js";
+
 // Limits what rejected webhook deliveries may cost, per client address, inside this process.
 // Only the rejected path is limited: Stripe delivers genuine events from a few addresses at high
 // volume, and a verified delivery is never refused here. A rejected delivery costs a store write
@@ -48,5 +51,50 @@ export class RejectLimiter {
       this.windows.delete(address);
     }
     return this.windows.size >= this.maxAddresses;
+  }
+}
+
+/**
+ * Writes coalesced rows of rejected deliveries. Deliveries that land on one row while a write of
+ * it is in flight are added up and written together by the next write, so a burst costs a few
+ * writes instead of one per delivery, and never a pile of optimistic retries on one hot row.
+ */
+export class CoalescedRows {
+  private readonly pending = new Map<string, { count: number; delivery: WebhookDelivery; done: Promise<void> }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  /** Counts the delivery in its row; resolves once the count includes it. */
+  add(store: Store, delivery: WebhookDelivery): Promise<void> {
+    const key = `${delivery.workspaceId ?? ""}|${delivery.id}`;
+    const queued = this.pending.get(key);
+    if (queued) {
+      queued.count++;
+      return queued.done;
+    }
+    const entry = { count: 1, delivery, done: Promise.resolve() };
+    this.pending.set(key, entry);
+    entry.done = (async () => {
+      try {
+        // Everything counted before this write starts is in it; what arrives during it, in the next.
+        while (entry.count > 0) {
+          const n = entry.count;
+          entry.count = 0;
+          await store.addCoalescedDelivery(entry.delivery, this.ttlMs, n);
+        }
+      } finally {
+        this.pending.delete(key);
+      }
+    })();
+    return entry.done;
+  }
+}
+
+/** What the webhook routes of one app share: the limiter and the writer of rejected rows. */
+export class Rejections {
+  readonly limiter = new RejectLimiter();
+  readonly rows: CoalescedRows;
+  constructor(ttlMs: number) {
+    this.rows = new CoalescedRows(ttlMs);
   }
 }
