@@ -100,6 +100,27 @@ for (const store of ["embedded", "redis"] as const) {
   const processed = await fetch(`${server.url}/api/v1/webhook-deliveries?outcome=processed&limit=100`, { headers: { authorization: `Bearer ${apiKey}` } }).then((r) => r.json() as Promise<{ data: unknown[]; nextCursor: string | null }>);
   const check = processed.data.length === 100 ? "last 100 logged as processed" : `ONLY ${processed.data.length} of the last 100 processed`;
   rows.push([`POST /webhooks/stripe, ${store} store (${WEBHOOKS} new events)`, fmt(hooks.rps), `${(hooks.rps / bareResult.rps).toFixed(3)}× bare; ${statuses(hooks.statuses)}, ${check}`]);
+
+  // 4. The same genuine deliveries (new events) while a flood of bad ones (unsigned, wrongly
+  // signed, unknown accounts) hits both webhook routes from one address at the same time.
+  const bad = (i: number) => {
+    const payload = JSON.stringify({ id: `evt_forged_${i}`, object: "event", type: "checkout.session.completed" });
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (i % 3 !== 0) headers["stripe-signature"] = Stripe.webhooks.generateTestHeaderString({ payload, secret: "whsec_attacker" });
+    return { method: "POST" as const, headers, body: payload };
+  };
+  const FLOOD = WEBHOOKS * 3;
+  const [underFlood, flood, floodAccount] = await Promise.all([
+    measure(`${server.url}/webhooks/stripe`, WEBHOOKS, CONCURRENCY, (i) => delivery(WEBHOOKS + i)),
+    measure(`${server.url}/webhooks/stripe`, FLOOD, CONCURRENCY, bad),
+    measure(`${server.url}/webhooks/stripe/acct_benchnobody`, FLOOD, CONCURRENCY, bad),
+  ]);
+  const latency = (rps: number) => `${((CONCURRENCY / rps) * 1000).toFixed(1)} ms mean`;
+  rows.push([
+    `  same, during a flood of ${FLOOD * 2} bad deliveries`,
+    fmt(underFlood.rps),
+    `${(underFlood.rps / hooks.rps).toFixed(3)}× without flood; ${latency(underFlood.rps)} vs ${latency(hooks.rps)}; ${statuses(underFlood.statuses)}; flood answered ${statuses(flood.statuses)} / ${statuses(floodAccount.statuses)}`,
+  ]);
   if (store === "redis" && server.store.backend instanceof RedisBackend) await server.store.backend.dropAll();
   await server.close();
 }

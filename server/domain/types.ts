@@ -183,6 +183,11 @@ export interface WebhookDelivery {
   receivedAt: number;
   outcome: DeliveryOutcome;
   message: string;
+  /**
+   * How many deliveries this row stands for: rejected ones are coalesced into one row per log,
+   * account, reason and minute. Absent (rows written before it existed) means 1.
+   */
+  count?: number;
 }
 
 export type ConnectionMethod = "oauth" | "restricted_key";

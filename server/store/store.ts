@@ -15,7 +15,7 @@ import type {
 import type { Backend } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
 import { keys } from "./keys.js";
-import { transact, type Unit } from "./unit.js";
+import { StoreConflictError, transact, type Unit } from "./unit.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 
 /** A uniqueness rule was broken; `field` names what is taken. */
@@ -26,6 +26,17 @@ export class StoreConflict extends IcodripError {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A commit threw instead of answering (the connection was lost mid-call): it may or may not have
+ * been applied. Distinct from work that failed before committing, which applied nothing.
+ */
+export class CommitOutcomeUnknown extends Error {
+  readonly code = "commit_outcome_unknown";
+  constructor(cause: unknown) {
+    super(`The store did not confirm the change (${(cause as Error)?.message ?? String(cause)}); it may or may not have been applied.`, { cause });
   }
 }
 
@@ -396,19 +407,38 @@ export class Store {
    * Records a Stripe event once, atomically with its effects: `work` runs inside the same unit,
    * and a second delivery of the id (even one racing this one) answers duplicate and changes
    * nothing. If `work` throws, nothing at all is written, so Stripe's retry starts clean.
+   * `row`, when given, is the delivery's log row: it is written in the same commit as the event
+   * (processed, or duplicate), so the log can never disagree with what was applied.
+   * A commit that throws (the connection was lost mid-call) leaves its result unknown: that is
+   * reported as CommitOutcomeUnknown, distinct from work that failed before committing.
    */
   async recordEventOnce<T>(
     workspaceId: string,
     eventId: string,
     work: (unit: Unit) => Promise<T>,
+    row?: (result: { duplicate: true } | { duplicate: false; result: T }) => WebhookDelivery,
   ): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
-    return transact(this.backend, async (u) => {
-      const key = keys.event(workspaceId, eventId);
-      if (await u.read(key)) return { duplicate: true } as const;
-      const result = await work(u);
-      u.write(key, { eventId, recordedAt: Date.now() });
-      return { duplicate: false, result } as const;
-    });
+    // transact runs work, then commits; the flag tells which of the two threw.
+    let workDone = false;
+    try {
+      return await transact(this.backend, async (u) => {
+        workDone = false;
+        const key = keys.event(workspaceId, eventId);
+        let answer: { duplicate: true } | { duplicate: false; result: T };
+        if (await u.read(key)) {
+          answer = { duplicate: true };
+        } else {
+          answer = { duplicate: false, result: await work(u) };
+          u.write(key, { eventId, recordedAt: Date.now() });
+        }
+        if (row) await this.writeDelivery(u, row(answer));
+        workDone = true;
+        return answer;
+      });
+    } catch (error) {
+      if (workDone && !(error instanceof StoreConflictError)) throw new CommitOutcomeUnknown(error);
+      throw error;
+    }
   }
 
   async eventRecorded(workspaceId: string, eventId: string): Promise<boolean> {
@@ -417,11 +447,28 @@ export class Store {
 
   // ---- webhook deliveries ------------------------------------------------------------------
 
-  async addDelivery(delivery: WebhookDelivery): Promise<void> {
+  /** Logs a delivery; a row with its id already written is kept as it is (answers false). */
+  async addDelivery(delivery: WebhookDelivery): Promise<boolean> {
+    return transact(this.backend, (u) => this.writeDelivery(u, delivery));
+  }
+
+  /**
+   * Logs a delivery coalesced with the others of the same row id (the caller derives it from the
+   * log, account, reason and minute): the first is written with count `count`, each later call
+   * only raises the count by its own, keeping the first message. The row expires ttlMs after its
+   * last write.
+   */
+  async addCoalescedDelivery(delivery: WebhookDelivery, ttlMs: number, count = 1): Promise<void> {
     const w = delivery.workspaceId;
     await transact(this.backend, async (u) => {
       const key = w ? keys.delivery(w, delivery.id) : keys.global.delivery(delivery.id);
-      u.write(key, delivery);
+      const existing = await u.read<WebhookDelivery>(key);
+      if (existing) {
+        u.write(key, { ...existing, count: (existing.count ?? 1) + count }, ttlMs);
+        return;
+      }
+      u.write(key, { ...delivery, count }, ttlMs);
+      // Re-added even if an expired row left its entry behind: same member, same score.
       u.index(w ? keys.deliveries(w) : keys.global.deliveries(), delivery.id, delivery.receivedAt);
     });
   }
@@ -520,6 +567,16 @@ export class Store {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  /** Writes a delivery row in `u` unless one with its id exists; answers whether it wrote. */
+  private async writeDelivery(u: Unit, delivery: WebhookDelivery): Promise<boolean> {
+    const w = delivery.workspaceId;
+    const key = w ? keys.delivery(w, delivery.id) : keys.global.delivery(delivery.id);
+    if (await u.read(key)) return false;
+    u.write(key, delivery);
+    u.index(w ? keys.deliveries(w) : keys.global.deliveries(), delivery.id, delivery.receivedAt);
+    return true;
+  }
 
   private async doc<T>(key: string): Promise<T | null> {
     const doc = await this.backend.get(key);

@@ -147,6 +147,54 @@ for (const kind of [...storeKinds, clusterKind]) {
       expect(counter).toBe(1);
     });
 
+    it("writes a delivery's row in the event's own commit: one applied row, the racing rest duplicate", async () => {
+      const { ws } = await createWorkspace(store);
+      const row = (r: { duplicate: boolean }): WebhookDelivery => ({
+        id: newId("whd"),
+        workspaceId: ws.id,
+        eventId: "evt_row",
+        type: "invoice.paid",
+        accountId: "acct_1",
+        livemode: false,
+        apiVersion: null,
+        receivedAt: 5_000,
+        outcome: r.duplicate ? "duplicate" : "processed",
+        message: r.duplicate ? "again" : "applied",
+      });
+      await Promise.all(Array.from({ length: 20 }, () => store.recordEventOnce(ws.id, "evt_row", async () => "done", row)));
+      const rows = (await store.listDeliveries(ws.id, { limit: 50 })).data;
+      expect(rows).toHaveLength(20);
+      expect(rows.filter((d) => d.outcome === "processed")).toHaveLength(1);
+      expect(rows.filter((d) => d.outcome === "duplicate")).toHaveLength(19);
+      // A row is never overwritten: writing one id again keeps the first.
+      expect(await store.addDelivery({ ...rows[0], message: "rewritten" })).toBe(false);
+      expect((await store.listDeliveries(ws.id, { limit: 50 })).data.some((d) => d.message === "rewritten")).toBe(false);
+    });
+
+    it("coalesces deliveries with one row id into one row whose count grows, even when they race", async () => {
+      const { ws } = await createWorkspace(store);
+      const rejected = (workspaceId: string | null, message: string): WebhookDelivery => ({
+        id: "whd_coalesced",
+        workspaceId,
+        eventId: null,
+        type: null,
+        accountId: null,
+        livemode: null,
+        apiVersion: null,
+        receivedAt: 6_000,
+        outcome: "rejected",
+        message,
+      });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => store.addCoalescedDelivery(rejected(ws.id, `bad ${i}`), 60_000)));
+      await store.addCoalescedDelivery(rejected(ws.id, "late"), 60_000, 5);
+      const rows = (await store.listDeliveries(ws.id, { limit: 50 })).data;
+      expect(rows).toHaveLength(1);
+      expect(rows[0].count).toBe(15);
+      expect(rows[0].message).not.toBe("late");
+      await store.addCoalescedDelivery(rejected(null, "global"), 60_000, 3);
+      expect((await store.listPlatformDeliveries({ limit: 50 })).data).toMatchObject([{ id: "whd_coalesced", count: 3, message: "global" }]);
+    });
+
     it("writes nothing of an event whose work throws, so a retry starts clean", async () => {
       const { ws } = await createWorkspace(store);
       await expect(

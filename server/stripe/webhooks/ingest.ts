@@ -1,21 +1,29 @@
+import { createHash } from "node:crypto";
 import Stripe from "stripe";
 import { newId } from "../../domain/ids.js";
 import type { StripeConnection, WebhookDelivery } from "../../domain/types.js";
 import type { AppContext } from "../../http/context.js";
 import { Ledger } from "../../store/ledger.js";
+import { CommitOutcomeUnknown } from "../../store/store.js";
 import { dispatch } from "../handlers/dispatch.js";
 import type { EventInfo } from "../handlers/types.js";
 import { normalizeEvent } from "../normalize.js";
+import type { Rejections } from "./rejections.js";
 import { accountEndpointSecrets, platformSecrets } from "./secrets.js";
 
-/** Stripe refuses signatures older than this; so do we (seconds). */
+/** Stripe refuses signatures older than this; so do we, and as far into the future (seconds). */
 export const SIGNATURE_TOLERANCE_S = 300;
+/** Rejected deliveries are kept this long (their rows expire), counted per minute. */
+export const REJECTED_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const COALESCE_MS = 60_000;
 
 export interface Delivery {
   rawBody: Buffer;
   signature: string | undefined;
   /** set on /webhooks/stripe/:accountId (an endpoint on the merchant's own account) */
   routeAccountId: string | null;
+  /** the client's address (req.ip): what the limiter of rejected deliveries counts by */
+  address: string;
 }
 
 export interface IngestAnswer {
@@ -23,46 +31,63 @@ export interface IngestAnswer {
   body: unknown;
 }
 
+type Row = Omit<WebhookDelivery, "id" | "receivedAt">;
+
 /**
  * One webhook delivery, start to end: verify the signature, read the event, find its workspace,
  * apply it exactly once, log what happened. Never calls Stripe.
+ * Rejected deliveries (anyone can post them) are limited per address before any store write and
+ * logged coalesced (see Rejections); verified ones are never limited.
  */
-export async function ingest(ctx: AppContext, d: Delivery): Promise<IngestAnswer> {
+export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejections): Promise<IngestAnswer> {
+  const { limiter } = rejections;
   const receivedAt = ctx.now();
-  const log = (entry: Omit<WebhookDelivery, "id" | "receivedAt">) => ctx.store.addDelivery({ id: newId("whd"), receivedAt, ...entry });
+  const deliveryId = newId("whd");
+  const rejected = async (workspaceId: string | null, reason: string, row: Omit<Row, "workspaceId" | "outcome">, answer: IngestAnswer) => {
+    if (!limiter.take(d.address, receivedAt)) return tooMany();
+    const id = coalescedId(workspaceId, row.accountId, reason, receivedAt);
+    await rejections.rows.add(ctx.store, { id, receivedAt, workspaceId, outcome: "rejected", ...row, count: 1 });
+    return answer;
+  };
+  const bare = { eventId: null, type: null, livemode: null, apiVersion: null };
+
+  // An unsigned post is refused whatever it is; one from an address past its limit costs no read.
+  if (!d.signature && limiter.exhausted(d.address, receivedAt)) return tooMany();
   const routed = d.routeAccountId ? await accountEndpointSecrets(ctx.config, ctx.store, d.routeAccountId) : null;
   const secrets = routed ? routed.map((r) => r.secret) : await platformSecrets(ctx.config, ctx.store);
   const routeWorkspace = routed?.[0]?.connection.workspaceId ?? null;
+  // A global row cannot trust the account named in the URL (anyone can invent one), so rejected
+  // global rows are coalesced over every account; a workspace's rows per its own account.
+  const routeAccount = routeWorkspace ? d.routeAccountId : null;
 
-  const failure = verify(d, secrets);
+  const failure = verify(d, secrets, receivedAt);
   if (failure) {
-    await log({ workspaceId: routeWorkspace, eventId: null, type: null, accountId: d.routeAccountId, livemode: null, apiVersion: null, outcome: "rejected", message: failure });
-    return reply(401, "invalid_signature", failure);
+    return rejected(routeWorkspace, failure.reason, { ...bare, accountId: routeAccount, message: failure.message }, reply(401, "invalid_signature", failure.message));
   }
 
   let parsed: unknown;
   try {
     parsed = JSON.parse(d.rawBody.toString("utf8"));
   } catch {
-    await log({ workspaceId: routeWorkspace, eventId: null, type: null, accountId: d.routeAccountId, livemode: null, apiVersion: null, outcome: "rejected", message: "The body is signed but is not JSON." });
-    return reply(400, "malformed_event", "The body is signed but is not JSON.");
+    const message = "The body is signed but is not JSON.";
+    return rejected(routeWorkspace, "not_json", { ...bare, accountId: routeAccount, message }, reply(400, "malformed_event", message));
   }
   const normalized = normalizeEvent(parsed);
   if (!normalized.ok) {
     const raw = parsed as { id?: unknown; type?: unknown; api_version?: unknown; livemode?: unknown };
-    await log({
-      workspaceId: routeWorkspace,
+    const row = {
       eventId: typeof raw.id === "string" ? raw.id : null,
       type: typeof raw.type === "string" ? raw.type : null,
-      accountId: d.routeAccountId,
+      accountId: routeAccount,
       livemode: typeof raw.livemode === "boolean" ? raw.livemode : null,
       apiVersion: typeof raw.api_version === "string" ? raw.api_version : null,
-      outcome: "rejected",
       message: normalized.message,
-    });
-    return reply(400, normalized.code, normalized.message);
+    };
+    return rejected(routeWorkspace, normalized.code, row, reply(400, normalized.code, normalized.message));
   }
 
+  // From here on the delivery is signed by Stripe: one row each, never limited.
+  const log = (entry: Row) => ctx.store.addDelivery({ id: deliveryId, receivedAt, ...entry, count: 1 });
   const event: EventInfo = { ...normalized.event, accountId: normalized.event.accountId ?? d.routeAccountId };
   const base = { eventId: event.id, type: event.type, accountId: event.accountId, livemode: event.livemode, apiVersion: event.apiVersion };
   // An account endpoint's connections were read to find its secrets; the platform's are looked up.
@@ -84,21 +109,56 @@ export async function ingest(ctx: AppContext, d: Delivery): Promise<IngestAnswer
     return { status: 200, body: { received: true, outcome: "ignored" } };
   }
 
+  // The delivery's row is written in the same commit as the event and its effects, so the log
+  // says processed exactly when the event was applied, and duplicate exactly when it had been.
+  const duplicateMessage = `Event ${event.id} was delivered before and already applied; this delivery changed nothing.`;
   try {
-    const result = await ctx.store.recordEventOnce(workspaceId, event.id, (unit) => dispatch(new Ledger(unit, workspaceId), event, normalized.data, ctx.now()));
+    const result = await ctx.store.recordEventOnce(
+      workspaceId,
+      event.id,
+      (unit) => dispatch(new Ledger(unit, workspaceId), event, normalized.data, ctx.now()),
+      (r) => ({
+        id: deliveryId,
+        receivedAt,
+        workspaceId,
+        ...base,
+        ...(r.duplicate ? { outcome: "duplicate" as const, message: duplicateMessage } : r.result),
+        count: 1,
+      }),
+    );
     await noteLastEvent(ctx, connection, receivedAt);
-    if (result.duplicate) {
-      await log({ workspaceId, ...base, outcome: "duplicate", message: `Event ${event.id} was delivered before and already applied; this delivery changed nothing.` });
-      return { status: 200, body: { received: true, outcome: "duplicate" } };
-    }
-    await log({ workspaceId, ...base, ...result.result });
-    return { status: 200, body: { received: true, outcome: result.result.outcome } };
+    const outcome = result.duplicate ? "duplicate" : result.result.outcome;
+    return { status: 200, body: { received: true, outcome } };
   } catch (error) {
     ctx.log.error({ err: error, eventId: event.id, workspaceId }, "webhook processing failed");
-    const message = `Applying event ${event.id} failed (${(error as Error).message}); nothing was changed and Stripe will retry it.`;
+    const cause = error instanceof CommitOutcomeUnknown ? ((error.cause as Error)?.message ?? String(error.cause)) : (error as Error).message;
+    const message =
+      error instanceof CommitOutcomeUnknown
+        ? `Event ${event.id} may or may not have been applied: the store did not confirm the commit (${cause}). Stripe will retry it, and a retry of an applied event answers duplicate.`
+        : `Applying event ${event.id} failed (${cause}); nothing was changed and Stripe will retry it.`;
+    // Written under the delivery's own id only if no row has it: had the unknown commit applied,
+    // its "processed" row is there and stays the only one.
     await log({ workspaceId, ...base, outcome: "failed", message }).catch(() => {});
     return reply(500, "processing_failed", message);
   }
+}
+
+/**
+ * The id of the row a rejected delivery is counted in: one per log (workspace or global),
+ * account, reason and minute, so a flood adds to a count instead of adding rows.
+ */
+function coalescedId(workspaceId: string | null, accountId: string | null, reason: string, at: number): string {
+  const minute = Math.floor(at / COALESCE_MS);
+  const digest = createHash("sha256").update(`${workspaceId ?? "global"}|${accountId ?? ""}|${reason}|${minute}`).digest("base64url");
+  return `whd_${digest.slice(0, 16)}`;
+}
+
+function tooMany(): IngestAnswer {
+  return reply(
+    429,
+    "too_many_rejected",
+    "Too many deliveries from this address were rejected in the last minute; this one was refused unlogged. Signed deliveries from Stripe are never limited.",
+  );
 }
 
 // "Last event received" is shown on the integration's status. It is a hint, not money: written at
@@ -110,23 +170,60 @@ async function noteLastEvent(ctx: AppContext, connection: StripeConnection, at: 
   });
 }
 
-function verify(d: Delivery, secrets: string[]): string | null {
-  if (!d.signature) return "The request has no Stripe-Signature header; only Stripe's signed deliveries are accepted.";
+function verify(d: Delivery, secrets: string[], receivedAt: number): { reason: string; message: string } | null {
+  if (!d.signature) return { reason: "unsigned", message: "The request has no Stripe-Signature header; only Stripe's signed deliveries are accepted." };
   if (secrets.length === 0) {
-    return d.routeAccountId
-      ? `No webhook endpoint is registered for account ${d.routeAccountId}; connect it in Settings > Integrations.`
-      : "No signing secret is configured for the platform endpoint; set STRIPE_WEBHOOK_SECRET or connect an account through OAuth.";
+    return {
+      reason: "no_endpoint",
+      message: d.routeAccountId
+        ? `No webhook endpoint is registered for account ${d.routeAccountId}; connect it in Settings > Integrations.`
+        : "No signing secret is configured for the platform endpoint; set STRIPE_WEBHOOK_SECRET or connect an account through OAuth.",
+    };
   }
   let firstError = "";
+  let verified = false;
   for (const secret of secrets) {
     try {
-      Stripe.webhooks.signature!.verifyHeader(d.rawBody, d.signature, secret, SIGNATURE_TOLERANCE_S);
-      return null;
+      // Tolerance 0: stripe-node checks only the signature here; the time is checked below, both
+      // ways, against the injected clock (stripe-node would check the past only, on Date.now()).
+      Stripe.webhooks.signature!.verifyHeader(d.rawBody, d.signature, secret, 0);
+      verified = true;
+      break;
     } catch (error) {
-      firstError ||= (error as Error).message;
+      firstError ||= (error as Error).message.split("\n")[0].trim();
     }
   }
-  return `The Stripe-Signature did not verify: ${firstError} Check that the endpoint's signing secret is the one Icodrip holds (Repair Webhooks replaces it).`;
+  if (!verified) {
+    return {
+      reason: "signature",
+      message: `The Stripe-Signature did not verify: ${firstError} Check that the endpoint's signing secret is the one Icodrip holds (Repair Webhooks replaces it).`,
+    };
+  }
+  const stamped = signedAt(d.signature);
+  const age = Math.floor(receivedAt / 1000) - stamped;
+  if (!Number.isFinite(age) || age > SIGNATURE_TOLERANCE_S) {
+    return {
+      reason: "stale",
+      message: `The Stripe-Signature timestamp is ${Number.isFinite(age) ? `${age} s old` : "unreadable"}, outside the ${SIGNATURE_TOLERANCE_S} s tolerance; a replayed delivery is refused. Stripe retries with a fresh signature.`,
+    };
+  }
+  if (-age > SIGNATURE_TOLERANCE_S) {
+    return {
+      reason: "future",
+      message: `The Stripe-Signature timestamp is ${-age} s in the future, outside the ${SIGNATURE_TOLERANCE_S} s tolerance; check this server's clock.`,
+    };
+  }
+  return null;
+}
+
+/** The `t=` of a Stripe-Signature header, read as stripe-node reads it (the last one wins). */
+function signedAt(header: string): number {
+  let timestamp = NaN;
+  for (const item of header.split(",")) {
+    const [key, value] = item.split("=");
+    if (key === "t") timestamp = parseInt(value, 10);
+  }
+  return timestamp;
 }
 
 function reply(status: number, code: string, message: string): IngestAnswer {

@@ -1,20 +1,24 @@
 import express, { Router } from "express";
 import type { AppContext } from "../../http/context.js";
-import { ingest } from "./ingest.js";
+import { ingest, REJECTED_RETENTION_MS } from "./ingest.js";
+import { Rejections } from "./rejections.js";
 
 export const WEBHOOK_BODY_LIMIT = "1mb";
 
 /** The two webhook routes; both read the raw body, since the signature covers its exact bytes. */
 export function webhookRoutes(ctx: AppContext): Router {
   const router = Router();
+  // One per app: limits rejected deliveries per client address (req.ip, so TRUST_PROXY decides
+  // whose address that is behind a proxy) and batches their coalesced rows.
+  const rejections = new Rejections(REJECTED_RETENTION_MS);
   const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
   router.post("/webhooks/stripe", raw, async (req, res) => {
-    const answer = await ingest(ctx, { rawBody: asBuffer(req.body), signature: req.get("stripe-signature"), routeAccountId: null });
+    const answer = await ingest(ctx, { rawBody: asBuffer(req.body), signature: req.get("stripe-signature"), routeAccountId: null, address: req.ip ?? "" }, rejections);
     res.status(answer.status).json(answer.body);
   });
   router.post("/webhooks/stripe/:accountId", raw, async (req, res) => {
     const accountId = /^acct_[A-Za-z0-9]{1,64}$/.test(String(req.params.accountId)) ? String(req.params.accountId) : "unknown";
-    const answer = await ingest(ctx, { rawBody: asBuffer(req.body), signature: req.get("stripe-signature"), routeAccountId: accountId });
+    const answer = await ingest(ctx, { rawBody: asBuffer(req.body), signature: req.get("stripe-signature"), routeAccountId: accountId, address: req.ip ?? "" }, rejections);
     res.status(answer.status).json(answer.body);
   });
   return router;
