@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from "exp
 import Stripe from "stripe";
 import { SealError } from "../crypto/seal.js";
 import { InvalidCursorError } from "../store/cursor.js";
-import { StoreConflict } from "../store/store.js";
+import { CommitOutcomeUnknown, StoreConflict } from "../store/store.js";
 import { StoreConflictError } from "../store/unit.js";
 
 // Every error leaves as {"error":{"code","message"}} with a fitting status: the code is for
@@ -55,6 +55,9 @@ export function answerFor(err: unknown, req: Request): Answer {
     return { error: new ApiError(400, "invalid_request", err.message, { cursor: err.message }), log: "none" };
   }
   if (err instanceof Stripe.errors.StripeError) return { error: stripeFailure(err), log: "warn" };
+  if (err instanceof CommitOutcomeUnknown) {
+    return { error: new ApiError(503, err.code, `${err.message} Read the record again before retrying the request.`), log: "warn" };
+  }
   if (err instanceof SealError) return { error: new ApiError(500, err.code, err.message), log: "warn" };
   const status = clientStatus(err);
   if (status !== null) return { error: requestError(err as ClientError, status, req), log: "none" };

@@ -33,7 +33,7 @@ export class StoreConflict extends IcodripError {
  * A commit threw instead of answering (the connection was lost mid-call): it may or may not have
  * been applied. Distinct from work that failed before committing, which applied nothing.
  */
-export class CommitOutcomeUnknown extends Error {
+export class CommitOutcomeUnknown extends IcodripError {
   readonly code = "commit_outcome_unknown";
   constructor(cause: unknown) {
     super(`The store did not confirm the change (${(cause as Error)?.message ?? String(cause)}); it may or may not have been applied.`, { cause });
