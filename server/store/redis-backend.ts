@@ -33,6 +33,66 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `;
 
+// A page of an index, resumed exactly after a (score, member) cursor however many members share
+// that score. Redis orders equal scores by member, bytewise, so the members tied with the cursor's
+// score form one run of ranks; a binary search over that run (comparing bytes, not the locale's
+// collation that Lua's '<' would use) finds where the page starts, and the page is read by rank.
+// One script, so the position and the page come from the same state of the index.
+// ARGV: reverse (0|1), min, max, limit[, afterScore, afterMember].
+const RANGE_SCRIPT = `
+local key, rev, min, max, limit = KEYS[1], ARGV[1] == '1', ARGV[2], ARGV[3], tonumber(ARGV[4])
+local function before(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local function excl(s)
+  if s == '+inf' or s == '-inf' then return s end
+  return '(' .. s
+end
+-- ranks count from the lowest score (forward) or the highest (reverse)
+local start
+if rev then start = redis.call('ZCOUNT', key, excl(max), '+inf') else start = redis.call('ZCOUNT', key, '-inf', excl(min)) end
+if ARGV[5] then
+  local s, m = ARGV[5], ARGV[6]
+  local lo, hi
+  if rev then
+    lo = redis.call('ZCOUNT', key, excl(s), '+inf')
+    hi = redis.call('ZCOUNT', key, s, '+inf')
+  else
+    lo = redis.call('ZCOUNT', key, '-inf', excl(s))
+    hi = redis.call('ZCOUNT', key, '-inf', s)
+  end
+  -- first rank in [lo, hi) whose member comes after m in this direction; hi if none
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local at = redis.call(rev and 'ZREVRANGE' or 'ZRANGE', key, mid, mid)[1]
+    local past
+    if rev then past = before(at, m) else past = before(m, at) end
+    if past then hi = mid else lo = mid + 1 end
+  end
+  if lo > start then start = lo end
+end
+if limit <= 0 then return {} end
+local page = redis.call(rev and 'ZREVRANGE' or 'ZRANGE', key, start, start + limit - 1, 'WITHSCORES')
+local out = {}
+local function num(b)
+  if b == '+inf' then return math.huge elseif b == '-inf' then return -math.huge end
+  return tonumber(b)
+end
+local lowest, highest = num(min), num(max)
+for i = 1, #page, 2 do
+  local score = tonumber(page[i + 1])
+  if (rev and score < lowest) or ((not rev) and score > highest) then break end
+  out[#out + 1] = page[i]
+  out[#out + 1] = page[i + 1]
+end
+return out
+`;
+
 // What the backend needs of its connection. A single Redis and a Cluster differ only in which node
 // a command goes to, so the logic in RedisBackend is written once over this.
 interface Connection {
@@ -62,6 +122,7 @@ export class RedisBackend implements Backend {
   readonly kind = "redis" as const;
   private readonly commitSha = sha1(COMMIT_SCRIPT);
   private readonly hitSha = sha1(HIT_SCRIPT);
+  private readonly rangeSha = sha1(RANGE_SCRIPT);
 
   private constructor(
     private readonly conn: Connection,
@@ -102,30 +163,15 @@ export class RedisBackend implements Backend {
   }
 
   async range(indexKey: string, q: RangeQuery): Promise<{ member: string; score: number }[]> {
-    let low = q.min ?? -Infinity;
-    let high = q.max ?? Infinity;
-    if (q.after) {
-      if (q.reverse) high = Math.min(high, q.after.score);
-      else low = Math.max(low, q.after.score);
-    }
-    // Ties on the cursor's score are settled by member below, so fetch a little more than asked.
-    const count = q.limit + 64;
     const key = this.prefix + indexKey;
-    const args = q.reverse
-      ? ["ZRANGE", key, bound(high), bound(low), "BYSCORE", "REV"]
-      : ["ZRANGE", key, bound(low), bound(high), "BYSCORE"];
-    args.push("LIMIT", "0", String(count), "WITHSCORES");
-    const reply = await this.conn.send(key, true, args);
-    const pairs = toPairs(reply);
-    const after = q.after;
-    const filtered = after
-      ? pairs.filter((p) =>
-          q.reverse
-            ? p.score < after.score || (p.score === after.score && p.member < after.member)
-            : p.score > after.score || (p.score === after.score && p.member > after.member),
-        )
-      : pairs;
-    return filtered.slice(0, q.limit);
+    const args = [
+      q.reverse ? "1" : "0",
+      bound(q.min ?? -Infinity),
+      bound(q.max ?? Infinity),
+      String(q.limit),
+      ...(q.after ? [bound(q.after.score), q.after.member] : []),
+    ];
+    return toPairs(await this.evalScript(this.rangeSha, RANGE_SCRIPT, [key], args));
   }
 
   async commit(c: Commit): Promise<boolean> {
