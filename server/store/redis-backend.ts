@@ -113,7 +113,27 @@ interface NodeConnection {
 export interface RedisOptions {
   /** REDIS_URL names one node of a Redis Cluster; the others are discovered from it. */
   cluster?: boolean;
+  /** How long start-up waits for Redis before giving up (default 10 s). */
+  connectTimeoutMs?: number;
 }
+
+/** Redis did not answer at start-up within the wait; the message says what to check. */
+export class RedisUnreachableError extends Error {
+  readonly code = "redis_unreachable";
+}
+
+/** The URL with its password replaced, fit for a log line or an error. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(an unreadable REDIS_URL)";
+  }
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 // Reconnects forever, backing off to 2 s: a Redis that comes back is used again without a restart.
 const reconnectStrategy = (retries: number) => Math.min(retries * 100, 2_000);
@@ -130,7 +150,8 @@ export class RedisBackend implements Backend {
   ) {}
 
   static async connect(url: string, prefix = "icodrip:", options: RedisOptions = {}): Promise<RedisBackend> {
-    const conn = options.cluster ? await clusterConnection(url) : await singleConnection(url);
+    const timeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const conn = options.cluster ? await clusterConnection(url, timeoutMs) : await singleConnection(url, timeoutMs);
     return new RedisBackend(conn, prefix);
   }
 
@@ -227,11 +248,49 @@ export class RedisBackend implements Backend {
   }
 }
 
-async function singleConnection(url: string): Promise<Connection> {
-  const client = createClient({ url, socket: { reconnectStrategy } });
+// Once connected the client reconnects forever, but the first connection is bounded: a server
+// pointed at a wrong or closed address stops with a line saying so instead of waiting in silence.
+async function connectWithin(
+  url: string,
+  timeoutMs: number,
+  client: { on(event: "error", listener: (error: Error) => void): unknown; connect(): Promise<unknown>; destroy(): void },
+): Promise<void> {
+  let lastError: Error | null = null;
   // Without a listener node-redis throws on connection errors; the store reports them per call.
-  client.on("error", () => {});
-  await client.connect();
+  client.on("error", (error) => {
+    lastError = error;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  try {
+    const connected = client.connect().then(
+      () => "connected" as const,
+      (error: Error) => {
+        lastError = error;
+        return "failed" as const;
+      },
+    );
+    const outcome = await Promise.race([connected, timedOut]);
+    if (outcome === "connected") return;
+  } finally {
+    clearTimeout(timer);
+  }
+  client.destroy();
+  const password = new URL(url).password;
+  const found = lastError as (Error & { code?: string }) | null;
+  let cause = found ? (found.code ?? found.message) : "no answer";
+  if (password) cause = cause.split(password).join("***").split(decodeURIComponent(password)).join("***");
+  throw new RedisUnreachableError(
+    `Redis at ${redactRedisUrl(url)} could not be reached within ${Math.round(timeoutMs / 1000)} s (${cause}). ` +
+      "Check REDIS_URL (host, port, password, redis:// or rediss://), that Redis is running, and that this machine can reach it.",
+  );
+}
+
+async function singleConnection(url: string, timeoutMs: number): Promise<Connection> {
+  const client = createClient({ url, socket: { reconnectStrategy } });
+  await connectWithin(url, timeoutMs, client);
   const node = nodeConnection(client);
   return {
     send: (_firstKey, _readonly, args) => client.sendCommand(args),
@@ -245,7 +304,7 @@ async function singleConnection(url: string): Promise<Connection> {
   };
 }
 
-async function clusterConnection(url: string): Promise<Connection> {
+async function clusterConnection(url: string, timeoutMs: number): Promise<Connection> {
   const { username, password, protocol } = new URL(url);
   const cluster = createCluster({
     rootNodes: [{ url }],
@@ -257,8 +316,7 @@ async function clusterConnection(url: string): Promise<Connection> {
       socket: protocol === "rediss:" ? { tls: true, reconnectStrategy } : { reconnectStrategy },
     },
   });
-  cluster.on("error", () => {});
-  await cluster.connect();
+  await connectWithin(url, timeoutMs, cluster);
   return {
     send: (firstKey, readonly, args) => cluster.sendCommand(firstKey, readonly, args),
     readDocs: async (keys) => {
