@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { SqliteBackend } from "../../server/store/sqlite-backend.js";
+import { signup, startTestServer, type TestServer } from "../support/server.js";
+import { storeKinds } from "../support/stores.js";
 
 // Issue 7: what another local user or a careless operator could do to the store.
 
@@ -65,3 +67,46 @@ describe("starting against a Redis that does not answer", () => {
     expect(stdout + stderr).not.toContain(password);
   }, 40_000);
 });
+
+for (const kind of storeKinds) {
+  describe.runIf(kind.available)(`deleting a parent while a child is added (${kind.name})`, () => {
+    it("never leaves an affiliate without its program, nor a link without its affiliate, however the requests interleave", async () => {
+      const server: TestServer = await startTestServer(kind);
+      try {
+        const key = await signup(server);
+        const programBody = { name: "P", url: "https://shop.example.com", commission: { type: "percent", percent: 20 } };
+        for (let round = 0; round < 15; round++) {
+          const program = await server.api("POST", "/api/v1/programs", { key, body: programBody });
+          expect(program.status).toBe(201);
+          // A double click: the merchant adds an affiliate while deleting its program.
+          const [created, deleted] = await Promise.all([
+            server.api("POST", "/api/v1/affiliates", { key, body: { programId: program.body.id, name: `Ann ${round}`, email: "ann@example.com" } }),
+            server.api("DELETE", `/api/v1/programs/${program.body.id}`, { key }),
+          ]);
+          expect([201, 404, 409]).toContain(created.status);
+          expect([204, 409]).toContain(deleted.status);
+          const programLeft = (await server.api("GET", `/api/v1/programs/${program.body.id}`, { key })).status === 200;
+          if (created.status === 201) {
+            expect(programLeft).toBe(true);
+            const affiliateId = created.body.id as string;
+            const [link, gone] = await Promise.all([
+              server.api("POST", "/api/v1/links", { key, body: { affiliateId } }),
+              server.api("DELETE", `/api/v1/affiliates/${affiliateId}`, { key }),
+            ]);
+            expect([201, 404, 409]).toContain(link.status);
+            expect([204, 409]).toContain(gone.status);
+            const affiliateLeft = (await server.api("GET", `/api/v1/affiliates/${affiliateId}`, { key })).status === 200;
+            if (link.status === 201) {
+              expect(affiliateLeft).toBe(true);
+              expect((await server.api("GET", `/r/${link.body.code}`)).status).toBe(302);
+            }
+          } else {
+            expect(programLeft).toBe(false);
+          }
+        }
+      } finally {
+        await server.stop();
+      }
+    }, 60_000);
+  });
+}
