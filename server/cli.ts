@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, loadDotEnv } from "./config/config.js";
 import { startServer } from "./serve.js";
+import { redactRedisUrl } from "./store/redis-backend.js";
 
 const USAGE = "Usage: icodrip serve   (configuration by environment; see the README)";
 
@@ -21,6 +22,8 @@ async function main(argv: string[]): Promise<void> {
     }
     throw error;
   }
+  // Said at once: reaching Redis may take a while, and it can fail (a bounded wait, then one line).
+  if (config.store.kind === "redis") console.log(`icodrip: connecting to Redis at ${redactRedisUrl(config.store.url)} …`);
   const server = await startServer(config).catch((error: Error) => {
     console.error(`icodrip: could not start: ${error.message}`);
     process.exit(1);

@@ -48,6 +48,11 @@ export const keys = {
   delivery: (w: string, id: string) => `${ws(w)}:delivery:${id}`,
   deliveries: (w: string) => `${ws(w)}:deliveries`,
 
+  /** a write that claimed global keys and has not published its documents yet (Store.publish) */
+  pending: (w: string, id: string) => `${ws(w)}:pending:${id}`,
+  /** written by every child create, read by the parent's delete: the two cannot interleave */
+  children: (w: string, parent: "program" | "affiliate", id: string) => `${ws(w)}:children:${parent}:${id}`,
+
   connection: (w: string, accountId: string, livemode: boolean) =>
     `${ws(w)}:connection:${accountId}:${livemode ? "live" : "test"}`,
   connections: (w: string) => `${ws(w)}:connections`,

@@ -33,6 +33,66 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `;
 
+// A page of an index, resumed exactly after a (score, member) cursor however many members share
+// that score. Redis orders equal scores by member, bytewise, so the members tied with the cursor's
+// score form one run of ranks; a binary search over that run (comparing bytes, not the locale's
+// collation that Lua's '<' would use) finds where the page starts, and the page is read by rank.
+// One script, so the position and the page come from the same state of the index.
+// ARGV: reverse (0|1), min, max, limit[, afterScore, afterMember].
+const RANGE_SCRIPT = `
+local key, rev, min, max, limit = KEYS[1], ARGV[1] == '1', ARGV[2], ARGV[3], tonumber(ARGV[4])
+local function before(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local function excl(s)
+  if s == '+inf' or s == '-inf' then return s end
+  return '(' .. s
+end
+-- ranks count from the lowest score (forward) or the highest (reverse)
+local start
+if rev then start = redis.call('ZCOUNT', key, excl(max), '+inf') else start = redis.call('ZCOUNT', key, '-inf', excl(min)) end
+if ARGV[5] then
+  local s, m = ARGV[5], ARGV[6]
+  local lo, hi
+  if rev then
+    lo = redis.call('ZCOUNT', key, excl(s), '+inf')
+    hi = redis.call('ZCOUNT', key, s, '+inf')
+  else
+    lo = redis.call('ZCOUNT', key, '-inf', excl(s))
+    hi = redis.call('ZCOUNT', key, '-inf', s)
+  end
+  -- first rank in [lo, hi) whose member comes after m in this direction; hi if none
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local at = redis.call(rev and 'ZREVRANGE' or 'ZRANGE', key, mid, mid)[1]
+    local past
+    if rev then past = before(at, m) else past = before(m, at) end
+    if past then hi = mid else lo = mid + 1 end
+  end
+  if lo > start then start = lo end
+end
+if limit <= 0 then return {} end
+local page = redis.call(rev and 'ZREVRANGE' or 'ZRANGE', key, start, start + limit - 1, 'WITHSCORES')
+local out = {}
+local function num(b)
+  if b == '+inf' then return math.huge elseif b == '-inf' then return -math.huge end
+  return tonumber(b)
+end
+local lowest, highest = num(min), num(max)
+for i = 1, #page, 2 do
+  local score = tonumber(page[i + 1])
+  if (rev and score < lowest) or ((not rev) and score > highest) then break end
+  out[#out + 1] = page[i]
+  out[#out + 1] = page[i + 1]
+end
+return out
+`;
+
 // What the backend needs of its connection. A single Redis and a Cluster differ only in which node
 // a command goes to, so the logic in RedisBackend is written once over this.
 interface Connection {
@@ -53,7 +113,27 @@ interface NodeConnection {
 export interface RedisOptions {
   /** REDIS_URL names one node of a Redis Cluster; the others are discovered from it. */
   cluster?: boolean;
+  /** How long start-up waits for Redis before giving up (default 10 s). */
+  connectTimeoutMs?: number;
 }
+
+/** Redis did not answer at start-up within the wait; the message says what to check. */
+export class RedisUnreachableError extends Error {
+  readonly code = "redis_unreachable";
+}
+
+/** The URL with its password replaced, fit for a log line or an error. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(an unreadable REDIS_URL)";
+  }
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 // Reconnects forever, backing off to 2 s: a Redis that comes back is used again without a restart.
 const reconnectStrategy = (retries: number) => Math.min(retries * 100, 2_000);
@@ -62,6 +142,7 @@ export class RedisBackend implements Backend {
   readonly kind = "redis" as const;
   private readonly commitSha = sha1(COMMIT_SCRIPT);
   private readonly hitSha = sha1(HIT_SCRIPT);
+  private readonly rangeSha = sha1(RANGE_SCRIPT);
 
   private constructor(
     private readonly conn: Connection,
@@ -69,7 +150,8 @@ export class RedisBackend implements Backend {
   ) {}
 
   static async connect(url: string, prefix = "icodrip:", options: RedisOptions = {}): Promise<RedisBackend> {
-    const conn = options.cluster ? await clusterConnection(url) : await singleConnection(url);
+    const timeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const conn = options.cluster ? await clusterConnection(url, timeoutMs) : await singleConnection(url, timeoutMs);
     return new RedisBackend(conn, prefix);
   }
 
@@ -102,30 +184,15 @@ export class RedisBackend implements Backend {
   }
 
   async range(indexKey: string, q: RangeQuery): Promise<{ member: string; score: number }[]> {
-    let low = q.min ?? -Infinity;
-    let high = q.max ?? Infinity;
-    if (q.after) {
-      if (q.reverse) high = Math.min(high, q.after.score);
-      else low = Math.max(low, q.after.score);
-    }
-    // Ties on the cursor's score are settled by member below, so fetch a little more than asked.
-    const count = q.limit + 64;
     const key = this.prefix + indexKey;
-    const args = q.reverse
-      ? ["ZRANGE", key, bound(high), bound(low), "BYSCORE", "REV"]
-      : ["ZRANGE", key, bound(low), bound(high), "BYSCORE"];
-    args.push("LIMIT", "0", String(count), "WITHSCORES");
-    const reply = await this.conn.send(key, true, args);
-    const pairs = toPairs(reply);
-    const after = q.after;
-    const filtered = after
-      ? pairs.filter((p) =>
-          q.reverse
-            ? p.score < after.score || (p.score === after.score && p.member < after.member)
-            : p.score > after.score || (p.score === after.score && p.member > after.member),
-        )
-      : pairs;
-    return filtered.slice(0, q.limit);
+    const args = [
+      q.reverse ? "1" : "0",
+      bound(q.min ?? -Infinity),
+      bound(q.max ?? Infinity),
+      String(q.limit),
+      ...(q.after ? [bound(q.after.score), q.after.member] : []),
+    ];
+    return toPairs(await this.evalScript(this.rangeSha, RANGE_SCRIPT, [key], args));
   }
 
   async commit(c: Commit): Promise<boolean> {
@@ -181,11 +248,49 @@ export class RedisBackend implements Backend {
   }
 }
 
-async function singleConnection(url: string): Promise<Connection> {
-  const client = createClient({ url, socket: { reconnectStrategy } });
+// Once connected the client reconnects forever, but the first connection is bounded: a server
+// pointed at a wrong or closed address stops with a line saying so instead of waiting in silence.
+async function connectWithin(
+  url: string,
+  timeoutMs: number,
+  client: { on(event: "error", listener: (error: Error) => void): unknown; connect(): Promise<unknown>; destroy(): void },
+): Promise<void> {
+  let lastError: Error | null = null;
   // Without a listener node-redis throws on connection errors; the store reports them per call.
-  client.on("error", () => {});
-  await client.connect();
+  client.on("error", (error) => {
+    lastError = error;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  try {
+    const connected = client.connect().then(
+      () => "connected" as const,
+      (error: Error) => {
+        lastError = error;
+        return "failed" as const;
+      },
+    );
+    const outcome = await Promise.race([connected, timedOut]);
+    if (outcome === "connected") return;
+  } finally {
+    clearTimeout(timer);
+  }
+  client.destroy();
+  const password = new URL(url).password;
+  const found = lastError as (Error & { code?: string }) | null;
+  let cause = found ? (found.code ?? found.message) : "no answer";
+  if (password) cause = cause.split(password).join("***").split(decodeURIComponent(password)).join("***");
+  throw new RedisUnreachableError(
+    `Redis at ${redactRedisUrl(url)} could not be reached within ${Math.round(timeoutMs / 1000)} s (${cause}). ` +
+      "Check REDIS_URL (host, port, password, redis:// or rediss://), that Redis is running, and that this machine can reach it.",
+  );
+}
+
+async function singleConnection(url: string, timeoutMs: number): Promise<Connection> {
+  const client = createClient({ url, socket: { reconnectStrategy } });
+  await connectWithin(url, timeoutMs, client);
   const node = nodeConnection(client);
   return {
     send: (_firstKey, _readonly, args) => client.sendCommand(args),
@@ -199,7 +304,7 @@ async function singleConnection(url: string): Promise<Connection> {
   };
 }
 
-async function clusterConnection(url: string): Promise<Connection> {
+async function clusterConnection(url: string, timeoutMs: number): Promise<Connection> {
   const { username, password, protocol } = new URL(url);
   const cluster = createCluster({
     rootNodes: [{ url }],
@@ -211,8 +316,7 @@ async function clusterConnection(url: string): Promise<Connection> {
       socket: protocol === "rediss:" ? { tls: true, reconnectStrategy } : { reconnectStrategy },
     },
   });
-  cluster.on("error", () => {});
-  await cluster.connect();
+  await connectWithin(url, timeoutMs, cluster);
   return {
     send: (firstKey, readonly, args) => cluster.sendCommand(firstKey, readonly, args),
     readDocs: async (keys) => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Backend, Commit, Doc, RangeQuery } from "./backend.js";
@@ -13,7 +13,14 @@ export class SqliteBackend implements Backend {
 
   constructor(dataDir: string, fileName = "icodrip.sqlite") {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, fileName));
+    const file = join(dataDir, fileName);
+    // The file holds sealed tokens, password hashes and every merchant's data: readable by its owner
+    // only, like the secret beside it. SQLite creates the -wal and -shm files with the mode of the
+    // database file, so making that one 0600 before SQLite opens it covers all three; files made by
+    // an earlier version are narrowed too.
+    closeSync(openSync(file, "a", 0o600));
+    for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
+    this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
     this.db.pragma("busy_timeout = 5000");

@@ -12,6 +12,7 @@ import type {
   WebhookDelivery,
   Workspace,
 } from "../domain/types.js";
+import { randomBytes } from "node:crypto";
 import type { Backend } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
 import { keys } from "./keys.js";
@@ -77,6 +78,23 @@ export interface LeadStoreState {
   emailsOfClick: string[];
 }
 
+/** What a global lookup key holds: the workspace it routes to, and the write that claimed it. */
+type ClaimRef = { workspaceId: string; pending?: string } & Record<string, string | undefined>;
+
+/** A global key that a compound write claims before it publishes its workspace documents. */
+interface GlobalClaim {
+  key: string;
+  value: { workspaceId: string } & Record<string, string>;
+  /**
+   * Whether the key's current owner still holds it. Runs in a unit on the owner's workspace
+   * (its keys share one slot); a claim whose documents were never published is not held.
+   */
+  held(u: Unit, ref: ClaimRef): Promise<boolean>;
+  conflict(): Error;
+}
+
+const PUBLISH_ATTEMPTS = 10;
+
 /**
  * The store the server talks to: shaped by the domain, atomic where money is involved.
  * It runs on either backend (Redis or embedded SQLite) with identical behaviour; the contract
@@ -97,15 +115,32 @@ export class Store {
 
   async createWorkspace(workspace: Workspace, member: Member, apiKey: ApiKey): Promise<void> {
     const email = member.email.toLowerCase();
-    await this.claim(keys.global.memberEmail(email), { workspaceId: workspace.id, memberId: member.id }, () =>
-      new StoreConflict("email", `An account with ${email} exists already; sign in instead.`),
+    const w = workspace.id;
+    // The email and key lookups are claimed first and the account's documents written last, in one
+    // commit: a crash in between leaves claims that point at nothing, which lookups answer as absent
+    // and a retried signup takes over.
+    await this.publish(
+      w,
+      [
+        {
+          key: keys.global.memberEmail(email),
+          value: { workspaceId: w, memberId: member.id },
+          held: async (u, ref) => (await u.read(keys.member(ref.workspaceId, ref.memberId ?? ""))) !== null,
+          conflict: () => new StoreConflict("email", `An account with ${email} exists already; sign in instead.`),
+        },
+        {
+          key: keys.global.apiKey(apiKey.hash),
+          value: { workspaceId: w, apiKeyId: apiKey.id },
+          held: async (u, ref) => (await u.read(keys.apiKey(ref.workspaceId, ref.apiKeyId ?? ""))) !== null,
+          conflict: () => new StoreConflict("id", "That identifier is taken; try again."),
+        },
+      ],
+      async (u) => {
+        u.write(keys.workspace(w), workspace);
+        u.write(keys.member(w, member.id), member);
+        u.write(keys.apiKey(w, apiKey.id), apiKey);
+      },
     );
-    await this.claim(keys.global.apiKey(apiKey.hash), { workspaceId: workspace.id, apiKeyId: apiKey.id });
-    await transact(this.backend, async (u) => {
-      u.write(keys.workspace(workspace.id), workspace);
-      u.write(keys.member(workspace.id, member.id), member);
-      u.write(keys.apiKey(workspace.id, apiKey.id), apiKey);
-    });
   }
 
   async workspaceByApiKeyHash(hash: string): Promise<Workspace | null> {
@@ -129,11 +164,22 @@ export class Store {
   // ---- programs ----------------------------------------------------------------------------
 
   async createProgram(program: Program): Promise<void> {
-    await this.claim(keys.global.programKey(program.key), { workspaceId: program.workspaceId, programId: program.id });
-    await transact(this.backend, async (u) => {
-      u.write(keys.program(program.workspaceId, program.id), program);
-      u.index(keys.programs(program.workspaceId), program.id, program.createdAt);
-    });
+    const w = program.workspaceId;
+    await this.publish(
+      w,
+      [
+        {
+          key: keys.global.programKey(program.key),
+          value: { workspaceId: w, programId: program.id },
+          held: async (u, ref) => (await u.read(keys.program(ref.workspaceId, ref.programId ?? ""))) !== null,
+          conflict: () => new StoreConflict("id", "That identifier is taken; try again."),
+        },
+      ],
+      async (u) => {
+        u.write(keys.program(w, program.id), program);
+        u.index(keys.programs(w), program.id, program.createdAt);
+      },
+    );
   }
 
   getProgram(workspaceId: string, id: string): Promise<Program | null> {
@@ -152,23 +198,23 @@ export class Store {
   }
 
   async deleteProgram(workspaceId: string, id: string): Promise<void> {
-    const program = await this.getProgram(workspaceId, id);
-    if (!program) return;
-    const hasAffiliates = await this.backend.range(keys.affiliatesOfProgram(workspaceId, id), { limit: 1 });
-    if (hasAffiliates.length > 0) {
-      throw new StoreConflict("programId", "This program still has affiliates; delete or move them first.");
-    }
-    await transact(this.backend, async (u) => {
+    // The program leaves its workspace first, in one commit; its global key is cleaned up after.
+    // A crash in between leaves a key pointing at nothing, which programByKey answers as absent.
+    const program = await transact(this.backend, async (u) => {
+      const found = await u.read<Program>(keys.program(workspaceId, id));
+      if (!found) return null;
+      // Read before the index: an affiliate created after this read changes it, so this unit reruns.
+      await u.read(keys.children(workspaceId, "program", id));
+      const hasAffiliates = await this.backend.range(keys.affiliatesOfProgram(workspaceId, id), { limit: 1 });
+      if (hasAffiliates.length > 0) {
+        throw new StoreConflict("programId", "This program still has affiliates; delete or move them first.");
+      }
       u.remove(keys.program(workspaceId, id));
+      u.remove(keys.children(workspaceId, "program", id));
       u.unindex(keys.programs(workspaceId), id);
+      return found;
     });
-    await this.backend.commit({
-      checks: [],
-      puts: [],
-      deletes: [keys.global.programKey(program.key)],
-      indexAdds: [],
-      indexRemoves: [],
-    });
+    if (program) await this.releaseClaim(keys.global.programKey(program.key), (ref) => ref.programId === id);
   }
 
   listPrograms(workspaceId: string, q: ListQuery): Promise<Page<Program>> {
@@ -180,6 +226,11 @@ export class Store {
   async createAffiliate(affiliate: Affiliate): Promise<void> {
     const w = affiliate.workspaceId;
     await transact(this.backend, async (u) => {
+      if (!(await u.read(keys.program(w, affiliate.programId)))) {
+        throw new StoreConflict("programId", "This program was deleted; choose another program.");
+      }
+      // Makes a concurrent delete of the program rerun and see this affiliate (deleteProgram).
+      u.write(keys.children(w, "program", affiliate.programId), { at: Date.now() });
       const codeKey = keys.affiliateCode(w, affiliate.programId, affiliate.code);
       if (await u.read(codeKey)) {
         throw new StoreConflict("code", `The code "${affiliate.code}" is taken in this program; choose another.`);
@@ -208,9 +259,12 @@ export class Store {
 
   async deleteAffiliate(affiliate: Affiliate): Promise<void> {
     const w = affiliate.workspaceId;
-    const links = await this.backend.range(keys.linksOfAffiliate(w, affiliate.id), { limit: 1 });
-    if (links.length > 0) throw new StoreConflict("affiliateId", "This affiliate still has links; delete them first.");
     await transact(this.backend, async (u) => {
+      // Read before the index: a link created after this read changes it, so this unit reruns.
+      await u.read(keys.children(w, "affiliate", affiliate.id));
+      const links = await this.backend.range(keys.linksOfAffiliate(w, affiliate.id), { limit: 1 });
+      if (links.length > 0) throw new StoreConflict("affiliateId", "This affiliate still has links; delete them first.");
+      u.remove(keys.children(w, "affiliate", affiliate.id));
       u.remove(keys.affiliate(w, affiliate.id));
       u.remove(keys.affiliateCode(w, affiliate.programId, affiliate.code));
       u.unindex(keys.affiliates(w), affiliate.id);
@@ -235,14 +289,28 @@ export class Store {
   // ---- links -------------------------------------------------------------------------------
 
   async createLink(link: Link): Promise<void> {
-    await this.claim(keys.global.linkCode(link.code), { workspaceId: link.workspaceId, linkId: link.id }, () =>
-      new StoreConflict("code", `The link code "${link.code}" is taken.`),
+    const w = link.workspaceId;
+    await this.publish(
+      w,
+      [
+        {
+          key: keys.global.linkCode(link.code),
+          value: { workspaceId: w, linkId: link.id },
+          held: async (u, ref) => (await u.read(keys.link(ref.workspaceId, ref.linkId ?? ""))) !== null,
+          conflict: () => new StoreConflict("code", `The link code "${link.code}" is taken.`),
+        },
+      ],
+      async (u) => {
+        if (!(await u.read(keys.affiliate(w, link.affiliateId)))) {
+          throw new StoreConflict("affiliateId", "This affiliate was deleted; choose another affiliate.");
+        }
+        // Makes a concurrent delete of the affiliate rerun and see this link (deleteAffiliate).
+        u.write(keys.children(w, "affiliate", link.affiliateId), { at: Date.now() });
+        u.write(keys.link(w, link.id), link);
+        u.index(keys.links(w), link.id, link.createdAt);
+        u.index(keys.linksOfAffiliate(w, link.affiliateId), link.id, link.createdAt);
+      },
     );
-    await transact(this.backend, async (u) => {
-      u.write(keys.link(link.workspaceId, link.id), link);
-      u.index(keys.links(link.workspaceId), link.id, link.createdAt);
-      u.index(keys.linksOfAffiliate(link.workspaceId, link.affiliateId), link.id, link.createdAt);
-    });
   }
 
   getLink(workspaceId: string, id: string): Promise<Link | null> {
@@ -261,12 +329,14 @@ export class Store {
   }
 
   async deleteLink(link: Link): Promise<void> {
+    // Out of the workspace first; a crash before the code is released leaves a code pointing at
+    // nothing, which linkByCode answers as absent.
     await transact(this.backend, async (u) => {
       u.remove(keys.link(link.workspaceId, link.id));
       u.unindex(keys.links(link.workspaceId), link.id);
       u.unindex(keys.linksOfAffiliate(link.workspaceId, link.affiliateId), link.id);
     });
-    await this.backend.commit({ checks: [], puts: [], deletes: [keys.global.linkCode(link.code)], indexAdds: [], indexRemoves: [] });
+    await this.releaseClaim(keys.global.linkCode(link.code), (ref) => ref.linkId === link.id);
   }
 
   listLinks(workspaceId: string, q: ListQuery & { affiliateId?: string; programId?: string }): Promise<Page<Link>> {
@@ -488,21 +558,26 @@ export class Store {
 
   async putConnection(connection: StripeConnection): Promise<void> {
     const { workspaceId: w, accountId, livemode } = connection;
-    const accountKey = keys.global.account(accountId, livemode);
-    const owner = await this.doc<{ workspaceId: string }>(accountKey);
-    if (owner && owner.workspaceId !== w) {
-      const other = await this.getConnection(owner.workspaceId, accountId, livemode);
-      if (other && other.status === "connected") {
-        throw new StoreConflict("accountId", `Stripe account ${accountId} is connected to another Icodrip workspace.`);
-      }
-    }
-    await transact(this.backend, async (u) => {
-      u.write(keys.connection(w, accountId, livemode), connection);
-      u.index(keys.connections(w), `${accountId}:${livemode ? "live" : "test"}`, connection.connectedAt);
-    });
-    await transact(this.backend, async (u) => {
-      u.write(accountKey, { workspaceId: w });
-    });
+    // The account's route is claimed first and the connection written last, so webhooks are never
+    // routed to a workspace without its connection; a workspace whose connection is not connected
+    // (or never got written) gives the account up.
+    await this.publish(
+      w,
+      [
+        {
+          key: keys.global.account(accountId, livemode),
+          value: { workspaceId: w },
+          held: async (u, ref) =>
+            ref.workspaceId !== w &&
+            (await u.read<StripeConnection>(keys.connection(ref.workspaceId, accountId, livemode)))?.status === "connected",
+          conflict: () => new StoreConflict("accountId", `Stripe account ${accountId} is connected to another Icodrip workspace.`),
+        },
+      ],
+      async (u) => {
+        u.write(keys.connection(w, accountId, livemode), connection);
+        u.index(keys.connections(w), `${accountId}:${livemode ? "live" : "test"}`, connection.connectedAt);
+      },
+    );
   }
 
   getConnection(workspaceId: string, accountId: string, livemode: boolean): Promise<StripeConnection | null> {
@@ -581,6 +656,102 @@ export class Store {
   private async doc<T>(key: string): Promise<T | null> {
     const doc = await this.backend.get(key);
     return doc ? (JSON.parse(doc.value) as T) : null;
+  }
+
+  /**
+   * A compound write whose keys cannot share one commit: global lookups live in other Redis
+   * Cluster slots than the workspace's documents. Publish-last:
+   *   1. a pending marker is written in the workspace;
+   *   2. each global key is claimed, pointing at the workspace and the marker. A key already held
+   *      (its owner's documents exist) answers the claim's conflict; a key whose owner never
+   *      published (a crash, or a write still under way) is taken over, and the owner's marker is
+   *      removed so that it can no longer publish;
+   *   3. the documents are written and the marker removed in one commit that checks the marker,
+   *      so exactly one of "published" and "taken over" happens.
+   * Until step 3 every lookup through the claimed keys finds no document, i.e. answers absent; a
+   * crash at any point leaves nothing visible, and a retry takes the dangling claims over.
+   */
+  private async publish(workspaceId: string, claims: GlobalClaim[], write: (u: Unit) => Promise<void>): Promise<void> {
+    for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
+      const pending = randomBytes(12).toString("base64url");
+      const marker = keys.pending(workspaceId, pending);
+      const claimed: GlobalClaim[] = [];
+      let published: boolean;
+      try {
+        await this.commitOne(marker, { claims: claims.map((c) => c.key), at: Date.now() });
+        for (const claim of claims) {
+          await this.takeClaim(claim, pending);
+          claimed.push(claim);
+        }
+        published = await transact(this.backend, async (u) => {
+          if (!(await u.read(marker))) return false;
+          await write(u);
+          u.remove(marker);
+          return true;
+        });
+      } catch (error) {
+        await this.abandon(workspaceId, pending, claimed).catch(() => {});
+        throw error;
+      }
+      if (published) return;
+      // Another write took a claim over before this one published: start again, and meet it.
+      await this.abandon(workspaceId, pending, claimed).catch(() => {});
+    }
+    throw new StoreConflictError(PUBLISH_ATTEMPTS);
+  }
+
+  private async takeClaim(claim: GlobalClaim, pending: string): Promise<void> {
+    for (;;) {
+      const doc = await this.backend.get(claim.key);
+      if (doc) {
+        const ref = JSON.parse(doc.value) as ClaimRef;
+        const held = await transact(this.backend, async (u) => {
+          // The marker is read before the documents: an owner publishes by removing its marker, so
+          // "no marker, then no documents" can only mean it never will (when the marker is there,
+          // removing it makes the commit check that nothing was published meanwhile).
+          const theirs = ref.pending ? keys.pending(ref.workspaceId, ref.pending) : null;
+          const unpublished = theirs !== null && (await u.read(theirs)) !== null;
+          if (await claim.held(u, ref)) return true;
+          if (theirs && unpublished) u.remove(theirs);
+          return false;
+        });
+        if (held) throw claim.conflict();
+      }
+      const value = JSON.stringify({ ...claim.value, pending });
+      const ok = await this.backend.commit({
+        checks: [{ key: claim.key, version: doc?.version ?? null }],
+        puts: [{ key: claim.key, value }],
+        deletes: [],
+        indexAdds: [],
+        indexRemoves: [],
+      });
+      if (ok) return;
+    }
+  }
+
+  /** Undoes an unpublished write: its marker, and the claims that still point at it. */
+  private async abandon(workspaceId: string, pending: string, claimed: GlobalClaim[]): Promise<void> {
+    await this.backend.commit({ checks: [], puts: [], deletes: [keys.pending(workspaceId, pending)], indexAdds: [], indexRemoves: [] });
+    for (const claim of claimed) await this.releaseClaim(claim.key, (ref) => ref.pending === pending);
+  }
+
+  /** Deletes a global key only while it still points where `mine` says (never someone else's). */
+  private async releaseClaim(key: string, mine: (ref: ClaimRef) => boolean): Promise<void> {
+    const doc = await this.backend.get(key);
+    if (!doc || !mine(JSON.parse(doc.value) as ClaimRef)) return;
+    await this.backend.commit({ checks: [{ key, version: doc.version }], puts: [], deletes: [key], indexAdds: [], indexRemoves: [] });
+  }
+
+  /** Writes one key that must not exist yet. */
+  private async commitOne(key: string, value: unknown): Promise<void> {
+    const ok = await this.backend.commit({
+      checks: [{ key, version: null }],
+      puts: [{ key, value: JSON.stringify(value) }],
+      deletes: [],
+      indexAdds: [],
+      indexRemoves: [],
+    });
+    if (!ok) throw new StoreConflict("id", "That identifier is taken; try again.");
   }
 
   /** Writes a key that must not exist yet (a uniqueness claim). */
