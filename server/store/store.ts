@@ -191,9 +191,17 @@ export class Store {
     return ref ? this.getProgram(ref.workspaceId, ref.programId) : null;
   }
 
-  async updateProgram(program: Program): Promise<void> {
-    await transact(this.backend, async (u) => {
-      u.write(keys.program(program.workspaceId, program.id), program);
+  /**
+   * Applies `changes` to the program as it is at commit time (read-modify-write in one unit), so
+   * two PATCHes of different fields at once both land. Answers the program after, or null if gone.
+   */
+  async updateProgram(workspaceId: string, id: string, changes: Partial<Program>): Promise<Program | null> {
+    return transact(this.backend, async (u) => {
+      const current = await u.read<Program>(keys.program(workspaceId, id));
+      if (!current) return null;
+      const next = { ...current, ...changes, id: current.id, workspaceId: current.workspaceId, key: current.key };
+      u.write(keys.program(workspaceId, id), next);
+      return next;
     });
   }
 
@@ -242,9 +250,13 @@ export class Store {
     });
   }
 
-  async updateAffiliate(before: Affiliate, after: Affiliate): Promise<void> {
-    const w = after.workspaceId;
-    await transact(this.backend, async (u) => {
+  /** Applies `changes` to the affiliate as it is at commit time; a new code is claimed in the same unit. */
+  async updateAffiliate(workspaceId: string, id: string, changes: Partial<Affiliate>): Promise<Affiliate | null> {
+    const w = workspaceId;
+    return transact(this.backend, async (u) => {
+      const before = await u.read<Affiliate>(keys.affiliate(w, id));
+      if (!before) return null;
+      const after: Affiliate = { ...before, ...changes, id: before.id, workspaceId: before.workspaceId, programId: before.programId };
       if (before.code.toLowerCase() !== after.code.toLowerCase()) {
         const codeKey = keys.affiliateCode(w, after.programId, after.code);
         if (await u.read(codeKey)) {
@@ -254,6 +266,7 @@ export class Store {
         u.remove(keys.affiliateCode(w, before.programId, before.code));
       }
       u.write(keys.affiliate(w, after.id), after);
+      return after;
     });
   }
 
@@ -322,9 +335,14 @@ export class Store {
     return ref ? this.getLink(ref.workspaceId, ref.linkId) : null;
   }
 
-  async updateLink(link: Link): Promise<void> {
-    await transact(this.backend, async (u) => {
-      u.write(keys.link(link.workspaceId, link.id), link);
+  /** Applies `changes` to the link as it is at commit time; its code and owners never change. */
+  async updateLink(workspaceId: string, id: string, changes: Pick<Partial<Link>, "path">): Promise<Link | null> {
+    return transact(this.backend, async (u) => {
+      const current = await u.read<Link>(keys.link(workspaceId, id));
+      if (!current) return null;
+      const next = { ...current, ...changes };
+      u.write(keys.link(workspaceId, id), next);
+      return next;
     });
   }
 

@@ -61,8 +61,7 @@ for (const kind of [...storeKinds, clusterKind]) {
       await expect(store.createAffiliate(affiliate(p1, "ANN"))).rejects.toMatchObject({ code: "conflict", field: "code" });
       await store.createAffiliate(affiliate(p2, "ann"));
       expect((await store.affiliateByCode(ws.id, p1.id, "Ann"))?.id).toBe(ann.id);
-      const renamed = { ...ann, code: "annie" };
-      await store.updateAffiliate(ann, renamed);
+      await store.updateAffiliate(ws.id, ann.id, { code: "annie" });
       expect(await store.affiliateByCode(ws.id, p1.id, "ann")).toBeNull();
       expect((await store.affiliateByCode(ws.id, p1.id, "annie"))?.id).toBe(ann.id);
       const list = await store.listAffiliates(ws.id, { limit: 10, programId: p1.id });

@@ -56,9 +56,8 @@ export function affiliateRoutes(ctx: AppContext): Router {
   router.patch("/affiliates/:id", async (req, res) => {
     const { id } = parseRequest(idParam, req.params);
     const changes = parseRequest(affiliateUpdate, req.body);
-    const before = await load(res.locals.workspace.id, id);
-    const after = { ...before, ...stripUndefined(changes) };
-    await ctx.store.updateAffiliate(before, after);
+    const after = await ctx.store.updateAffiliate(res.locals.workspace.id, id, stripUndefined(changes));
+    if (!after) throw notFound(`Affiliate ${id}`);
     res.json(presentAffiliate(after));
   });
 

@@ -55,8 +55,8 @@ export function linkRoutes(ctx: AppContext): Router {
   router.patch("/links/:id", async (req, res) => {
     const { id } = parseRequest(idParam, req.params);
     const changes = parseRequest(linkUpdate, req.body);
-    const link = { ...(await load(res.locals.workspace.id, id)), ...stripUndefined(changes) };
-    await ctx.store.updateLink(link);
+    const link = await ctx.store.updateLink(res.locals.workspace.id, id, stripUndefined(changes));
+    if (!link) throw notFound(`Link ${id}`);
     res.json(present(link));
   });
 

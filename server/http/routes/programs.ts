@@ -37,8 +37,8 @@ export function programRoutes(ctx: AppContext): Router {
   router.patch("/programs/:id", async (req, res) => {
     const { id } = parseRequest(idParam, req.params);
     const changes = parseRequest(programUpdate, req.body);
-    const program = { ...(await load(res.locals.workspace.id, id)), ...stripUndefined(changes) };
-    await ctx.store.updateProgram(program);
+    const program = await ctx.store.updateProgram(res.locals.workspace.id, id, stripUndefined(changes));
+    if (!program) throw notFound(`Program ${id}`);
     res.json(presentProgram(program));
   });
 
