@@ -184,7 +184,9 @@ for (const kind of storeKinds) {
         const signedIn = await server.api("POST", "/session", { body: { email, password: PASSWORD }, headers: from(address()) });
         const memberId = signedIn.body.member.id;
         const old = `icodrip_session=${encodeURIComponent(sign(`${memberId}.${workspaceId}.${Date.now()}`, SECRET))}`;
-        expect((await server.api("GET", "/api/v1/api-keys", { headers: asMember(old) })).status).toBe(401);
+        expect((await server.api("GET", "/api/v1/integrations/stripe", { headers: asMember(old) })).status).toBe(401);
+        const page = await server.api("GET", "/dashboard/settings/integrations", { headers: { cookie: old } });
+        expect(page.status).toBe(303);
       });
 
       it("a password change ends every other session, keeps this one, and only the new password signs in", async () => {
