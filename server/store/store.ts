@@ -177,7 +177,16 @@ export class Store {
    */
   async createApiKey(apiKey: ApiKey): Promise<void> {
     await this.indexApiKey(apiKey);
-    await this.claim(keys.global.apiKey(apiKey.hash), { workspaceId: apiKey.workspaceId, apiKeyId: apiKey.id });
+    try {
+      await this.claim(keys.global.apiKey(apiKey.hash), { workspaceId: apiKey.workspaceId, apiKeyId: apiKey.id });
+    } catch (error) {
+      // The hash is taken (never for a random key): take the record back off the list.
+      await transact(this.backend, async (u) => {
+        u.remove(keys.apiKey(apiKey.workspaceId, apiKey.id));
+        u.unindex(keys.apiKeys(apiKey.workspaceId), apiKey.id);
+      });
+      throw error;
+    }
   }
 
   /** Writes the key's record and lists it (createWorkspace writes the first key's record but does not list it). */
