@@ -57,6 +57,8 @@ for (const store of ["embedded", "redis"] as const) {
     ICODRIP_SECRET: "bench-secret-bench-secret-bench-secret-00",
     ICODRIP_CLICK_RATE_LIMIT: "1000000",
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    // Section 4 sends each flooding client from its own address (X-Forwarded-For).
+    TRUST_PROXY: "true",
   };
   if (store === "redis") Object.assign(env, { REDIS_URL: redisUrl, REDIS_PREFIX: `icodrip-bench:${Date.now()}:` });
   const server = await startServer(loadConfig(env), { log: pino({ level: "silent" }) }).catch((error: Error) => {
@@ -68,7 +70,8 @@ for (const store of ["embedded", "redis"] as const) {
     const res = await fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
     return (await res.json()) as any;
   };
-  const { apiKey } = await call("/api/v1/signup", { email: `bench-${store}-${Date.now()}@example.com`, password: "bench password", workspace: "Bench" });
+  const benchEmail = `bench-${store}-${Date.now()}@example.com`;
+  const { apiKey } = await call("/api/v1/signup", { email: benchEmail, password: "bench password", workspace: "Bench" });
   const program = await call("/api/v1/programs", { name: "Bench", url: "https://shop.example.com", commission: { type: "percent", percent: 30 } }, apiKey);
   const affiliate = await call("/api/v1/affiliates", { programId: program.id, name: "Ann", email: "ann@example.com", code: "ann" }, apiKey);
   const link = await call("/api/v1/links", { affiliateId: affiliate.id }, apiKey);
@@ -100,6 +103,27 @@ for (const store of ["embedded", "redis"] as const) {
   const processed = await fetch(`${server.url}/api/v1/webhook-deliveries?outcome=processed&limit=100`, { headers: { authorization: `Bearer ${apiKey}` } }).then((r) => r.json() as Promise<{ data: unknown[]; nextCursor: string | null }>);
   const check = processed.data.length === 100 ? "last 100 logged as processed" : `ONLY ${processed.data.length} of the last 100 processed`;
   rows.push([`POST /webhooks/stripe, ${store} store (${WEBHOOKS} new events)`, fmt(hooks.rps), `${(hooks.rps / bareResult.rps).toFixed(3)}× bare; ${statuses(hooks.statuses)}, ${check}`]);
+  // 4. A genuine sign-in alone, and while 120 bad sign-ins from 120 other addresses arrive at once.
+  const signIn = async (ip: string, email: string, password: string) => {
+    const started = performance.now();
+    const res = await fetch(`${server.url}/session`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": ip }, body: JSON.stringify({ email, password }) });
+    await res.arrayBuffer();
+    return { ms: performance.now() - started, status: res.status };
+  };
+  const alone: number[] = [];
+  for (let i = 0; i < 5; i++) alone.push((await signIn("198.51.100.1", benchEmail, "bench password")).ms);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const flood = Array.from({ length: 120 }, (_, i) => signIn(`203.0.113.${i + 1}`, `nobody-${i}@example.com`, "wrong password"));
+  const during = await signIn("198.51.100.2", benchEmail, "bench password");
+  const flooded = new Map<number, number>();
+  for (const r of await Promise.all(flood)) flooded.set(r.status, (flooded.get(r.status) ?? 0) + 1);
+  rows.push([`POST /session alone, ${store} store (median of 5)`, `${median(alone).toFixed(0)} ms`, "201"]);
+  rows.push([
+    `POST /session during 120 bad sign-ins, ${store} store`,
+    `${during.ms.toFixed(0)} ms (${during.status})`,
+    `${(during.ms / median(alone)).toFixed(1)}× alone; flood answered ${statuses(flooded)}`,
+  ]);
+
   if (store === "redis" && server.store.backend instanceof RedisBackend) await server.store.backend.dropAll();
   await server.close();
 }
