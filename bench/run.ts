@@ -108,20 +108,27 @@ for (const store of ["embedded", "redis"] as const) {
     const started = performance.now();
     const res = await fetch(`${server.url}/session`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": ip }, body: JSON.stringify({ email, password }) });
     await res.arrayBuffer();
-    return { ms: performance.now() - started, status: res.status };
+    return { ms: performance.now() - started, status: res.status, retryAfter: Number(res.headers.get("retry-after") ?? 0) };
   };
   const alone: number[] = [];
   for (let i = 0; i < 5; i++) alone.push((await signIn("198.51.100.1", benchEmail, "bench password")).ms);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const flood = Array.from({ length: 120 }, (_, i) => signIn(`203.0.113.${i + 1}`, `nobody-${i}@example.com`, "wrong password"));
-  const during = await signIn("198.51.100.2", benchEmail, "bench password");
+  // As a person (or the login form) would: a busy answer (503) is retried after its Retry-After.
+  const firstTry = await signIn("198.51.100.2", benchEmail, "bench password");
+  const during = { ...firstTry, tries: 1 };
+  while (during.status === 503 && during.tries < 5) {
+    await new Promise((resolve) => setTimeout(resolve, during.retryAfter * 1000));
+    const again = await signIn("198.51.100.2", benchEmail, "bench password");
+    Object.assign(during, { ms: during.ms + during.retryAfter * 1000 + again.ms, status: again.status, retryAfter: again.retryAfter, tries: during.tries + 1 });
+  }
   const flooded = new Map<number, number>();
   for (const r of await Promise.all(flood)) flooded.set(r.status, (flooded.get(r.status) ?? 0) + 1);
   rows.push([`POST /session alone, ${store} store (median of 5)`, `${median(alone).toFixed(0)} ms`, "201"]);
   rows.push([
     `POST /session during 120 bad sign-ins, ${store} store`,
     `${during.ms.toFixed(0)} ms (${during.status})`,
-    `${(during.ms / median(alone)).toFixed(1)}× alone; flood answered ${statuses(flooded)}`,
+    `${(during.ms / median(alone)).toFixed(1)}× alone; first try ${firstTry.status} in ${firstTry.ms.toFixed(0)} ms, ${during.tries} tries; flood answered ${statuses(flooded)}`,
   ]);
 
   if (store === "redis" && server.store.backend instanceof RedisBackend) await server.store.backend.dropAll();

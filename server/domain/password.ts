@@ -108,5 +108,8 @@ export class HashGate {
   }
 }
 
-/** The process's one gate: scrypt runs on libuv's pool (4 threads by default), so more at once only queues there. */
-export const passwordHashing = new HashGate(Math.max(1, Math.min(4, availableParallelism())), 32);
+// The process's one gate: scrypt runs on libuv's pool (4 threads by default) and needs a core
+// each, so more at once only queues there. Four waiting per slot keep the worst wait of an
+// admitted sign-in near half a second; beyond that a quick 503 and a retry serve a person better.
+const HASH_SLOTS = Math.max(1, Math.min(4, availableParallelism()));
+export const passwordHashing = new HashGate(HASH_SLOTS, HASH_SLOTS * 4);
