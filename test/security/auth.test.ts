@@ -1,7 +1,7 @@
 import { sign } from "cookie-signature";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { decoyHash, HashGate, HashingBusy, hashParameters, hashPassword, passwordHashing } from "../../server/domain/password.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { storeKinds } from "../support/stores.js";
@@ -18,8 +18,12 @@ const SIGNUP_LIMIT = 3;
 
 let n = 0;
 const unique = () => `${Date.now().toString(36)}${(n++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-/** A fresh client address (TEST-NET-3), as X-Forwarded-For with TRUST_PROXY=true makes it req.ip. */
-const address = () => `203.0.113.${(n++ % 250) + 1}`;
+let hosts = 0;
+/** A client address never used before, as X-Forwarded-For with TRUST_PROXY=true makes it req.ip. */
+const address = () => {
+  hosts++;
+  return `10.${(hosts >> 16) & 255}.${(hosts >> 8) & 255}.${hosts & 255}`;
+};
 
 describe("password hashing cost", () => {
   it("the decoy hash an unknown email is checked against has exactly hashPassword's parameters", async () => {
@@ -68,6 +72,14 @@ for (const kind of storeKinds) {
     });
     afterAll(async () => {
       await server.stop();
+    });
+    // Each test runs at a frozen instant in the middle of an hour of its own, so no rate window
+    // can turn over while it floods, and no test inherits another's counters.
+    let hour = Math.floor(Date.now() / 3_600_000);
+    beforeEach(() => {
+      hour += 2;
+      const frozen = hour * 3_600_000 + 1_800_000;
+      server.ctx.now = () => frozen;
     });
 
     const from = (ip: string, extra: Record<string, string> = {}) => ({ "x-forwarded-for": ip, origin: server.url, ...extra });
@@ -183,7 +195,7 @@ for (const kind of storeKinds) {
         const { email, workspaceId } = await account();
         const signedIn = await server.api("POST", "/session", { body: { email, password: PASSWORD }, headers: from(address()) });
         const memberId = signedIn.body.member.id;
-        const old = `icodrip_session=${encodeURIComponent(sign(`${memberId}.${workspaceId}.${Date.now()}`, SECRET))}`;
+        const old = `icodrip_session=${encodeURIComponent(sign(`${memberId}.${workspaceId}.${server.ctx.now()}`, SECRET))}`;
         expect((await server.api("GET", "/api/v1/integrations/stripe", { headers: asMember(old) })).status).toBe(401);
         const page = await server.api("GET", "/dashboard/settings/integrations", { headers: { cookie: old } });
         expect(page.status).toBe(303);
