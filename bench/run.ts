@@ -57,6 +57,8 @@ for (const store of ["embedded", "redis"] as const) {
     ICODRIP_SECRET: "bench-secret-bench-secret-bench-secret-00",
     ICODRIP_CLICK_RATE_LIMIT: "1000000",
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    // Section 4 sends each flooding client from its own address (X-Forwarded-For).
+    TRUST_PROXY: "true",
   };
   if (store === "redis") Object.assign(env, { REDIS_URL: redisUrl, REDIS_PREFIX: `icodrip-bench:${Date.now()}:` });
   const server = await startServer(loadConfig(env), { log: pino({ level: "silent" }) }).catch((error: Error) => {
@@ -68,7 +70,8 @@ for (const store of ["embedded", "redis"] as const) {
     const res = await fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
     return (await res.json()) as any;
   };
-  const { apiKey } = await call("/api/v1/signup", { email: `bench-${store}-${Date.now()}@example.com`, password: "bench password", workspace: "Bench" });
+  const benchEmail = `bench-${store}-${Date.now()}@example.com`;
+  const { apiKey } = await call("/api/v1/signup", { email: benchEmail, password: "bench password", workspace: "Bench" });
   const program = await call("/api/v1/programs", { name: "Bench", url: "https://shop.example.com", commission: { type: "percent", percent: 30 } }, apiKey);
   const affiliate = await call("/api/v1/affiliates", { programId: program.id, name: "Ann", email: "ann@example.com", code: "ann" }, apiKey);
   const link = await call("/api/v1/links", { affiliateId: affiliate.id }, apiKey);
@@ -121,6 +124,35 @@ for (const store of ["embedded", "redis"] as const) {
     fmt(underFlood.rps),
     `${(underFlood.rps / hooks.rps).toFixed(3)}× without flood; ${latency(underFlood.rps)} vs ${latency(hooks.rps)}; ${statuses(underFlood.statuses)}; flood answered ${statuses(flood.statuses)} / ${statuses(floodAccount.statuses)}`,
   ]);
+
+  // 5. A genuine sign-in alone, and while 120 bad sign-ins from 120 other addresses arrive at once.
+  const signIn = async (ip: string, email: string, password: string) => {
+    const started = performance.now();
+    const res = await fetch(`${server.url}/session`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": ip }, body: JSON.stringify({ email, password }) });
+    await res.arrayBuffer();
+    return { ms: performance.now() - started, status: res.status, retryAfter: Number(res.headers.get("retry-after") ?? 0) };
+  };
+  const alone: number[] = [];
+  for (let i = 0; i < 5; i++) alone.push((await signIn("198.51.100.1", benchEmail, "bench password")).ms);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const badSignIns = Array.from({ length: 120 }, (_, i) => signIn(`203.0.113.${i + 1}`, `nobody-${i}@example.com`, "wrong password"));
+  // As a person (or the login form) would: a busy answer (503) is retried after its Retry-After.
+  const firstTry = await signIn("198.51.100.2", benchEmail, "bench password");
+  const during = { ...firstTry, tries: 1 };
+  while (during.status === 503 && during.tries < 5) {
+    await new Promise((resolve) => setTimeout(resolve, during.retryAfter * 1000));
+    const again = await signIn("198.51.100.2", benchEmail, "bench password");
+    Object.assign(during, { ms: during.ms + during.retryAfter * 1000 + again.ms, status: again.status, retryAfter: again.retryAfter, tries: during.tries + 1 });
+  }
+  const flooded = new Map<number, number>();
+  for (const r of await Promise.all(badSignIns)) flooded.set(r.status, (flooded.get(r.status) ?? 0) + 1);
+  rows.push([`POST /session alone, ${store} store (median of 5)`, `${median(alone).toFixed(0)} ms`, "201"]);
+  rows.push([
+    `POST /session during 120 bad sign-ins, ${store} store`,
+    `${during.ms.toFixed(0)} ms (${during.status})`,
+    `${(during.ms / median(alone)).toFixed(1)}× alone; first try ${firstTry.status} in ${firstTry.ms.toFixed(0)} ms, ${during.tries} tries; flood answered ${statuses(flooded)}`,
+  ]);
+
   if (store === "redis" && server.store.backend instanceof RedisBackend) await server.store.backend.dropAll();
   await server.close();
 }

@@ -45,6 +45,8 @@ const schema = z.object({
     .regex(/^(true|false|\d+|[\w.:/, -]+)$/, "should be true, false, a number of proxy hops, or addresses (Express's trust proxy)")
     .optional(),
   ICODRIP_CLICK_RATE_LIMIT: z.coerce.number({ error: "should be a number of clicks" }).int("should be a whole number").min(1).default(120),
+  ICODRIP_LOGIN_RATE_LIMIT: z.coerce.number({ error: "should be a number of sign-in attempts" }).int("should be a whole number").min(1).default(20),
+  ICODRIP_SIGNUP_RATE_LIMIT: z.coerce.number({ error: "should be a number of signups" }).int("should be a whole number").min(1).default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -67,6 +69,10 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** clicks one address may record per minute on the public click endpoints */
   clickRateLimit: number;
+  /** sign-in attempts one address may make per minute (and at most 10 of them on one email) */
+  loginRateLimit: number;
+  /** signups one address may make per hour */
+  signupRateLimit: number;
   logLevel: string;
 }
 
@@ -111,6 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: parseTrustProxy(c.TRUST_PROXY),
     clickRateLimit: c.ICODRIP_CLICK_RATE_LIMIT,
+    loginRateLimit: c.ICODRIP_LOGIN_RATE_LIMIT,
+    signupRateLimit: c.ICODRIP_SIGNUP_RATE_LIMIT,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -5,7 +5,7 @@ import { LAYOUT_SCRIPT } from "./layout-script.js";
 
 // Every dashboard page shares one frame: who is signed in, a sign-out button and the tabs.
 
-export type Tab = "conversions" | "affiliates" | "clicks" | "webhooks" | "integrations";
+export type Tab = "conversions" | "affiliates" | "clicks" | "webhooks" | "integrations" | "account";
 
 const TABS: { tab: Tab; href: string; label: string }[] = [
   { tab: "conversions", href: "/dashboard/conversions", label: "Conversions" },
@@ -13,6 +13,7 @@ const TABS: { tab: Tab; href: string; label: string }[] = [
   { tab: "clicks", href: "/dashboard/clicks", label: "Clicks" },
   { tab: "webhooks", href: "/dashboard/webhooks", label: "Webhooks" },
   { tab: "integrations", href: "/dashboard/settings/integrations", label: "Settings › Integrations" },
+  { tab: "account", href: "/dashboard/settings/account", label: "Settings › Account" },
 ];
 
 export interface DashboardView {

@@ -2,7 +2,8 @@ import { html, type Html } from "./html.js";
 
 const MESSAGES: Record<string, string> = {
   invalid_credentials: "The email or password is wrong; check both and try again.",
-  rate_limited: "Too many sign-in attempts for this email; wait a minute and try again.",
+  rate_limited: "Too many sign-in attempts from this address; wait a minute and try again.",
+  busy: "The server is busy checking other sign-ins; try again in a moment.",
 };
 
 /** The sign-in form; it posts to /session, which redirects to `next` on success. */

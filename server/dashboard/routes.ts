@@ -4,6 +4,8 @@ import { safeNext } from "../http/routes/session.js";
 import { unreachableByStripe } from "../config/public-url.js";
 import { isPlatform } from "../stripe/client.js";
 import { integrationStatus } from "../stripe/connect/status.js";
+import { ACCOUNT_SCRIPT } from "./account-script.js";
+import { accountPage } from "./account-page.js";
 import { affiliatesRoute } from "./affiliates-route.js";
 import { clicksRoute } from "./clicks-route.js";
 import { conversionsRoute } from "./conversions-route.js";
@@ -43,6 +45,15 @@ export function dashboardRoutes(ctx: AppContext): Router {
         query: { error: text(req.query.error), connected: text(req.query.connected) },
       });
       sendDashboard(res, { title: "Integrations", tab: "integrations", signedIn, body, script: INTEGRATIONS_SCRIPT });
+    }),
+  );
+
+  router.get(
+    "/dashboard/settings/account",
+    memberPage(ctx, async (_req, res, signedIn) => {
+      const apiKeys = await ctx.store.listApiKeys(signedIn.workspace.id);
+      const body = accountPage({ member: signedIn.member, apiKeys });
+      sendDashboard(res, { title: "Account", tab: "account", signedIn, body, script: ACCOUNT_SCRIPT });
     }),
   );
 

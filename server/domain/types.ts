@@ -21,6 +21,8 @@ export interface Member {
   /** scrypt$N$r$p$salt$hash, see server/domain/password.ts */
   passwordHash: string;
   createdAt: number;
+  /** Raised to end every session of the member at once (password change, sign out everywhere); absent = 0. */
+  sessionEpoch?: number;
 }
 
 export interface ApiKey {

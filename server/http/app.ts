@@ -3,6 +3,7 @@ import helmet from "helmet";
 import { sessionOrApiKey } from "./session-or-key.js";
 import type { AppContext } from "./context.js";
 import { errorHandler, unknownRoute } from "./errors.js";
+import { accountRoutes } from "./routes/account.js";
 import { activityRoutes } from "./routes/activity.js";
 import { affiliateRoutes } from "./routes/affiliates.js";
 import { linkRoutes } from "./routes/links.js";
@@ -38,7 +39,7 @@ export function createApp(ctx: AppContext): Express {
   // Before requireApiKey: the dashboard calls these with its session cookie instead of a key.
   api.use(integrationRoutes(ctx));
   api.use(sessionOrApiKey(ctx)); // the API key, or the session cookie for the dashboard's own writes
-  api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), activityRoutes(ctx));
+  api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), activityRoutes(ctx), accountRoutes(ctx));
   api.use(leadRoutes(ctx));
   app.use("/api/v1", api);
 

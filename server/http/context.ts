@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { Workspace } from "../domain/types.js";
 import type { Store } from "../store/store.js";
+import type { SignedIn } from "./session.js";
 
 /** What every route needs; built once by createApp and passed down. */
 export interface AppContext {
@@ -14,5 +15,7 @@ export interface AppContext {
 declare module "express-serve-static-core" {
   interface Locals {
     workspace: Workspace;
+    /** set when the request was authenticated by the session cookie rather than an API key */
+    signedIn?: SignedIn;
   }
 }

@@ -14,21 +14,26 @@ import { currentMember, sameOrigin } from "./session.js";
 // integrations routes hold the same line); other sites' forms and scripts are refused.
 
 const DASHBOARD_WRITES: RegExp[] = [/^\/programs$/, /^\/affiliates$/, /^\/links$/, /^\/conversions\/[^/]+\/attribute$/];
+// The account routes (API keys, password, sessions) take the cookie on every method: the
+// Settings > Account page lists keys as well as changing things.
+const ACCOUNT_ROUTES: RegExp[] = [/^\/api-keys(\/[^/]+)?$/, /^\/password$/, /^\/sessions$/];
 
-const isDashboardWrite = (req: Request) => req.method === "POST" && DASHBOARD_WRITES.some((route) => route.test(req.path));
+const takesSession = (req: Request) =>
+  (req.method === "POST" && DASHBOARD_WRITES.some((route) => route.test(req.path))) || ACCOUNT_ROUTES.some((route) => route.test(req.path));
 
-/** requireApiKey, or for the dashboard's own writes the session cookie from Icodrip's origin. */
+/** requireApiKey, or for the dashboard's own writes and the account routes the session cookie (changes only from Icodrip's origin). */
 export function sessionOrApiKey(ctx: AppContext): RequestHandler {
   const byKey = requireApiKey(ctx);
   return async (req, res, next) => {
-    if (req.get("authorization") !== undefined || !isDashboardWrite(req)) return byKey(req, res, next);
+    if (req.get("authorization") !== undefined || !takesSession(req)) return byKey(req, res, next);
     const signedIn = await currentMember(ctx, req);
     // Neither key nor session: the same 401 as ever, which tells a program to send its key.
     if (!signedIn) return byKey(req, res, next);
-    if (!sameOrigin(ctx, req)) {
+    if (!["GET", "HEAD"].includes(req.method) && !sameOrigin(ctx, req)) {
       throw new ApiError(403, "cross_origin", "A signed-in change must come from Icodrip's own pages; use the dashboard or an API key.");
     }
     res.locals.workspace = signedIn.workspace;
+    res.locals.signedIn = signedIn;
     next();
   };
 }

@@ -1,13 +1,17 @@
 import type { Request, RequestHandler, Response } from "express";
 import { sign, unsign } from "cookie-signature";
+import { newToken } from "../domain/ids.js";
 import { hashApiKey } from "../domain/password.js";
 import type { Member, Workspace } from "../domain/types.js";
+import type { Session } from "../store/store.js";
 import type { AppContext } from "./context.js";
 import { ApiError } from "./errors.js";
 
-// A member's browser session is a signed cookie, `<memberId>.<workspaceId>.<issuedAt>`: the
-// store has no session documents, and nothing in the cookie is secret, only unforgeable. It
-// cannot be revoked before it expires; signing out clears it from the browser.
+// A member's browser session is a record in the workspace's keys (with a time to live); the
+// cookie carries `<workspaceId>.<sessionId>`, signed, where the session id is 256 random bits.
+// Signing out deletes the record, so the cookie is worthless from then on even if it was copied.
+// "Sign out everywhere" (and a password change) raises the member's session epoch, which ends
+// every session begun before it without having to find them.
 
 export const SESSION_COOKIE = "icodrip_session";
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -15,6 +19,7 @@ export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 export interface SignedIn {
   member: Member;
   workspace: Workspace;
+  session: Session;
 }
 
 /** The cookie options every Icodrip cookie shares; Secure whenever the public URL is https. */
@@ -56,24 +61,54 @@ export function setSignedCookie(ctx: AppContext, res: Response, name: string, va
   res.cookie(name, sign(value, ctx.config.secret), cookieOptions(ctx, maxAgeMs, path));
 }
 
-export function startSession(ctx: AppContext, res: Response, member: Member): void {
-  setSignedCookie(ctx, res, SESSION_COOKIE, `${member.id}.${member.workspaceId}.${ctx.now()}`, SESSION_TTL_MS);
+/** Records a new session for the member and hands the browser its cookie. */
+export async function startSession(ctx: AppContext, res: Response, member: Member): Promise<Session> {
+  const now = ctx.now();
+  const session: Session = {
+    id: newToken(32),
+    workspaceId: member.workspaceId,
+    memberId: member.id,
+    epoch: member.sessionEpoch ?? 0,
+    createdAt: now,
+    expiresAt: now + SESSION_TTL_MS,
+  };
+  await ctx.store.createSession(session);
+  setSignedCookie(ctx, res, SESSION_COOKIE, `${session.workspaceId}.${session.id}`, SESSION_TTL_MS);
+  return session;
 }
 
-export function endSession(ctx: AppContext, res: Response): void {
+/** Clears the session cookie from the browser. */
+export function clearSessionCookie(ctx: AppContext, res: Response): void {
   const { maxAge: _m, ...options } = cookieOptions(ctx, 0);
   res.clearCookie(SESSION_COOKIE, options);
 }
 
-/** The signed-in member and workspace, or null: no cookie, a forged or expired one, or a deleted member. */
-export async function currentMember(ctx: AppContext, req: Request): Promise<SignedIn | null> {
+/** Signs this browser out: its session record is deleted (the cookie dies with it) and the cookie cleared. */
+export async function endSession(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const ref = sessionRef(ctx, req);
+  if (ref) await ctx.store.deleteSession(ref.workspaceId, ref.sessionId);
+  clearSessionCookie(ctx, res);
+}
+
+/** The workspace and session id the cookie names, if its signature holds and its shape is ours. */
+function sessionRef(ctx: AppContext, req: Request): { workspaceId: string; sessionId: string } | null {
   const value = readSignedCookie(ctx, req, SESSION_COOKIE);
-  const [memberId, workspaceId, issued, extra] = value?.split(".") ?? [];
-  if (!memberId || !workspaceId || !issued || extra !== undefined || !/^\d+$/.test(issued)) return null;
-  const age = ctx.now() - Number(issued);
-  if (age < 0 || age > SESSION_TTL_MS) return null;
-  const [member, workspace] = await Promise.all([ctx.store.getMember(workspaceId, memberId), ctx.store.getWorkspace(workspaceId)]);
-  return member && workspace ? { member, workspace } : null;
+  const match = value ? /^(ws_[A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{32,64})$/.exec(value) : null;
+  return match ? { workspaceId: match[1], sessionId: match[2] } : null;
+}
+
+/**
+ * The signed-in member, workspace and session, or null: no cookie, a forged one, a session
+ * that expired, was signed out or was ended by a later epoch, or a deleted member.
+ */
+export async function currentMember(ctx: AppContext, req: Request): Promise<SignedIn | null> {
+  const ref = sessionRef(ctx, req);
+  if (!ref) return null;
+  const session = await ctx.store.getSession(ref.workspaceId, ref.sessionId);
+  if (!session || session.expiresAt <= ctx.now()) return null;
+  const [member, workspace] = await Promise.all([ctx.store.getMember(session.workspaceId, session.memberId), ctx.store.getWorkspace(session.workspaceId)]);
+  if (!member || !workspace || (member.sessionEpoch ?? 0) !== session.epoch) return null;
+  return { member, workspace, session };
 }
 
 /**
@@ -100,6 +135,7 @@ export function apiKeyOrSession(ctx: AppContext): RequestHandler {
       throw new ApiError(403, "cross_origin", "A signed-in change must come from Icodrip's own pages; use the dashboard or an API key.");
     }
     res.locals.workspace = signedIn.workspace;
+    res.locals.signedIn = signedIn;
     next();
   };
 }

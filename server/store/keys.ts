@@ -8,6 +8,8 @@ export const keys = {
   workspace: (w: string) => `${ws(w)}:workspace`,
   member: (w: string, id: string) => `${ws(w)}:member:${id}`,
   apiKey: (w: string, id: string) => `${ws(w)}:apikey:${id}`,
+  apiKeys: (w: string) => `${ws(w)}:apikeys`,
+  session: (w: string, id: string) => `${ws(w)}:session:${id}`,
 
   program: (w: string, id: string) => `${ws(w)}:program:${id}`,
   programs: (w: string) => `${ws(w)}:programs`,

@@ -58,6 +58,17 @@ export interface OAuthState {
   createdAt: number;
 }
 
+/** A member's browser session; the cookie carries its id, signed. */
+export interface Session {
+  id: string;
+  workspaceId: string;
+  memberId: string;
+  /** the member's sessionEpoch when the session began; a later epoch ends it */
+  epoch: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface PlatformEndpoint {
   id: string;
   url: string;
@@ -139,6 +150,7 @@ export class Store {
         u.write(keys.workspace(w), workspace);
         u.write(keys.member(w, member.id), member);
         u.write(keys.apiKey(w, apiKey.id), apiKey);
+        u.index(keys.apiKeys(w), apiKey.id, apiKey.createdAt);
       },
     );
   }
@@ -150,7 +162,10 @@ export class Store {
 
   async memberByEmail(email: string): Promise<Member | null> {
     const ref = await this.doc<{ workspaceId: string; memberId: string }>(keys.global.memberEmail(email.toLowerCase()));
-    return ref ? this.doc<Member>(keys.member(ref.workspaceId, ref.memberId)) : null;
+    // An unknown email reads a member too (one that never exists), so both answers cost the same
+    // two reads and sign-in timing does not tell which emails have accounts.
+    const member = await this.doc<Member>(keys.member(ref?.workspaceId ?? "none", ref?.memberId ?? "none"));
+    return ref ? member : null;
   }
 
   getMember(workspaceId: string, memberId: string): Promise<Member | null> {
@@ -159,6 +174,104 @@ export class Store {
 
   getWorkspace(workspaceId: string): Promise<Workspace | null> {
     return this.doc<Workspace>(keys.workspace(workspaceId));
+  }
+
+  /**
+   * Ends every session of a member at once: sessions carry the member's epoch from when they
+   * began, and one of an older epoch is refused, so no session record has to be found.
+   * Answers the member as now stored, or null if there is none.
+   */
+  async endMemberSessions(workspaceId: string, memberId: string): Promise<Member | null> {
+    return transact(this.backend, async (u) => {
+      const key = keys.member(workspaceId, memberId);
+      const member = await u.read<Member>(key);
+      if (!member) return null;
+      const next = { ...member, sessionEpoch: (member.sessionEpoch ?? 0) + 1 };
+      u.write(key, next);
+      return next;
+    });
+  }
+
+  /**
+   * Replaces a member's password hash and ends all their sessions in one commit, only if the
+   * hash is still the one the caller verified (a concurrent change wins, this one answers null).
+   */
+  async changePassword(workspaceId: string, memberId: string, verifiedHash: string, newHash: string): Promise<Member | null> {
+    return transact(this.backend, async (u) => {
+      const key = keys.member(workspaceId, memberId);
+      const member = await u.read<Member>(key);
+      if (!member || member.passwordHash !== verifiedHash) return null;
+      const next = { ...member, passwordHash: newHash, sessionEpoch: (member.sessionEpoch ?? 0) + 1 };
+      u.write(key, next);
+      return next;
+    });
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------
+
+  /** A member's browser session, kept until it expires or is ended. */
+  async createSession(session: Session): Promise<void> {
+    await transact(this.backend, async (u) => {
+      u.write(keys.session(session.workspaceId, session.id), session, Math.max(1, session.expiresAt - session.createdAt));
+    });
+  }
+
+  getSession(workspaceId: string, id: string): Promise<Session | null> {
+    return this.doc<Session>(keys.session(workspaceId, id));
+  }
+
+  async deleteSession(workspaceId: string, id: string): Promise<void> {
+    await transact(this.backend, async (u) => {
+      u.remove(keys.session(workspaceId, id));
+    });
+  }
+
+  // ---- API keys ----------------------------------------------------------------------------
+
+  /**
+   * A further API key. The workspace's record is written before the global lookup that makes
+   * the key work (publish last): a crash in between leaves a listed key that does not work and
+   * can be deleted, never a working key nobody can see.
+   */
+  async createApiKey(apiKey: ApiKey): Promise<void> {
+    await this.indexApiKey(apiKey);
+    try {
+      await this.claim(keys.global.apiKey(apiKey.hash), { workspaceId: apiKey.workspaceId, apiKeyId: apiKey.id });
+    } catch (error) {
+      // The hash is taken (never for a random key): take the record back off the list.
+      await transact(this.backend, async (u) => {
+        u.remove(keys.apiKey(apiKey.workspaceId, apiKey.id));
+        u.unindex(keys.apiKeys(apiKey.workspaceId), apiKey.id);
+      });
+      throw error;
+    }
+  }
+
+  /** Writes the key's record and lists it (createWorkspace writes the first key's record but does not list it). */
+  async indexApiKey(apiKey: ApiKey): Promise<void> {
+    await transact(this.backend, async (u) => {
+      u.write(keys.apiKey(apiKey.workspaceId, apiKey.id), apiKey);
+      u.index(keys.apiKeys(apiKey.workspaceId), apiKey.id, apiKey.createdAt);
+    });
+  }
+
+  async listApiKeys(workspaceId: string, limit = 100): Promise<ApiKey[]> {
+    return (await this.list<ApiKey>(keys.apiKeys(workspaceId), (id) => keys.apiKey(workspaceId, id), { limit })).data;
+  }
+
+  /**
+   * Deletes a key: the global lookup goes first, so the key stops working before it leaves the
+   * list. Answers false when the workspace has no such key.
+   */
+  async deleteApiKey(workspaceId: string, id: string): Promise<boolean> {
+    const apiKey = await this.doc<ApiKey>(keys.apiKey(workspaceId, id));
+    if (!apiKey) return false;
+    await this.backend.commit({ checks: [], puts: [], deletes: [keys.global.apiKey(apiKey.hash)], indexAdds: [], indexRemoves: [] });
+    await transact(this.backend, async (u) => {
+      u.remove(keys.apiKey(workspaceId, id));
+      u.unindex(keys.apiKeys(workspaceId), id);
+    });
+    return true;
   }
 
   // ---- programs ----------------------------------------------------------------------------

@@ -262,6 +262,43 @@ for (const kind of [...storeKinds, clusterKind]) {
       expect((await store.getConnection(ws.id, "acct_1", false))?.lastEventAt).toBe(5);
     });
 
+    it("keeps a session until deleted; ends a member's sessions by epoch; changes a password only over the hash verified", async () => {
+      const { ws } = await createWorkspace(store, "sessions@example.com");
+      const member = (await store.memberByEmail("sessions@example.com"))!;
+      const now = Date.now();
+      const session = { id: "s".repeat(43), workspaceId: ws.id, memberId: member.id, epoch: 0, createdAt: now, expiresAt: now + 60_000 };
+      await store.createSession(session);
+      expect(await store.getSession(ws.id, session.id)).toEqual(session);
+      await store.deleteSession(ws.id, session.id);
+      expect(await store.getSession(ws.id, session.id)).toBeNull();
+
+      expect((await store.endMemberSessions(ws.id, member.id))?.sessionEpoch).toBe(1);
+      expect(await store.endMemberSessions(ws.id, "mem_none")).toBeNull();
+      expect(await store.changePassword(ws.id, member.id, "not the stored hash", "new")).toBeNull();
+      const changed = await Promise.all([store.changePassword(ws.id, member.id, "x", "new-a"), store.changePassword(ws.id, member.id, "x", "new-b")]);
+      expect(changed.filter(Boolean)).toHaveLength(1);
+      const after = (await store.getMember(ws.id, member.id))!;
+      expect(after.sessionEpoch).toBe(2);
+      expect(["new-a", "new-b"]).toContain(after.passwordHash);
+    });
+
+    it("creates, lists and deletes API keys; a deleted key finds no workspace", async () => {
+      const { ws } = await createWorkspace(store);
+      const { ws: other } = await createWorkspace(store);
+      const made = [0, 1, 2].map((i) => ({ id: newId("key"), workspaceId: ws.id, hash: hashApiKey(`ik_${ws.id}_${i}`), prefix: "ik_abcd", createdAt: 1_000 + i }));
+      for (const k of made) await store.createApiKey(k);
+      expect((await store.listApiKeys(ws.id)).map((k) => k.id)).toEqual([made[2].id, made[1].id, made[0].id]);
+      expect(await store.listApiKeys(other.id)).toEqual([]);
+      expect((await store.workspaceByApiKeyHash(made[1].hash))?.id).toBe(ws.id);
+      expect(await store.deleteApiKey(other.id, made[1].id)).toBe(false);
+      expect(await store.deleteApiKey(ws.id, made[1].id)).toBe(true);
+      expect(await store.workspaceByApiKeyHash(made[1].hash)).toBeNull();
+      expect((await store.listApiKeys(ws.id)).map((k) => k.id)).toEqual([made[2].id, made[0].id]);
+      expect(await store.deleteApiKey(ws.id, made[1].id)).toBe(false);
+      await expect(store.createApiKey({ ...made[0], id: newId("key") })).rejects.toBeInstanceOf(StoreConflict);
+      expect(await store.listApiKeys(ws.id)).toHaveLength(2);
+    });
+
     it("counts hits in a window", async () => {
       const bucket = `b-${newId("ws")}`;
       expect(await store.hit(bucket, 60_000)).toBe(1);

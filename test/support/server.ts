@@ -22,6 +22,9 @@ export async function startTestServer(kind: StoreKind, env: Record<string, strin
       PORT: "0",
       ICODRIP_SECRET: "test-secret-test-secret-test-secret-0123",
       DATA_DIR: mkdtempSync(join(tmpdir(), "icodrip-srv-")),
+      // Suites sign up and sign in many times from 127.0.0.1; test/security sets the real limits.
+      ICODRIP_LOGIN_RATE_LIMIT: "1000",
+      ICODRIP_SIGNUP_RATE_LIMIT: "1000",
       ...env,
     }),
   };

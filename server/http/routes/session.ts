@@ -1,6 +1,7 @@
 import express, { Router } from "express";
 import { z } from "zod";
-import { verifyPassword } from "../../domain/password.js";
+import { decoyHash, verifyPassword } from "../../domain/password.js";
+import { hashing, refuse, signInLimit } from "../auth-limits.js";
 import type { AppContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { parseRequest } from "../parse.js";
@@ -12,9 +13,6 @@ const sessionBody = z.object({
   next: z.string().max(500).optional(),
 });
 
-// Checked when nobody has the email, so an unknown address costs the same time as a wrong password.
-const DECOY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-const ATTEMPTS_PER_MINUTE = 10;
 
 /** Signing in and out of the dashboard: the login form posts here, so do scripts (JSON). */
 export function sessionRoutes(ctx: AppContext): Router {
@@ -35,23 +33,35 @@ export function sessionRoutes(ctx: AppContext): Router {
       throw new ApiError(status, code, message);
     };
 
-    if (!(await withinRate(ctx, input.email))) {
-      return fail(429, "rate_limited", "Too many sign-in attempts for this email; wait a minute and try again.");
+    // Counted before any hashing: a refused attempt costs a counter, not a scrypt.
+    const limit = await signInLimit(ctx, req, input.email);
+    if (!limit.allowed) {
+      const refusal = refuse(res, limit, "Too many sign-in attempts from this address; wait a minute and try again.");
+      return fail(refusal.status, refusal.code, refusal.message);
     }
+    // Known and unknown emails do the same work: two reads, one hash of the same cost, one read.
     const member = await ctx.store.memberByEmail(input.email);
-    const ok = await verifyPassword(input.password, member?.passwordHash ?? DECOY_HASH);
-    const workspace = member && ok ? await ctx.store.getWorkspace(member.workspaceId) : null;
+    const stored = member?.passwordHash ?? (await decoyHash());
+    let ok: boolean;
+    try {
+      ok = await hashing(res, () => verifyPassword(input.password, stored));
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "busy") return fail(error.status, error.code, error.message);
+      throw error;
+    }
+    const workspace = await ctx.store.getWorkspace(member?.workspaceId ?? "ws_none");
     if (!member || !ok || !workspace) {
       return fail(401, "invalid_credentials", "The email or password is wrong; check both and try again.");
     }
-    startSession(ctx, res, member);
+    await startSession(ctx, res, member);
     ctx.log.info({ memberId: member.id, workspaceId: member.workspaceId }, "member signed in");
     if (fromForm) return res.redirect(303, next);
     res.status(201).json({ member: { id: member.id, email: member.email }, workspace: { id: workspace.id, name: workspace.name } });
   });
 
-  router.delete("/session", (_req, res) => {
-    endSession(ctx, res);
+  // Signing out ends the session on the server: the cookie, even copied, opens nothing afterwards.
+  router.delete("/session", async (req, res) => {
+    await endSession(ctx, req, res);
     res.status(204).end();
   });
 
@@ -63,9 +73,4 @@ export function safeNext(next: string | undefined): string {
   const fallback = "/dashboard/settings/integrations";
   if (!next || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return fallback;
   return next;
-}
-
-async function withinRate(ctx: AppContext, email: string): Promise<boolean> {
-  const minute = Math.floor(ctx.now() / 60_000);
-  return (await ctx.store.hit(`login:${minute}:${email.toLowerCase()}`, 60_000)) <= ATTEMPTS_PER_MINUTE;
 }
