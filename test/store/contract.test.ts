@@ -285,18 +285,25 @@ for (const kind of [...storeKinds, clusterKind]) {
     it("creates, lists and deletes API keys; a deleted key finds no workspace", async () => {
       const { ws } = await createWorkspace(store);
       const { ws: other } = await createWorkspace(store);
-      const made = [0, 1, 2].map((i) => ({ id: newId("key"), workspaceId: ws.id, hash: hashApiKey(`ik_${ws.id}_${i}`), prefix: "ik_abcd", createdAt: 1_000 + i }));
+      // Each workspace starts with the key its signup made, listed like any other.
+      const [signupKey] = await store.listApiKeys(ws.id);
+      expect(signupKey?.workspaceId).toBe(ws.id);
+      expect(await store.listApiKeys(other.id)).toHaveLength(1);
+      const made = [0, 1, 2].map((i) => ({ id: newId("key"), workspaceId: ws.id, hash: hashApiKey(`ik_${ws.id}_${i}`), prefix: "ik_abcd", createdAt: signupKey.createdAt + 1 + i }));
       for (const k of made) await store.createApiKey(k);
-      expect((await store.listApiKeys(ws.id)).map((k) => k.id)).toEqual([made[2].id, made[1].id, made[0].id]);
-      expect(await store.listApiKeys(other.id)).toEqual([]);
+      const ids = async (w: string) => (await store.listApiKeys(w)).map((k) => k.id);
+      expect(await ids(ws.id)).toEqual([made[2].id, made[1].id, made[0].id, signupKey.id]);
+      expect(await ids(other.id)).not.toContain(made[0].id);
       expect((await store.workspaceByApiKeyHash(made[1].hash))?.id).toBe(ws.id);
       expect(await store.deleteApiKey(other.id, made[1].id)).toBe(false);
       expect(await store.deleteApiKey(ws.id, made[1].id)).toBe(true);
       expect(await store.workspaceByApiKeyHash(made[1].hash)).toBeNull();
-      expect((await store.listApiKeys(ws.id)).map((k) => k.id)).toEqual([made[2].id, made[0].id]);
+      expect(await ids(ws.id)).toEqual([made[2].id, made[0].id, signupKey.id]);
       expect(await store.deleteApiKey(ws.id, made[1].id)).toBe(false);
       await expect(store.createApiKey({ ...made[0], id: newId("key") })).rejects.toBeInstanceOf(StoreConflict);
-      expect(await store.listApiKeys(ws.id)).toHaveLength(2);
+      expect(await store.listApiKeys(ws.id)).toHaveLength(3);
+      expect(await store.deleteApiKey(ws.id, signupKey.id)).toBe(true);
+      expect(await store.workspaceByApiKeyHash(signupKey.hash)).toBeNull();
     });
 
     it("counts hits in a window", async () => {
