@@ -7,7 +7,7 @@ const MESSAGES: Record<string, string> = {
 };
 
 /** The sign-in form; it posts to /session, which redirects to `next` on success. */
-export function loginPage(query: { error?: string; next: string }): Html {
+export function loginPage(query: { error?: string; next: string; signupOpen?: boolean }): Html {
   const message = query.error ? (MESSAGES[query.error] ?? "Signing in did not work; try again.") : null;
   return html`
     <h1>Sign in to Icodrip</h1>
@@ -17,5 +17,6 @@ export function loginPage(query: { error?: string; next: string }): Html {
       <p><label>Email<br><input type="email" name="email" autocomplete="username" required></label></p>
       <p><label>Password<br><input type="password" name="password" autocomplete="current-password" required></label></p>
       <p><button type="submit">Sign in</button></p>
-    </form>`;
+    </form>
+    ${query.signupOpen ? html`<p>New to Icodrip? <a href="/signup">Create an account</a>.</p>` : null}`;
 }

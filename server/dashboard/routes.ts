@@ -1,4 +1,7 @@
-import { Router } from "express";
+import express, { Router, type Request, type Response } from "express";
+import { ApiError } from "../http/errors.js";
+import { signUp, signupBody } from "../http/routes/signup.js";
+import { currentMember, sameOrigin } from "../http/session.js";
 import type { AppContext } from "../http/context.js";
 import { safeNext } from "../http/routes/session.js";
 import { unreachableByStripe } from "../config/public-url.js";
@@ -14,6 +17,7 @@ import { INTEGRATIONS_SCRIPT } from "./integrations-script.js";
 import { integrationsPage } from "./integrations-page.js";
 import { sendDashboard } from "./layout.js";
 import { loginPage } from "./login-page.js";
+import { signedUpPage, signupClosedPage, signupPage } from "./signup-page.js";
 import { memberPage } from "./signed-in.js";
 import { webhooksRoute } from "./webhooks-route.js";
 
@@ -23,8 +27,38 @@ const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 500) : undefine
 export function dashboardRoutes(ctx: AppContext): Router {
   const router = Router();
 
-  router.get("/login", (req, res) => {
-    sendPage(res, "Sign in", loginPage({ error: text(req.query.error), next: safeNext(text(req.query.next)) }));
+  const signIn = (req: Request, res: Response) =>
+    sendPage(res, "Sign in", loginPage({ error: text(req.query.error), next: safeNext(text(req.query.next)), signupOpen: ctx.config.signupOpen }));
+  router.get("/login", signIn);
+
+  // The front door: the sign-in page when signed out, the dashboard when signed in.
+  router.get("/", async (req, res) => {
+    if (await currentMember(ctx, req)) return res.redirect(303, "/dashboard");
+    signIn(req, res);
+  });
+
+  router.get("/signup", (_req, res) => {
+    if (!ctx.config.signupOpen) return sendPage(res.status(403), "Signup is closed", signupClosedPage());
+    sendPage(res, "Create an account", signupPage());
+  });
+
+  router.post("/signup", express.urlencoded({ extended: false, limit: "4kb" }), async (req, res) => {
+    if (!ctx.config.signupOpen) return sendPage(res.status(403), "Signup is closed", signupClosedPage());
+    if (req.get("origin") && !sameOrigin(ctx, req)) throw new ApiError(403, "cross_origin", "Sign up from Icodrip's own signup page.");
+    const form = { email: text(req.body?.email), workspace: text(req.body?.workspace) };
+    const parsed = signupBody.safeParse({ email: req.body?.email, password: req.body?.password, workspace: req.body?.workspace });
+    if (!parsed.success) {
+      const fields: Record<string, string> = {};
+      for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? "form")] ??= issue.message;
+      return sendPage(res.status(400), "Create an account", signupPage({ ...form, fields }));
+    }
+    try {
+      const made = await signUp(ctx, req, res, parsed.data);
+      sendPage(res.status(201), "Account created", signedUpPage({ email: parsed.data.email, workspace: made.workspace.name, apiKey: made.apiKey }));
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status >= 500 && error.code !== "busy") throw error;
+      sendPage(res.status(error.status), "Create an account", signupPage({ ...form, message: error.message }));
+    }
   });
 
   // Conversions are what a merchant comes to see, so the dashboard opens on them.

@@ -47,7 +47,7 @@ for (const kind of storeKinds) {
       const browser = new Browser();
       const form = new URLSearchParams({ email, password: PASSWORD, next: "//evil.example/steal" });
       const res = await browser.request(url("/session"), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() });
-      expect(res.headers.get("location")).toBe("/dashboard/settings/integrations");
+      expect(res.headers.get("location")).toBe("/dashboard");
     });
 
     it("lets the dashboard call the integration API with its cookie, but only from Icodrip's own origin", async () => {

@@ -70,7 +70,7 @@ export function sessionRoutes(ctx: AppContext): Router {
 
 /** Where to go after signing in: a path on this server only, never another host. */
 export function safeNext(next: string | undefined): string {
-  const fallback = "/dashboard/settings/integrations";
+  const fallback = "/dashboard";
   if (!next || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return fallback;
   return next;
 }
