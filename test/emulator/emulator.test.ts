@@ -1,16 +1,16 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseForm } from "../stripe-emulator/form.js";
-import { type StripeEmulator, startStripeEmulator } from "../stripe-emulator/index.js";
+import { parseForm } from "../../sandbox/form.js";
+import { type StripeSandbox, startStripeSandbox } from "../../sandbox/index.js";
 
 // The emulator is only worth something if the real client cannot tell it from Stripe, so every
 // case here goes through stripe-node itself, pointed at the emulator by its host option.
 
-let emulator: StripeEmulator;
+let emulator: StripeSandbox;
 const REDIRECT = "http://127.0.0.1:8787/integrations/stripe/callback";
 
 beforeAll(async () => {
-  emulator = await startStripeEmulator({ redirectUris: [REDIRECT] });
+  emulator = await startStripeSandbox({ redirectUris: [REDIRECT] });
 });
 afterAll(async () => {
   await emulator.close();

@@ -22,7 +22,7 @@ import {
 export { PERMISSIONS } from "./state.js";
 export type { AuthorizationDecision, Permission, RequestLogEntry } from "./state.js";
 
-export type StripeEmulatorOptions = {
+export type StripeSandboxOptions = {
   /** Redirect URIs the platform registered for OAuth; others are refused. Default: any http(s) URL. */
   redirectUris?: string[];
   /** Whether the platform (its key, client id and OAuth tokens) is in live mode. Default false. */
@@ -72,7 +72,7 @@ export type RecordedCheckoutSession = {
   session: Record<string, unknown>;
 };
 
-export type StripeEmulator = {
+export type StripeSandbox = {
   /** http://127.0.0.1:PORT — STRIPE_API_URL and STRIPE_CONNECT_URL both point here. */
   url: string;
   port: number;
@@ -143,7 +143,7 @@ function endpointView(e: WebhookEndpointRecord): EmulatedWebhookEndpoint {
   };
 }
 
-export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
+export async function startStripeSandbox(options: StripeSandboxOptions = {}): Promise<StripeSandbox> {
   const state = new EmulatorState(options.livemode ?? false);
   const connectOptions = { redirectUris: options.redirectUris ?? [] };
 
