@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { credential } from "./api.js";
-import type { FormObject } from "./form.js";
+import { type FormObject, parseForm } from "./form.js";
 import { type Answer, AnswerError, oauthError } from "./http.js";
-import { type EmulatorState, type Grant, type KeyRecord, type RequestLogEntry, randomId } from "./state.js";
+import { chooserPage } from "./pages.js";
+import { type AuthorizationDecision, type EmulatorState, type Grant, type KeyRecord, type RequestLogEntry, randomId } from "./state.js";
 
 // The Connect host (connect.stripe.com): OAuth for Standard accounts. Its errors are the flat
 // OAuth kind, `{"error":"invalid_grant","error_description":"…"}`, which stripe-node turns into
@@ -14,6 +15,8 @@ export type ConnectRequest = {
   method: string;
   path: string;
   query: FormObject;
+  /** The query string as sent, carried through the account chooser's form. */
+  rawQuery: string;
   body: FormObject;
   headers: IncomingHttpHeaders;
   entry: RequestLogEntry;
@@ -37,7 +40,8 @@ const text = (params: FormObject, name: string): string | undefined => {
 export function handleConnect(state: EmulatorState, options: ConnectOptions, req: ConnectRequest): Answer {
   try {
     const path = req.path.replace(/^\/express/, "");
-    if (req.method === "GET" && path === "/oauth/authorize") return authorize(state, options, req.query);
+    if (req.method === "GET" && path === "/oauth/authorize") return authorize(state, options, req.query, req.rawQuery);
+    if (req.method === "POST" && path === "/oauth/authorize") return choose(state, options, req.body);
     if (req.method === "POST" && path === "/oauth/token") return token(state, req);
     if (req.method === "POST" && path === "/oauth/deauthorize") return deauthorize(state, req);
     return { status: 404, body: { error: "invalid_request", error_description: `Unrecognized request URL (${req.method}: ${req.path}).` } };
@@ -47,10 +51,13 @@ export function handleConnect(state: EmulatorState, options: ConnectOptions, req
   }
 }
 
-function authorize(state: EmulatorState, options: ConnectOptions, q: FormObject): Answer {
+type Authorization = { redirectUri: string; scope: Scope; stateParam: string | undefined };
+
+/** Checks an authorize request the way Stripe does before the merchant sees anything. */
+function validate(state: EmulatorState, options: ConnectOptions, q: FormObject): Authorization {
   const stateParam = text(q, "state");
-  // Before the merchant sees anything, Stripe answers request errors itself (JSON, with the
-  // state echoed) instead of redirecting; only the merchant's own decision goes back by redirect.
+  // Stripe answers request errors itself (JSON, with the state echoed) instead of redirecting;
+  // only the merchant's own decision goes back by redirect.
   const fail = (error: string, description: string) => oauthError(400, error, description, stateParam ? { state: stateParam } : {});
 
   const responseType = text(q, "response_type");
@@ -63,21 +70,43 @@ function authorize(state: EmulatorState, options: ConnectOptions, q: FormObject)
   const scope = text(q, "scope") ?? "read_only";
   if (!(SCOPES as readonly string[]).includes(scope)) throw fail("invalid_scope", `Invalid scope: ${scope}. Valid scopes are read_only and read_write.`);
   const redirectUri = resolveRedirect(text(q, "redirect_uri"), options, fail);
+  return { redirectUri, scope: scope as Scope, stateParam };
+}
 
-  const target = new URL(redirectUri);
-  // No queued decision: the merchant signs in as a fresh account and approves, so a browser-driven
-  // test needs no setup; the prefilled email, when given, becomes that account's email.
-  const decision = state.authorizationQueue.shift() ?? state.addAccount({ livemode: state.livemode, email: stripeUserEmail(q) }).id;
+function authorize(state: EmulatorState, options: ConnectOptions, q: FormObject, rawQuery: string): Answer {
+  const request = validate(state, options, q);
+  // A queued decision answers at once (API tests); otherwise the merchant picks an account.
+  const queued = state.authorizationQueue.shift();
+  if (queued !== undefined) return decide(state, request, queued);
+  const accounts = [...state.accounts.values()].filter((a) => a.id !== state.platform.id && a.livemode === state.livemode);
+  return chooserPage(state, rawQuery, accounts);
+}
+
+/** The merchant's answer on the chooser: an account, a new one, or Deny. */
+function choose(state: EmulatorState, options: ConnectOptions, body: FormObject): Answer {
+  const q = parseForm(text(body, "query") ?? "");
+  const request = validate(state, options, q);
+  const choice = text(body, "account");
+  if (choice === "deny") return decide(state, request, { error: "access_denied", error_description: "The user denied your request" });
+  if (choice === "new") return decide(state, request, state.addAccount({ livemode: state.livemode, email: stripeUserEmail(q) }).id);
+  const account = choice ? state.accounts.get(choice) : undefined;
+  if (!account || account.id === state.platform.id) throw oauthError(400, "invalid_request", `No such account to connect: ${choice ?? "(none chosen)"}.`);
+  return decide(state, request, account.id);
+}
+
+function decide(state: EmulatorState, request: Authorization, decision: AuthorizationDecision): Answer {
+  const target = new URL(request.redirectUri);
   if (typeof decision === "object") {
     target.searchParams.set("error", decision.error);
     if (decision.error_description) target.searchParams.set("error_description", decision.error_description);
   } else {
     const code = `ac_${randomId(32)}`;
-    state.codes.set(code, { code, accountId: decision, scope: scope as Scope, expiresAt: Date.now() + CODE_LIFETIME_MS, used: false, grantId: null });
+    state.codes.set(code, { code, accountId: decision, scope: request.scope, expiresAt: Date.now() + CODE_LIFETIME_MS, used: false, grantId: null });
     target.searchParams.set("code", code);
-    target.searchParams.set("scope", scope);
+    target.searchParams.set("scope", request.scope);
   }
-  if (stateParam) target.searchParams.set("state", stateParam);
+  if (request.stateParam) target.searchParams.set("state", request.stateParam);
+  // A browser follows the 302 with a GET after the chooser's POST as well.
   return { status: 302, headers: { Location: target.toString() } };
 }
 

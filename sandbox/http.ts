@@ -3,7 +3,10 @@
 
 export type Answer = {
   status: number;
+  /** A JSON answer (the API hosts). */
   body?: unknown;
+  /** An HTML page (the Connect host's account chooser, the hosted payment page, the sandbox's own page). */
+  html?: string;
   headers?: Record<string, string>;
 };
 

@@ -1,32 +1,59 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type Stripe from "stripe";
 import { handleApi } from "./api.js";
 import { handleConnect } from "./connect.js";
+import { Deliverer, type DeliveryOptions } from "./deliver.js";
 import { parseForm } from "./form.js";
 import type { Answer } from "./http.js";
+import { advanceSubscription, createPrice, createRefund, payCheckoutSession, type PayResult, TEST_CARDS } from "./payments.js";
+import { handleSite } from "./site.js";
 import {
   type AuthorizationDecision,
+  type DeliveryAttempt,
   EmulatorState,
+  type EventRecord,
   normalizePermission,
   PERMISSIONS,
+  randomId,
   type RequestLogEntry,
   type WebhookEndpointRecord,
 } from "./state.js";
 
-// A local stand-in for Stripe, for tests on a machine that cannot reach it. One HTTP server on
-// 127.0.0.1 plays both of Stripe's hosts, told apart by path: /oauth/… (and /express/oauth/…)
-// is connect.stripe.com, everything else is api.stripe.com. That is also what lets stripe-node
-// reach both: given a `host` other than api.stripe.com, it sends oauth.token() and
-// oauth.deauthorize() to that same host, port and protocol.
+// The Stripe sandbox: a local stand-in for Stripe, used by the tests (this machine cannot reach
+// Stripe) and by `npm run demo`; `icodrip serve` never loads it. One HTTP server plays both of
+// Stripe's hosts, told apart by path: /oauth/… (and /express/oauth/…) is connect.stripe.com,
+// /v1/… is api.stripe.com; everything else is the sandbox's own pages (the hosted payment page
+// at /pay/…, and its dashboard at /). That is also what lets stripe-node reach both hosts:
+// given a `host` other than api.stripe.com, it sends oauth.token() and oauth.deauthorize() to
+// that same host, port and protocol.
 
 export { PERMISSIONS } from "./state.js";
-export type { AuthorizationDecision, Permission, RequestLogEntry } from "./state.js";
+export { TEST_CARDS } from "./payments.js";
+export { sign } from "./deliver.js";
+export type { AuthorizationDecision, DeliveryAttempt, EventRecord, Permission, RequestLogEntry } from "./state.js";
+export type { DeliveryOptions } from "./deliver.js";
+export type { PayResult } from "./payments.js";
+
+/** The merchant accounts every sandbox starts with, for the account chooser and the demo. */
+export const DEFAULT_ACCOUNTS = [
+  { displayName: "Demo Shop", email: "owner@demo-shop.test" },
+  { displayName: "Second Shop", email: "owner@second-shop.test" },
+] as const;
 
 export type StripeSandboxOptions = {
   /** Redirect URIs the platform registered for OAuth; others are refused. Default: any http(s) URL. */
   redirectUris?: string[];
   /** Whether the platform (its key, client id and OAuth tokens) is in live mode. Default false. */
   livemode?: boolean;
+  /** Port to listen on; default 0, a free one. */
+  port?: number;
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Retry timing of webhook deliveries (tests shorten it). */
+  delivery?: DeliveryOptions;
+  /** The merchant accounts made at start; default DEFAULT_ACCOUNTS. */
+  accounts?: ReadonlyArray<{ displayName: string; email: string }>;
 };
 
 export type CreateAccountOptions = {
@@ -72,8 +99,10 @@ export type RecordedCheckoutSession = {
   session: Record<string, unknown>;
 };
 
+export type SandboxAccount = { accountId: string; displayName: string; email: string; secretKey: string };
+
 export type StripeSandbox = {
-  /** http://127.0.0.1:PORT — STRIPE_API_URL and STRIPE_CONNECT_URL both point here. */
+  /** http://127.0.0.1:PORT — STRIPE_API_URL and STRIPE_CONNECT_URL both point here; its page is here too. */
   url: string;
   port: number;
   host: string;
@@ -105,10 +134,29 @@ export type StripeSandbox = {
   readonly requests: RequestLogEntry[];
   /** Every checkout session created, oldest first. */
   readonly checkoutSessions: RecordedCheckoutSession[];
+  /** The merchant accounts made at start (Demo Shop, Second Shop), with their secret keys. */
+  readonly accounts: SandboxAccount[];
+  /** A price in an account's catalogue, for `line_items[][price]`. */
+  createPrice(accountId: string, price: { unitAmount: number; currency: string; productName: string; recurring?: { interval: "day" | "week" | "month" | "year"; interval_count?: number } }): Stripe.Price;
+  /** What pressing Pay on the hosted page does (4242… pays, 4000 0000 0000 0002 is declined). */
+  pay(sessionId: string, payment?: { cardNumber?: string; email?: string }): PayResult;
+  /** The merchant refunds a charge (or a payment intent's charge), in full or in part. */
+  refund(chargeOrPaymentIntent: string, amount?: number): Stripe.Refund;
+  /** The subscription moves to its next period: its next invoice is made and paid. */
+  advanceSubscription(subscriptionId: string): Stripe.Invoice;
+  /** A new signing secret for the endpoint, at once; the old one signs nothing more. */
+  rollSecret(endpointId: string): string;
+  /** Every event, oldest first (live array). */
+  readonly events: EventRecord[];
+  /** Every delivery attempt, oldest first (live array). */
+  readonly deliveries: DeliveryAttempt[];
+  /** Resolves once every delivery begun so far has succeeded or run out of retries. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 };
 
 const isConnectPath = (path: string) => /^(\/express)?\/oauth\//.test(path);
+const isApiPath = (path: string) => path === "/v1" || path.startsWith("/v1/");
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -121,6 +169,15 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function write(res: ServerResponse, answer: Answer): void {
   const headers: Record<string, string> = { ...answer.headers };
+  if (answer.html !== undefined) {
+    headers["Content-Type"] = "text/html; charset=utf-8";
+    // Pages run no script and load nothing from elsewhere; forms may go anywhere (the success_url).
+    headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+    headers["X-Content-Type-Options"] = "nosniff";
+    res.writeHead(answer.status, headers);
+    res.end(answer.html);
+    return;
+  }
   if (answer.body !== undefined) headers["Content-Type"] = "application/json";
   res.writeHead(answer.status, headers);
   res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
@@ -146,6 +203,15 @@ function endpointView(e: WebhookEndpointRecord): EmulatedWebhookEndpoint {
 export async function startStripeSandbox(options: StripeSandboxOptions = {}): Promise<StripeSandbox> {
   const state = new EmulatorState(options.livemode ?? false);
   const connectOptions = { redirectUris: options.redirectUris ?? [] };
+  const deliverer = new Deliverer(state, options.delivery);
+  state.dispatch = (event) => deliverer.dispatch(event);
+  const premade = (options.accounts ?? DEFAULT_ACCOUNTS).map((a) => state.addAccount({ livemode: state.livemode, email: a.email, displayName: a.displayName }));
+  const rollSecret = (endpointId: string) => {
+    const endpoint = state.endpoints.get(endpointId);
+    if (!endpoint) throw new Error(`sandbox: no webhook endpoint ${endpointId}`);
+    endpoint.secret = `whsec_${randomId(32)}`;
+    return endpoint.secret;
+  };
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -156,7 +222,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       const query = parseForm(parsed.search.slice(1));
       const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
       const entry: RequestLogEntry = {
-        host: isConnectPath(parsed.pathname) ? "connect" : "api",
+        host: isConnectPath(parsed.pathname) ? "connect" : isApiPath(parsed.pathname) ? "api" : "page",
         method,
         path: parsed.pathname,
         query,
@@ -170,23 +236,30 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       state.requests.push(entry);
       const request = { method, path: parsed.pathname, query, body, headers: req.headers, entry };
       const answer =
-        entry.host === "connect" ? handleConnect(state, connectOptions, request) : handleApi(state, { ...request, rawBody });
+        entry.host === "connect"
+          ? handleConnect(state, connectOptions, { ...request, rawQuery: parsed.search.slice(1) })
+          : entry.host === "api"
+            ? handleApi(state, { ...request, rawBody })
+            : handleSite(state, { rollSecret }, request);
       entry.status = answer.status;
       write(res, answer);
     })().catch((error: unknown) => {
-      // A bug in the emulator shows up as Stripe's api_error, with the cause in the message.
+      // A bug in the sandbox shows up as Stripe's api_error, with the cause in the message.
       const message = error instanceof Error ? error.message : String(error);
-      if (!res.headersSent) write(res, { status: 500, body: { error: { type: "api_error", message: `Emulator failure: ${message}` } } });
+      if (!res.headersSent) write(res, { status: 500, body: { error: { type: "api_error", message: `Sandbox failure: ${message}` } } });
       else res.destroy();
     });
   });
 
+  const listenHost = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, listenHost, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const host = "127.0.0.1";
+  // Clients reach a wildcard listener on loopback.
+  const host = listenHost === "0.0.0.0" || listenHost === "::" ? "127.0.0.1" : listenHost;
+  state.baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   const accountOrThrow = (accountId: string) => {
     const account = state.accounts.get(accountId);
@@ -204,7 +277,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   };
 
   return {
-    url: `http://${host}:${port}`,
+    url: state.baseUrl,
     port,
     host,
     stripeConfig: { host, port, protocol: "http" },
@@ -215,7 +288,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       const account = state.addAccount({ livemode: opts.livemode ?? false, email: opts.email, displayName: opts.displayName });
       return {
         accountId: account.id,
-        secretKey: state.addKey("secret", account.id, account.livemode, null),
+        secretKey: account.secretKey as string,
         restrictedKey: restrictedKey(account.id, opts.restrictedKeyPermissions ?? [...PERMISSIONS]),
       };
     },
@@ -246,7 +319,39 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     get checkoutSessions() {
       return state.checkoutSessions.map((s) => ({ id: s.id, account: s.accountId, params: s.params, session: s.session }));
     },
+    accounts: premade.map((a) => ({ accountId: a.id, displayName: a.displayName, email: a.email, secretKey: a.secretKey as string })),
+    createPrice(accountId, price) {
+      return createPrice(state, accountOrThrow(accountId), {
+        unitAmount: price.unitAmount,
+        currency: price.currency,
+        productName: price.productName,
+        recurring: price.recurring ? { interval: price.recurring.interval, interval_count: price.recurring.interval_count ?? 1 } : null,
+      });
+    },
+    pay(sessionId, payment = {}) {
+      const record = state.checkoutSessions.find((s) => s.id === sessionId);
+      if (!record) throw new Error(`sandbox: no checkout session ${sessionId}`);
+      const session = record.session as { customer_email?: string | null };
+      return payCheckoutSession(state, record, {
+        email: payment.email ?? session.customer_email ?? "buyer@example.com",
+        cardNumber: payment.cardNumber ?? TEST_CARDS.success,
+        expiry: `12 / ${(new Date().getUTCFullYear() + 3) % 100}`,
+        cvc: "123",
+      });
+    },
+    refund(id, amount) {
+      const stored = state.objects.get(id);
+      if (!stored || !["charge", "payment_intent"].includes(stored.current.object)) throw new Error(`sandbox: no charge or payment intent ${id}`);
+      const key = stored.current.object === "charge" ? "charge" : "payment_intent";
+      return createRefund(state, stored.accountId, { [key]: id, ...(amount !== undefined ? { amount: String(amount) } : {}) });
+    },
+    advanceSubscription: (id) => advanceSubscription(state, id),
+    rollSecret,
+    events: state.events,
+    deliveries: state.deliveries,
+    idle: () => deliverer.idle(),
     close() {
+      deliverer.close();
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // stripe-node keeps connections alive; without this close() would wait for them to idle out.
