@@ -162,8 +162,9 @@ export function createCheckoutSession(state: EmulatorState, account: AccountReco
   nestedMetadata(params, "subscription_data");
   const successUrl = url(params, "success_url");
   const cancelUrl = url(params, "cancel_url");
-  const uiMode = str(params, "ui_mode") ?? "hosted";
-  if (uiMode === "hosted" && !successUrl) {
+  // Either name of each mode, whichever API version the caller speaks (see render.ts).
+  const uiMode = ({ hosted: "hosted_page", embedded: "embedded_page" } as Record<string, string>)[str(params, "ui_mode") ?? "hosted_page"] ?? str(params, "ui_mode") ?? "hosted_page";
+  if (uiMode === "hosted_page" && !successUrl) {
     throw v1Error(400, { code: "parameter_missing", param: "success_url", message: "Missing required param: success_url." });
   }
   const id = `cs_${livemode ? "live" : "test"}_a1${randomId(56)}`;

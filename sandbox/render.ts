@@ -2,7 +2,7 @@ import type { EmulatorState, EventRecord, StoredObject } from "./state.js";
 import { randomId } from "./state.js";
 
 // One object, rendered in the API version a request or a webhook endpoint asks for. The sandbox
-// keeps each object in the newest shape and knows the one boundary Icodrip reads across:
+// keeps each object in the newest shape and knows the boundary Icodrip reads across:
 // 2025-03-31.basil moved Invoice.subscription / .subscription_details / .payment_intent /
 // .charge / .paid into Invoice.parent and Invoice.payments, took `invoice` off Charge and
 // PaymentIntent, and moved Subscription.current_period_* onto its items.
@@ -13,8 +13,16 @@ const BASIL = "2025-03-31";
 
 export const isBasilOrLater = (version: string) => version.slice(0, 10) >= BASIL;
 
+// 2026-03-25.dahlia renamed Checkout's ui_mode values (stripe-node 21.0.0's changelog):
+// hosted → hosted_page, embedded → embedded_page.
+const DAHLIA = "2026-03-25";
+const UI_MODES_BEFORE_DAHLIA: Record<string, string> = { hosted_page: "hosted", embedded_page: "embedded" };
+
 export function render(stored: StoredObject, version: string): Record<string, unknown> {
   const copy = structuredClone(stored.current) as Record<string, unknown>;
+  if (version.slice(0, 10) < DAHLIA && copy.object === "checkout.session" && typeof copy.ui_mode === "string") {
+    copy.ui_mode = UI_MODES_BEFORE_DAHLIA[copy.ui_mode] ?? copy.ui_mode;
+  }
   if (isBasilOrLater(version)) return copy;
   for (const key of stored.basilOnly) delete copy[key];
   return { ...copy, ...structuredClone(stored.legacy) };
