@@ -46,13 +46,18 @@ export class Deliverer {
 
   /** The endpoints an event goes to, each with the `account` its body carries. */
   targets(event: EventRecord): { endpoint: WebhookEndpointRecord; account: string | null }[] {
-    const connected = this.state.activeGrants(event.accountId).length > 0;
+    // Stripe sends account.application.deauthorized "to the related application only", after
+    // the connection is gone; every other event of an account reaches the platform while connected.
+    const deauthorized = event.type === "account.application.deauthorized";
+    const connected = deauthorized || this.state.activeGrants(event.accountId).length > 0;
     const out: { endpoint: WebhookEndpointRecord; account: string | null }[] = [];
     for (const endpoint of [...this.state.endpoints.values()].sort((a, b) => a.seq - b.seq)) {
       if (endpoint.status !== "enabled" || !listens(endpoint, event.type) || endpoint.livemode !== event.livemode) continue;
       const version = endpoint.apiVersion ?? DEFAULT_API_VERSION;
       if (BASIL_ONLY_TYPES.has(event.type) && !isBasilOrLater(version)) continue;
-      if (endpoint.accountId === event.accountId && !endpoint.connect) out.push({ endpoint, account: null });
+      if (endpoint.accountId === event.accountId && !endpoint.connect) {
+        if (!deauthorized) out.push({ endpoint, account: null });
+      }
       else if (endpoint.connect && connected && endpoint.accountId === this.state.platform.id && event.accountId !== endpoint.accountId) {
         out.push({ endpoint, account: event.accountId });
       }

@@ -7,6 +7,7 @@ import { Deliverer, type DeliveryOptions } from "./deliver.js";
 import { parseForm } from "./form.js";
 import type { Answer } from "./http.js";
 import { advanceSubscription, createPrice, createRefund, payCheckoutSession, type PayResult, TEST_CARDS } from "./payments.js";
+import { emit } from "./render.js";
 import { handleSite } from "./site.js";
 import {
   type AuthorizationDecision,
@@ -122,8 +123,12 @@ export type StripeSandbox = {
   queueAuthorization(decision: AuthorizationDecision): void;
   /** Whether the account has a live OAuth connection to the platform. */
   isConnected(accountId: string): boolean;
-  /** The merchant disconnects the platform in their dashboard (same effect as /oauth/deauthorize). */
-  deauthorizeAccount(accountId: string): void;
+  /**
+   * The merchant disconnects the platform in their dashboard (same effect as /oauth/deauthorize),
+   * and Stripe sends account.application.deauthorized to the platform's Connect endpoints
+   * unless `sendEvent` is false (an event that never arrives).
+   */
+  deauthorizeAccount(accountId: string, options?: { sendEvent?: boolean }): void;
   /** Live endpoints of one account; the platform's when no account is given. */
   webhookEndpoints(accountId?: string): EmulatedWebhookEndpoint[];
   /** The merchant deletes the endpoint in their dashboard. */
@@ -303,8 +308,13 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       state.authorizationQueue.push(decision);
     },
     isConnected: (accountId) => state.activeGrants(accountId).length > 0,
-    deauthorizeAccount(accountId) {
-      for (const grant of state.activeGrants(accountOrThrow(accountId).id)) state.revokeGrant(grant);
+    deauthorizeAccount(accountId, { sendEvent = true } = {}) {
+      const grants = state.activeGrants(accountOrThrow(accountId).id);
+      for (const grant of grants) state.revokeGrant(grant);
+      if (sendEvent && grants.length > 0) {
+        const application = { id: state.clientId, object: "application", name: state.platform.displayName };
+        emit(state, accountId, "account.application.deauthorized", { accountId, current: application, legacy: {}, basilOnly: [] });
+      }
     },
     webhookEndpoints(accountId = state.platform.id) {
       return [...state.endpoints.values()].filter((e) => e.accountId === accountId).sort((a, b) => a.seq - b.seq).map(endpointView);

@@ -336,3 +336,17 @@ describe("delivery", () => {
     expect(verifier.webhooks.constructEvent(got[0].raw, got[0].signature, newSecret).id).toBe(got[0].body.id);
   });
 });
+
+describe("disconnection", () => {
+  it("tells the platform's Connect endpoints when the merchant disconnects it, after the connection is gone", async () => {
+    sandbox.deauthorizeAccount(demo.accountId);
+    expect(sandbox.isConnected(demo.accountId)).toBe(false);
+    await sandbox.idle();
+    for (const path of ["/new", "/old"]) {
+      const event = only(receiver.verified(path, "account.application.deauthorized"));
+      expect(event.account).toBe(demo.accountId);
+      expect(event.data.object).toMatchObject({ id: sandbox.clientId, object: "application" });
+      expect(normalized(event).data).toEqual({ type: "deauthorized" });
+    }
+  });
+});
