@@ -8,6 +8,7 @@ import { parseForm } from "./form.js";
 import type { Answer } from "./http.js";
 import { advanceSubscription, createPrice, createRefund, payCheckoutSession, type PayResult, TEST_CARDS } from "./payments.js";
 import { emit } from "./render.js";
+import { page } from "./pages.js";
 import { handleSite } from "./site.js";
 import {
   type AuthorizationDecision,
@@ -240,6 +241,14 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       };
       state.requests.push(entry);
       const request = { method, path: parsed.pathname, query, body, headers: req.headers, entry };
+      // The pages' forms change things (pay, refund, roll a secret, pick an account): a browser
+      // posting them from another site's page is refused. Browsers send Origin on form posts.
+      const origin = first(req.headers.origin);
+      if (method === "POST" && entry.host !== "api" && origin !== null && origin !== `http://${req.headers.host ?? ""}`) {
+        entry.status = 403;
+        write(res, page("Refused", "<div class=\"card narrow\"><h1>Refused</h1><p>The sandbox takes its forms only from its own pages.</p></div>", 403));
+        return;
+      }
       const answer =
         entry.host === "connect"
           ? handleConnect(state, connectOptions, { ...request, rawQuery: parsed.search.slice(1) })

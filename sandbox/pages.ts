@@ -79,7 +79,7 @@ export function payPage(record: CheckoutSessionRecord, form: { email?: string; e
 <div class="row"><div><label for="exp">Expiry</label><input id="exp" name="exp" autocomplete="cc-exp" placeholder="MM / YY" required></div>
 <div><label for="cvc">CVC</label><input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="CVC" required></div></div>
 ${form.error ? `<div class="error" role="alert">${esc(form.error)}</div>` : ""}
-<button class="primary" type="submit">${session.mode === "subscription" ? "Subscribe" : "Pay"}</button>
+<button class="primary" type="submit">Pay</button>
 </form></div>`,
     status,
   );

@@ -41,6 +41,17 @@ describe("the sandbox's page", () => {
     expect(html).toContain("&lt;script&gt;alert(2)&lt;/script&gt;");
   });
 
+  it("refuses a form posted from another site's page", async () => {
+    const endpoint = await new Stripe(sandbox.accounts[0].secretKey, { ...sandbox.stripeConfig, maxNetworkRetries: 0 }).webhookEndpoints.create({
+      url: "http://127.0.0.1:9/x",
+      enabled_events: ["charge.refunded"],
+    });
+    const roll = (origin: string) => fetch(`${sandbox.url}/sandbox/endpoints/${endpoint.id}/roll`, { method: "POST", redirect: "manual", headers: { origin } });
+    expect((await roll("http://evil.test")).status).toBe(403);
+    expect(sandbox.webhookEndpoints(sandbox.accounts[0].accountId).find((e) => e.id === endpoint.id)?.secret).toBe(endpoint.secret);
+    expect((await roll(sandbox.url)).status).toBe(303);
+  });
+
   it("answers an unknown page, session or action with a 404 page, and a refused refund with Stripe's message", async () => {
     expect((await fetch(`${sandbox.url}/nothing`)).status).toBe(404);
     expect((await fetch(`${sandbox.url}/pay/cs_test_missing`)).status).toBe(404);
