@@ -6,7 +6,7 @@ import { advanceSubscription, createCheckoutSession, createPriceFromParams, crea
 import { DEFAULT_API_VERSION, eventJson, render } from "./render.js";
 import {
   type AccountRecord,
-  type EmulatorState,
+  type SandboxState,
   type KeyRecord,
   type Permission,
   type RequestLogEntry,
@@ -49,7 +49,7 @@ type Route = {
   permission: Permission;
   /** Webhook endpoints: Stripe lets nobody configure them on a connected account. */
   webhookConfig?: boolean;
-  run: (state: EmulatorState, caller: Caller, params: FormObject, id: string) => Answer;
+  run: (state: SandboxState, caller: Caller, params: FormObject, id: string) => Answer;
 };
 
 const header = (headers: IncomingHttpHeaders, name: string): string | null => {
@@ -69,7 +69,7 @@ export function credential(headers: IncomingHttpHeaders): string | null {
 
 const isWrite = (method: string) => method !== "GET";
 
-export function handleApi(state: EmulatorState, req: ApiRequest): Answer {
+export function handleApi(state: SandboxState, req: ApiRequest): Answer {
   const version = header(req.headers, "stripe-version");
   const answer = (() => {
     try {
@@ -86,7 +86,7 @@ export function handleApi(state: EmulatorState, req: ApiRequest): Answer {
   };
 }
 
-function serve(state: EmulatorState, req: ApiRequest, version: string | null): Answer {
+function serve(state: SandboxState, req: ApiRequest, version: string | null): Answer {
   const caller = authenticate(state, req);
   if (version !== null && !API_VERSION.test(version)) {
     throw v1Error(400, { message: `Invalid Stripe API version: ${version}` });
@@ -115,7 +115,7 @@ function serve(state: EmulatorState, req: ApiRequest, version: string | null): A
   return result;
 }
 
-function authenticate(state: EmulatorState, req: ApiRequest): Omit<Caller, "version"> {
+function authenticate(state: SandboxState, req: ApiRequest): Omit<Caller, "version"> {
   const key = credential(req.headers);
   req.entry.key = key;
   if (!key) {
@@ -154,7 +154,7 @@ function authenticate(state: EmulatorState, req: ApiRequest): Omit<Caller, "vers
   }
 
   const account = state.accounts.get(record.accountId);
-  if (!account) throw new Error(`emulator: key of unknown account ${record.accountId}`);
+  if (!account) throw new Error(`sandbox: key of unknown account ${record.accountId}`);
   req.entry.account = account.id;
   if (record.kind === "oauth") {
     const grant = record.grantId ? state.grants.get(record.grantId) : undefined;
@@ -240,7 +240,7 @@ function accountJson(a: AccountRecord): Record<string, unknown> {
   };
 }
 
-function retrieveAccount(state: EmulatorState, caller: Caller, id: string): Answer {
+function retrieveAccount(state: SandboxState, caller: Caller, id: string): Answer {
   const isSelf = id === caller.account.id;
   const isConnected = caller.account.id === state.platform.id && state.activeGrants(id).length > 0;
   const account = state.accounts.get(id);
@@ -273,7 +273,7 @@ export function endpointJson(e: WebhookEndpointRecord, withSecret: boolean): Rec
   };
 }
 
-function ownEndpoint(state: EmulatorState, caller: Caller, id: string): WebhookEndpointRecord {
+function ownEndpoint(state: SandboxState, caller: Caller, id: string): WebhookEndpointRecord {
   const e = state.endpoints.get(id);
   // Another account's endpoint is as missing as a deleted one: Stripe never says it exists.
   if (!e || e.accountId !== caller.account.id) {
@@ -282,7 +282,7 @@ function ownEndpoint(state: EmulatorState, caller: Caller, id: string): WebhookE
   return e;
 }
 
-function createEndpoint(state: EmulatorState, caller: Caller, params: FormObject): Answer {
+function createEndpoint(state: SandboxState, caller: Caller, params: FormObject): Answer {
   allowOnly(params, ["url", "enabled_events", "api_version", "connect", "description", "metadata"]);
   required(params, "url");
   required(params, "enabled_events");
@@ -305,7 +305,7 @@ function createEndpoint(state: EmulatorState, caller: Caller, params: FormObject
   return { status: 200, body: endpointJson(record, true) };
 }
 
-function listEndpoints(state: EmulatorState, caller: Caller, params: FormObject): Answer {
+function listEndpoints(state: SandboxState, caller: Caller, params: FormObject): Answer {
   allowOnly(params, ["limit", "starting_after", "ending_before"]);
   const limit = integer(params, "limit", 1, 100) ?? 10;
   const all = [...state.endpoints.values()].filter((e) => e.accountId === caller.account.id).sort((a, b) => b.seq - a.seq);
@@ -336,7 +336,7 @@ function listEndpoints(state: EmulatorState, caller: Caller, params: FormObject)
   };
 }
 
-function updateEndpoint(state: EmulatorState, caller: Caller, params: FormObject, id: string): Answer {
+function updateEndpoint(state: SandboxState, caller: Caller, params: FormObject, id: string): Answer {
   const e = ownEndpoint(state, caller, id);
   allowOnly(params, ["url", "enabled_events", "disabled", "description", "metadata"]);
   const nextUrl = url(params, "url");
@@ -352,7 +352,7 @@ function updateEndpoint(state: EmulatorState, caller: Caller, params: FormObject
   return { status: 200, body: endpointJson(e, false) };
 }
 
-function deleteEndpoint(state: EmulatorState, caller: Caller, _params: FormObject, id: string): Answer {
+function deleteEndpoint(state: SandboxState, caller: Caller, _params: FormObject, id: string): Answer {
   const e = ownEndpoint(state, caller, id);
   state.endpoints.delete(e.id);
   return { status: 200, body: { id: e.id, object: "webhook_endpoint", deleted: true } };
@@ -362,7 +362,7 @@ function deleteEndpoint(state: EmulatorState, caller: Caller, _params: FormObjec
 
 /** One payment object of the caller's account, rendered in the caller's API version. */
 function retrieve(kind: string, object: string) {
-  return (state: EmulatorState, caller: Caller, _params: FormObject, id: string): Answer => {
+  return (state: SandboxState, caller: Caller, _params: FormObject, id: string): Answer => {
     const { stored } = owned(state, caller.account.id, id, kind, object);
     const body = render(stored, caller.version);
     if (object === "invoice" && expands(_params, "payments")) body.payments = list(invoicePayments(state, caller, id), `/v1/invoice_payments?invoice=${id}`);
@@ -378,7 +378,7 @@ function expands(params: FormObject, field: string): boolean {
 
 const list = (data: unknown[], url: string) => ({ object: "list", data, has_more: false, url });
 
-function invoicePayments(state: EmulatorState, caller: Caller, invoiceId: string): Record<string, unknown>[] {
+function invoicePayments(state: SandboxState, caller: Caller, invoiceId: string): Record<string, unknown>[] {
   return [...state.objects.values()]
     .filter((o) => o.accountId === caller.account.id && o.current.object === "invoice_payment" && o.current.invoice === invoiceId)
     .map((o) => render(o, caller.version));
@@ -386,7 +386,7 @@ function invoicePayments(state: EmulatorState, caller: Caller, invoiceId: string
 
 /** A newest-first list of one kind, filtered by the given fields (GET /v1/charges?payment_intent=…). */
 function listOf(object: string, path: string, filters: string[]) {
-  return (state: EmulatorState, caller: Caller, params: FormObject): Answer => {
+  return (state: SandboxState, caller: Caller, params: FormObject): Answer => {
     allowOnly(params, ["limit", ...filters]);
     const limit = integer(params, "limit", 1, 100) ?? 10;
     const all = [...state.objects.values()].filter(
@@ -397,13 +397,13 @@ function listOf(object: string, path: string, filters: string[]) {
   };
 }
 
-function retrieveEvent(state: EmulatorState, caller: Caller, _params: FormObject, id: string): Answer {
+function retrieveEvent(state: SandboxState, caller: Caller, _params: FormObject, id: string): Answer {
   const event = state.events.find((e) => e.id === id && e.accountId === caller.account.id);
   if (!event) throw v1Error(404, { code: "resource_missing", param: "id", message: `No such event: '${id}'` });
   return { status: 200, body: eventJson(event, caller.version, caller.connected ? event.accountId : null) };
 }
 
-function listEvents(state: EmulatorState, caller: Caller, params: FormObject): Answer {
+function listEvents(state: SandboxState, caller: Caller, params: FormObject): Answer {
   allowOnly(params, ["limit", "type"]);
   const limit = integer(params, "limit", 1, 100) ?? 10;
   const type = str(params, "type");
@@ -442,7 +442,7 @@ const ROUTES: Route[] = [
   { method: "POST", pattern: new RegExp(`^/v1/sandbox/subscriptions/${ID}/advance$`), permission: "subscription_read", run: (s, c, _p, id) => advanceOwn(s, c, id) },
 ];
 
-function advanceOwn(state: EmulatorState, caller: Caller, id: string): Answer {
+function advanceOwn(state: SandboxState, caller: Caller, id: string): Answer {
   owned(state, caller.account.id, id, "subscription", "subscription");
   const invoice = advanceSubscription(state, id);
   return { status: 200, body: render(state.objects.get(invoice.id) as NonNullable<ReturnType<typeof state.objects.get>>, caller.version) };

@@ -3,7 +3,7 @@ import { credential } from "./api.js";
 import { type FormObject, parseForm } from "./form.js";
 import { type Answer, AnswerError, oauthError } from "./http.js";
 import { chooserPage } from "./pages.js";
-import { type AuthorizationDecision, type EmulatorState, type Grant, type KeyRecord, type RequestLogEntry, randomId } from "./state.js";
+import { type AuthorizationDecision, type SandboxState, type Grant, type KeyRecord, type RequestLogEntry, randomId } from "./state.js";
 
 // The Connect host (connect.stripe.com): OAuth for Standard accounts. Its errors are the flat
 // OAuth kind, `{"error":"invalid_grant","error_description":"…"}`, which stripe-node turns into
@@ -37,7 +37,7 @@ const text = (params: FormObject, name: string): string | undefined => {
   return typeof value === "string" && value !== "" ? value : undefined;
 };
 
-export function handleConnect(state: EmulatorState, options: ConnectOptions, req: ConnectRequest): Answer {
+export function handleConnect(state: SandboxState, options: ConnectOptions, req: ConnectRequest): Answer {
   try {
     const path = req.path.replace(/^\/express/, "");
     if (req.method === "GET" && path === "/oauth/authorize") return authorize(state, options, req.query, req.rawQuery);
@@ -54,7 +54,7 @@ export function handleConnect(state: EmulatorState, options: ConnectOptions, req
 type Authorization = { redirectUri: string; scope: Scope; stateParam: string | undefined };
 
 /** Checks an authorize request the way Stripe does before the merchant sees anything. */
-function validate(state: EmulatorState, options: ConnectOptions, q: FormObject): Authorization {
+function validate(state: SandboxState, options: ConnectOptions, q: FormObject): Authorization {
   const stateParam = text(q, "state");
   // Stripe answers request errors itself (JSON, with the state echoed) instead of redirecting;
   // only the merchant's own decision goes back by redirect.
@@ -73,7 +73,7 @@ function validate(state: EmulatorState, options: ConnectOptions, q: FormObject):
   return { redirectUri, scope: scope as Scope, stateParam };
 }
 
-function authorize(state: EmulatorState, options: ConnectOptions, q: FormObject, rawQuery: string): Answer {
+function authorize(state: SandboxState, options: ConnectOptions, q: FormObject, rawQuery: string): Answer {
   const request = validate(state, options, q);
   // A queued decision answers at once (API tests); otherwise the merchant picks an account.
   const queued = state.authorizationQueue.shift();
@@ -83,7 +83,7 @@ function authorize(state: EmulatorState, options: ConnectOptions, q: FormObject,
 }
 
 /** The merchant's answer on the chooser: an account, a new one, or Deny. */
-function choose(state: EmulatorState, options: ConnectOptions, body: FormObject): Answer {
+function choose(state: SandboxState, options: ConnectOptions, body: FormObject): Answer {
   const q = parseForm(text(body, "query") ?? "");
   const request = validate(state, options, q);
   const choice = text(body, "account");
@@ -94,7 +94,7 @@ function choose(state: EmulatorState, options: ConnectOptions, body: FormObject)
   return decide(state, request, account.id);
 }
 
-function decide(state: EmulatorState, request: Authorization, decision: AuthorizationDecision): Answer {
+function decide(state: SandboxState, request: Authorization, decision: AuthorizationDecision): Answer {
   const target = new URL(request.redirectUri);
   if (typeof decision === "object") {
     target.searchParams.set("error", decision.error);
@@ -141,7 +141,7 @@ function resolveRedirect(given: string | undefined, options: ConnectOptions, fai
  * (stripe-node sends the instance's key as a Bearer token; a `client_secret` field wins, as in
  * Stripe's other SDKs).
  */
-function platformCaller(state: EmulatorState, req: ConnectRequest): KeyRecord {
+function platformCaller(state: SandboxState, req: ConnectRequest): KeyRecord {
   const secret = text(req.body, "client_secret") ?? credential(req.headers);
   req.entry.key = secret ?? null;
   if (!secret) {
@@ -153,7 +153,7 @@ function platformCaller(state: EmulatorState, req: ConnectRequest): KeyRecord {
   return key;
 }
 
-const isPlatformSecret = (state: EmulatorState, key: KeyRecord) => key.kind === "secret" && key.accountId === state.platform.id;
+const isPlatformSecret = (state: SandboxState, key: KeyRecord) => key.kind === "secret" && key.accountId === state.platform.id;
 
 function tokenJson(grant: Grant): Answer {
   return {
@@ -170,7 +170,7 @@ function tokenJson(grant: Grant): Answer {
   };
 }
 
-function token(state: EmulatorState, req: ConnectRequest): Answer {
+function token(state: SandboxState, req: ConnectRequest): Answer {
   const key = platformCaller(state, req);
   const grantType = text(req.body, "grant_type");
   if (!grantType) throw oauthError(400, "invalid_request", "No grant type specified");
@@ -179,7 +179,7 @@ function token(state: EmulatorState, req: ConnectRequest): Answer {
   throw oauthError(400, "unsupported_grant_type", `Unsupported grant type: ${grantType}`);
 }
 
-function exchangeCode(state: EmulatorState, key: KeyRecord, body: FormObject): Answer {
+function exchangeCode(state: SandboxState, key: KeyRecord, body: FormObject): Answer {
   const code = text(body, "code");
   if (!code) throw oauthError(400, "invalid_request", "No authorization code provided");
   const record = state.codes.get(code);
@@ -211,7 +211,7 @@ function exchangeCode(state: EmulatorState, key: KeyRecord, body: FormObject): A
   return tokenJson(grant);
 }
 
-function refresh(state: EmulatorState, key: KeyRecord, body: FormObject): Answer {
+function refresh(state: SandboxState, key: KeyRecord, body: FormObject): Answer {
   const refreshToken = text(body, "refresh_token");
   if (!refreshToken) throw oauthError(400, "invalid_request", "No refresh token provided");
   const grant = [...state.grants.values()].find((g) => g.refreshToken === refreshToken);
@@ -228,7 +228,7 @@ function refresh(state: EmulatorState, key: KeyRecord, body: FormObject): Answer
   return tokenJson(grant);
 }
 
-function deauthorize(state: EmulatorState, req: ConnectRequest): Answer {
+function deauthorize(state: SandboxState, req: ConnectRequest): Answer {
   const key = platformCaller(state, req);
   const clientId = text(req.body, "client_id");
   const accountId = text(req.body, "stripe_user_id");

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { DEFAULT_API_VERSION, eventJson, isBasilOrLater } from "./render.js";
-import type { DeliveryAttempt, EmulatorState, EventRecord, WebhookEndpointRecord } from "./state.js";
+import type { DeliveryAttempt, SandboxState, EventRecord, WebhookEndpointRecord } from "./state.js";
 
 // Webhook delivery as Stripe does it: every enabled endpoint that listens for the event's type
 // gets it, rendered in the endpoint's API version and signed with the endpoint's secret
@@ -36,7 +36,7 @@ export class Deliverer {
   private readonly timeoutMs: number;
 
   constructor(
-    private readonly state: EmulatorState,
+    private readonly state: SandboxState,
     options: DeliveryOptions = {},
   ) {
     this.retryBaseMs = options.retryBaseMs ?? 1000;

@@ -13,7 +13,7 @@ import { handleSite } from "./site.js";
 import {
   type AuthorizationDecision,
   type DeliveryAttempt,
-  EmulatorState,
+  SandboxState,
   type EventRecord,
   normalizePermission,
   PERMISSIONS,
@@ -75,7 +75,7 @@ export type CreatedAccount = {
   restrictedKey: string;
 };
 
-/** A webhook endpoint as the emulator holds it, secret and `connect` included. */
+/** A webhook endpoint as the sandbox holds it, secret and `connect` included. */
 export type EmulatedWebhookEndpoint = {
   id: string;
   account: string;
@@ -97,7 +97,7 @@ export type RecordedCheckoutSession = {
   account: string;
   /** The create params as parsed from the form body (nested objects, arrays, string values). */
   params: Record<string, unknown>;
-  /** What the emulator answered. */
+  /** What the sandbox answered. */
   session: Record<string, unknown>;
 };
 
@@ -108,7 +108,7 @@ export type StripeSandbox = {
   url: string;
   port: number;
   host: string;
-  /** Spread into stripe-node's config: `new Stripe(key, { ...emulator.stripeConfig })`. */
+  /** Spread into stripe-node's config: `new Stripe(key, { ...sandbox.stripeConfig })`. */
   stripeConfig: { host: string; port: number; protocol: "http" };
   platformAccountId: string;
   /** The platform's secret key (sk_test_…), also its OAuth client secret. */
@@ -207,7 +207,7 @@ function endpointView(e: WebhookEndpointRecord): EmulatedWebhookEndpoint {
 }
 
 export async function startStripeSandbox(options: StripeSandboxOptions = {}): Promise<StripeSandbox> {
-  const state = new EmulatorState(options.livemode ?? false);
+  const state = new SandboxState(options.livemode ?? false);
   const connectOptions = { redirectUris: options.redirectUris ?? [] };
   const deliverer = new Deliverer(state, options.delivery);
   state.dispatch = (event) => deliverer.dispatch(event);
@@ -277,12 +277,12 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
 
   const accountOrThrow = (accountId: string) => {
     const account = state.accounts.get(accountId);
-    if (!account) throw new Error(`emulator: no account ${accountId}`);
+    if (!account) throw new Error(`sandbox: no account ${accountId}`);
     return account;
   };
   const endpointOrThrow = (id: string) => {
     const endpoint = state.endpoints.get(id);
-    if (!endpoint) throw new Error(`emulator: no webhook endpoint ${id}`);
+    if (!endpoint) throw new Error(`sandbox: no webhook endpoint ${id}`);
     return endpoint;
   };
   const restrictedKey = (accountId: string, permissions: string[]) => {
@@ -309,7 +309,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     createRestrictedKey: restrictedKey,
     revokeKey(key) {
       const record = state.keys.get(key);
-      if (!record) throw new Error(`emulator: unknown key ${key.slice(0, 12)}…`);
+      if (!record) throw new Error(`sandbox: unknown key ${key.slice(0, 12)}…`);
       record.revoked = true;
     },
     queueAuthorization(decision) {

@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
 import type { Answer } from "./http.js";
-import type { AccountRecord, CheckoutSessionRecord, EmulatorState } from "./state.js";
+import type { AccountRecord, CheckoutSessionRecord, SandboxState } from "./state.js";
 
 // The sandbox's HTML: the Connect account chooser, the hosted payment page, and the sandbox's
 // own page (a stand-in for Stripe's dashboard). Server-rendered, every value escaped, no
@@ -39,7 +39,7 @@ const time = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(
 
 // ---- Connect: the account chooser ----
 
-export function chooserPage(state: EmulatorState, rawQuery: string, accounts: AccountRecord[]): Answer {
+export function chooserPage(state: SandboxState, rawQuery: string, accounts: AccountRecord[]): Answer {
   const buttons = accounts
     .map((a) => `<button class="choice" type="submit" name="account" value="${esc(a.id)}"><strong>${esc(a.displayName)}</strong><br><span class="muted">${esc(a.email)} · ${esc(a.id)}</span></button>`)
     .join("");
@@ -87,7 +87,7 @@ ${form.error ? `<div class="error" role="alert">${esc(form.error)}</div>` : ""}
 
 // ---- the sandbox's own page ----
 
-export function dashboardPage(state: EmulatorState, url: string): Answer {
+export function dashboardPage(state: SandboxState, url: string): Answer {
   const accountName = (id: string) => state.accounts.get(id)?.displayName ?? id;
   const accounts = [...state.accounts.values()]
     .map((a) => {

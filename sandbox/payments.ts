@@ -17,7 +17,7 @@ import {
 } from "./objects.js";
 import { integer, metadata, str, url } from "./params.js";
 import { emit, put } from "./render.js";
-import { type AccountRecord, type CheckoutSessionRecord, type EmulatorState, now, randomId, type StoredObject } from "./state.js";
+import { type AccountRecord, type CheckoutSessionRecord, type SandboxState, now, randomId, type StoredObject } from "./state.js";
 
 // What a payment does on Stripe, for the few paths Icodrip follows: a Checkout Session paid on
 // the hosted page (payment or subscription mode), a subscription's next invoice, a refund. Each
@@ -27,7 +27,7 @@ const isHash = (v: FormValue | undefined): v is { [key: string]: FormValue } => 
 const INTERVALS = ["day", "week", "month", "year"] as const;
 
 /** The object of that id on that account, or Stripe's resource_missing 404 naming its kind. */
-export function owned<T>(state: EmulatorState, accountId: string, id: string, kind: string, object: string): { stored: StoredObject; value: T } {
+export function owned<T>(state: SandboxState, accountId: string, id: string, kind: string, object: string): { stored: StoredObject; value: T } {
   const stored = state.objects.get(id);
   if (!stored || stored.accountId !== accountId || stored.current.object !== object) {
     throw v1Error(404, { code: "resource_missing", param: "id", message: `No such ${kind}: '${id}'` });
@@ -62,7 +62,7 @@ function currencyOf(params: FormObject, param: string): string {
 }
 
 /** A price of the account's catalogue (POST /v1/prices, or the sandbox's own `createPrice`). */
-export function createPrice(state: EmulatorState, account: AccountRecord, o: { unitAmount: number; currency: string; productName: string; recurring: LineItem["recurring"] }): Stripe.Price {
+export function createPrice(state: SandboxState, account: AccountRecord, o: { unitAmount: number; currency: string; productName: string; recurring: LineItem["recurring"] }): Stripe.Price {
   const productId = `prod_${randomId(14)}`;
   state.productNames.set(productId, o.productName);
   const item: LineItem = { priceId: null, productName: o.productName, unitAmount: o.unitAmount, currency: o.currency, quantity: 1, recurring: o.recurring };
@@ -71,7 +71,7 @@ export function createPrice(state: EmulatorState, account: AccountRecord, o: { u
   return price;
 }
 
-export function createPriceFromParams(state: EmulatorState, account: AccountRecord, params: FormObject): Stripe.Price {
+export function createPriceFromParams(state: SandboxState, account: AccountRecord, params: FormObject): Stripe.Price {
   const productData = params.product_data;
   const product = str(params, "product");
   const name = isHash(productData) ? str(productData, "name") : product ? state.productNames.get(product) : undefined;
@@ -86,7 +86,7 @@ export function createPriceFromParams(state: EmulatorState, account: AccountReco
 
 // ---- checkout sessions ----
 
-function lineItems(state: EmulatorState, accountId: string, params: FormObject): LineItem[] {
+function lineItems(state: SandboxState, accountId: string, params: FormObject): LineItem[] {
   const items = params.line_items;
   if (items === undefined) return [];
   if (!Array.isArray(items)) throw v1Error(400, { param: "line_items", message: "Invalid array: line_items must be an array." });
@@ -130,7 +130,7 @@ function nestedMetadata(params: FormObject, name: string): Record<string, string
   return metadata(parent) ?? {};
 }
 
-export function createCheckoutSession(state: EmulatorState, account: AccountRecord, livemode: boolean, params: FormObject): Stripe.Checkout.Session {
+export function createCheckoutSession(state: SandboxState, account: AccountRecord, livemode: boolean, params: FormObject): Stripe.Checkout.Session {
   const customer = str(params, "customer");
   const customerEmail = str(params, "customer_email");
   if (customer && customerEmail) {
@@ -214,7 +214,7 @@ function checkCard(input: PayInput): string | null {
 }
 
 /** The buyer presses Pay on the hosted page. */
-export function payCheckoutSession(state: EmulatorState, record: CheckoutSessionRecord, input: PayInput): PayResult {
+export function payCheckoutSession(state: SandboxState, record: CheckoutSessionRecord, input: PayInput): PayResult {
   const session = record.session as unknown as Stripe.Checkout.Session;
   if (session.status !== "open") return { ok: false, message: "This Checkout Session is no longer active." };
   if (session.mode === "setup") return { ok: false, message: "The sandbox does not take setup-mode sessions." };
@@ -255,7 +255,7 @@ export function payCheckoutSession(state: EmulatorState, record: CheckoutSession
   return { ok: true, redirect };
 }
 
-function customerFor(state: EmulatorState, account: AccountRecord, session: Stripe.Checkout.Session, email: string): StoredObject {
+function customerFor(state: SandboxState, account: AccountRecord, session: Stripe.Checkout.Session, email: string): StoredObject {
   if (typeof session.customer === "string") {
     const existing = state.objects.get(session.customer);
     if (existing) return existing;
@@ -268,7 +268,7 @@ function customerFor(state: EmulatorState, account: AccountRecord, session: Stri
 
 /** A succeeded PaymentIntent and its Charge; `invoiceId` ties them to an invoice before basil. */
 function charge(
-  state: EmulatorState,
+  state: SandboxState,
   account: AccountRecord,
   o: { customer: string; email: string; amount: number; currency: string; metadata: Record<string, string>; description: string | null; invoiceId: string | null },
 ): { paymentIntent: Stripe.PaymentIntent; charge: Stripe.Charge } {
@@ -294,7 +294,7 @@ function charge(
   return { paymentIntent, charge: ch };
 }
 
-function startSubscription(state: EmulatorState, account: AccountRecord, customer: StoredObject, record: CheckoutSessionRecord, meta: Record<string, string>) {
+function startSubscription(state: SandboxState, account: AccountRecord, customer: StoredObject, record: CheckoutSessionRecord, meta: Record<string, string>) {
   const created = now();
   // Lines given as price_data become prices of their own, as Stripe makes them.
   const prices = record.lineItems.map((item) => {
@@ -326,7 +326,7 @@ function startSubscription(state: EmulatorState, account: AccountRecord, custome
 
 /** A subscription's invoice, made, finalized and paid at once by card. */
 function payInvoice(
-  state: EmulatorState,
+  state: SandboxState,
   account: AccountRecord,
   customerStored: StoredObject,
   subscription: Stripe.Subscription,
@@ -381,7 +381,7 @@ function payInvoice(
 }
 
 /** The sandbox's clock moves a subscription to its next period: the next invoice is made and paid. */
-export function advanceSubscription(state: EmulatorState, subscriptionId: string): Stripe.Invoice {
+export function advanceSubscription(state: SandboxState, subscriptionId: string): Stripe.Invoice {
   const stored = state.objects.get(subscriptionId);
   if (!stored || stored.current.object !== "subscription") throw v1Error(404, { code: "resource_missing", param: "id", message: `No such subscription: '${subscriptionId}'` });
   const account = state.accounts.get(stored.accountId);
@@ -409,7 +409,7 @@ export function advanceSubscription(state: EmulatorState, subscriptionId: string
 }
 
 /** POST /v1/refunds, and the Refund button on the sandbox's page. */
-export function createRefund(state: EmulatorState, accountId: string, params: FormObject): Stripe.Refund {
+export function createRefund(state: SandboxState, accountId: string, params: FormObject): Stripe.Refund {
   const chargeId = str(params, "charge");
   const piId = str(params, "payment_intent");
   if (!chargeId && !piId) throw v1Error(400, { code: "parameter_missing", param: "charge", message: "One of the following params should be provided for this request: payment_intent or charge." });

@@ -1,4 +1,4 @@
-import type { EmulatorState, EventRecord, StoredObject } from "./state.js";
+import type { SandboxState, EventRecord, StoredObject } from "./state.js";
 import { randomId } from "./state.js";
 
 // One object, rendered in the API version a request or a webhook endpoint asks for. The sandbox
@@ -29,14 +29,14 @@ export function render(stored: StoredObject, version: string): Record<string, un
 }
 
 /** Keeps a payment object; the same call replaces it after a change. */
-export function put(state: EmulatorState, accountId: string, current: object, legacy: Record<string, unknown> = {}, basilOnly: string[] = []): StoredObject {
+export function put(state: SandboxState, accountId: string, current: object, legacy: Record<string, unknown> = {}, basilOnly: string[] = []): StoredObject {
   const stored: StoredObject = { accountId, current: current as StoredObject["current"], legacy, basilOnly };
   state.objects.set(stored.current.id, stored);
   return stored;
 }
 
 /** Records an event on an account and hands it to delivery. */
-export function emit(state: EmulatorState, accountId: string, type: string, stored: StoredObject, previousAttributes: Record<string, unknown> | null = null): EventRecord {
+export function emit(state: SandboxState, accountId: string, type: string, stored: StoredObject, previousAttributes: Record<string, unknown> | null = null): EventRecord {
   const account = state.accounts.get(accountId);
   const event: EventRecord = {
     id: `evt_1${randomId(23)}`,

@@ -3,7 +3,7 @@ import type { FormObject } from "./form.js";
 import { type Answer, AnswerError } from "./http.js";
 import { dashboardPage, page, payPage, esc } from "./pages.js";
 import { advanceSubscription, createRefund, payCheckoutSession } from "./payments.js";
-import type { EmulatorState } from "./state.js";
+import type { SandboxState } from "./state.js";
 
 // The sandbox's own pages, apart from both Stripe hosts: the hosted payment page at a Checkout
 // Session's `url`, and the sandbox's page at `/` with the actions a merchant would take in
@@ -25,7 +25,7 @@ const done = (req: SiteRequest, anchor: string, result: unknown): Answer =>
     ? { status: 200, body: result }
     : { status: 303, headers: { Location: `/#${anchor}` } };
 
-export function handleSite(state: EmulatorState, actions: SiteActions, req: SiteRequest): Answer {
+export function handleSite(state: SandboxState, actions: SiteActions, req: SiteRequest): Answer {
   try {
     return serve(state, actions, req);
   } catch (error) {
@@ -38,7 +38,7 @@ export function handleSite(state: EmulatorState, actions: SiteActions, req: Site
   }
 }
 
-function serve(state: EmulatorState, actions: SiteActions, req: SiteRequest): Answer {
+function serve(state: SandboxState, actions: SiteActions, req: SiteRequest): Answer {
   const { method, path } = req;
   if (method === "GET" && path === "/") return dashboardPage(state, state.baseUrl);
 

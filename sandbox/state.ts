@@ -17,7 +17,7 @@ export function randomId(length: number): string {
 }
 
 /**
- * Restricted-key permissions the emulator checks, named as Stripe names them without the
+ * Restricted-key permissions the sandbox checks, named as Stripe names them without the
  * `rak_` prefix that its 403 messages and its dashboard's `permissions[]=` links add
  * (`rak_webhook_write`). Write implies read, as on Stripe.
  */
@@ -43,7 +43,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 export function normalizePermission(name: string): Permission {
   const bare = name.replace(/^rak_/, "");
   if (!(PERMISSIONS as readonly string[]).includes(bare)) {
-    throw new Error(`Unknown restricted-key permission "${name}"; the emulator knows ${PERMISSIONS.join(", ")}`);
+    throw new Error(`Unknown restricted-key permission "${name}"; the sandbox knows ${PERMISSIONS.join(", ")}`);
   }
   return bare as Permission;
 }
@@ -114,7 +114,7 @@ export type WebhookEndpointRecord = {
 export type CheckoutSessionRecord = {
   id: string;
   accountId: string;
-  /** The create params exactly as the emulator parsed them from the form body. */
+  /** The create params exactly as the sandbox parsed them from the form body. */
   params: FormObject;
   /** The session as the sandbox holds it now (the same object as in `objects`). */
   session: Record<string, unknown>;
@@ -187,7 +187,7 @@ export type AuthorizationDecision = string | { error: string; error_description?
 
 export const now = () => Math.floor(Date.now() / 1000);
 
-export class EmulatorState {
+export class SandboxState {
   readonly accounts = new Map<string, AccountRecord>();
   readonly keys = new Map<string, KeyRecord>();
   readonly codes = new Map<string, AuthCode>();
