@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { startStripeEmulator, type StripeEmulator } from "../stripe-emulator/index.js";
+import { startStripeSandbox, type StripeSandbox } from "../../sandbox/index.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import type { StoreKind } from "../support/stores.js";
 
@@ -10,14 +10,14 @@ export const PASSWORD = "correct horse battery";
 
 export interface Rig {
   server: TestServer;
-  emulator: StripeEmulator;
+  emulator: StripeSandbox;
   /** Every value the store was asked to write, as written (what "at rest" means). */
   writes: string[];
   stop(): Promise<void>;
 }
 
 export async function startRig(kind: StoreKind, options: { platform?: boolean; env?: Record<string, string> } = {}): Promise<Rig> {
-  const emulator = await startStripeEmulator();
+  const emulator = await startStripeSandbox();
   const env: Record<string, string> = { STRIPE_API_URL: emulator.url, STRIPE_CONNECT_URL: emulator.url, ...options.env };
   if (options.platform ?? true) Object.assign(env, { STRIPE_SECRET_KEY: emulator.platformKey, STRIPE_CLIENT_ID: emulator.clientId });
   const server = await startTestServer(kind, env);
@@ -99,7 +99,7 @@ export async function member(rig: Rig, name = "Acme"): Promise<{ key: string; br
  * Starts "Connect Stripe" in the browser and lets the emulator decide (approve an account or
  * answer an error); answers the callback URL Stripe sent the browser back to, not yet visited.
  */
-export async function toCallback(rig: Rig, browser: Browser, decision?: Parameters<StripeEmulator["queueAuthorization"]>[0]): Promise<string> {
+export async function toCallback(rig: Rig, browser: Browser, decision?: Parameters<StripeSandbox["queueAuthorization"]>[0]): Promise<string> {
   const start = await browser.request(`${rig.server.url}/integrations/stripe/connect`);
   const authorize = redirectTarget(start);
   expect(authorize.origin).toBe(rig.emulator.url);

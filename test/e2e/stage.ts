@@ -4,14 +4,14 @@ import { startMerchantSite, type MerchantSiteOptions } from "../../examples/merc
 import { launchChromium } from "../support/browser.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import type { StoreKind } from "../support/stores.js";
-import { startStripeEmulator, type StripeEmulator } from "../stripe-emulator/index.js";
+import { startStripeSandbox, type StripeSandbox } from "../../sandbox/index.js";
 
 /**
  * What an end-to-end flow plays on: the local Stripe emulator as the Connect platform, Icodrip
  * pointed at it, Chromium, and the example shop (opened once its Stripe client is known).
  */
 export interface Stage {
-  emulator: StripeEmulator;
+  emulator: StripeSandbox;
   icodrip: TestServer;
   browser: Browser;
   /** read by the shop on every page view, so a test may set the program key later */
@@ -21,7 +21,7 @@ export interface Stage {
 }
 
 export async function startStage(kind: StoreKind): Promise<Stage> {
-  const emulator = await startStripeEmulator();
+  const emulator = await startStripeSandbox();
   const icodrip = await startTestServer(kind, {
     STRIPE_API_URL: emulator.url,
     STRIPE_CONNECT_URL: emulator.url,

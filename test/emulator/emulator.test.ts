@@ -1,16 +1,16 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseForm } from "../stripe-emulator/form.js";
-import { type StripeEmulator, startStripeEmulator } from "../stripe-emulator/index.js";
+import { parseForm } from "../../sandbox/form.js";
+import { type StripeSandbox, startStripeSandbox } from "../../sandbox/index.js";
 
 // The emulator is only worth something if the real client cannot tell it from Stripe, so every
 // case here goes through stripe-node itself, pointed at the emulator by its host option.
 
-let emulator: StripeEmulator;
+let emulator: StripeSandbox;
 const REDIRECT = "http://127.0.0.1:8787/integrations/stripe/callback";
 
 beforeAll(async () => {
-  emulator = await startStripeEmulator({ redirectUris: [REDIRECT] });
+  emulator = await startStripeSandbox({ redirectUris: [REDIRECT] });
 });
 afterAll(async () => {
   await emulator.close();
@@ -236,9 +236,41 @@ describe("Connect OAuth", () => {
     expect(Object.fromEntries(back.searchParams)).toEqual({ error: "access_denied", error_description: "The user denied your request", state: "s2" });
   });
 
-  it("approves a fresh account when nothing is queued, and refuses an unregistered redirect_uri", async () => {
-    const back = await authorize({});
-    expect(back.searchParams.get("code")).toMatch(/^ac_/);
+  it("shows the account chooser when nothing is queued; choosing an account, a new one or Deny redirects as Stripe does", async () => {
+    const params = new URLSearchParams({ response_type: "code", client_id: emulator.clientId, redirect_uri: REDIRECT, state: "s3", scope: "read_write" });
+    const page = await fetch(`${emulator.url}/oauth/authorize?${params}`, { redirect: "manual" });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await page.text();
+    const [demo, second] = emulator.accounts;
+    expect(demo.displayName).toBe("Demo Shop");
+    expect(second.displayName).toBe("Second Shop");
+    for (const a of [demo, second]) expect(html).toContain(`value="${a.accountId}"`);
+    expect(html).toContain("Create a new account");
+    expect(html).toContain("Deny");
+    const query = /name="query" value="([^"]*)"/.exec(html)?.[1]?.replaceAll("&amp;", "&") ?? "";
+
+    const choose = async (account: string) => {
+      const res = await fetch(`${emulator.url}/oauth/authorize`, { method: "POST", redirect: "manual", body: new URLSearchParams({ query, account }) });
+      expect(res.status).toBe(302);
+      return new URL(res.headers.get("location") ?? "");
+    };
+    const chosen = await choose(second.accountId);
+    expect(`${chosen.origin}${chosen.pathname}`).toBe(REDIRECT);
+    expect(chosen.searchParams.get("state")).toBe("s3");
+    expect(chosen.searchParams.get("scope")).toBe("read_write");
+    const token = await client(emulator.platformKey).oauth.token({ grant_type: "authorization_code", code: chosen.searchParams.get("code") ?? "" });
+    expect(token.stripe_user_id).toBe(second.accountId);
+
+    const fresh = await choose("new");
+    const freshToken = await client(emulator.platformKey).oauth.token({ grant_type: "authorization_code", code: fresh.searchParams.get("code") ?? "" });
+    expect([demo.accountId, second.accountId]).not.toContain(freshToken.stripe_user_id);
+
+    const denied = await choose("deny");
+    expect(Object.fromEntries(denied.searchParams)).toEqual({ error: "access_denied", error_description: "The user denied your request", state: "s3" });
+  });
+
+  it("refuses an unregistered redirect_uri before showing anything", async () => {
     const params = new URLSearchParams({ response_type: "code", client_id: emulator.clientId, redirect_uri: "https://evil.test/cb", state: "s3" });
     const res = await fetch(`${emulator.url}/oauth/authorize?${params}`, { redirect: "manual" });
     expect(res.status).toBe(400);

@@ -3,7 +3,10 @@
 
 export type Answer = {
   status: number;
+  /** A JSON answer (the API hosts). */
   body?: unknown;
+  /** An HTML page (the Connect host's account chooser, the hosted payment page, the sandbox's own page). */
+  html?: string;
   headers?: Record<string, string>;
 };
 
@@ -24,7 +27,7 @@ export type V1ErrorFields = {
 
 /**
  * The api host's `{"error":{…}}`. Stripe adds doc_url only to errors that carry a code, built
- * from the code with dashes, so the emulator does the same; fields Stripe omits stay absent.
+ * from the code with dashes, so the sandbox does the same; fields Stripe omits stay absent.
  */
 export function v1Error(status: number, fields: V1ErrorFields): AnswerError {
   const error: Record<string, string> = {};

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { credential } from "./api.js";
-import type { FormObject } from "./form.js";
+import { type FormObject, parseForm } from "./form.js";
 import { type Answer, AnswerError, oauthError } from "./http.js";
-import { type EmulatorState, type Grant, type KeyRecord, type RequestLogEntry, randomId } from "./state.js";
+import { chooserPage } from "./pages.js";
+import { type AuthorizationDecision, type SandboxState, type Grant, type KeyRecord, type RequestLogEntry, randomId } from "./state.js";
 
 // The Connect host (connect.stripe.com): OAuth for Standard accounts. Its errors are the flat
 // OAuth kind, `{"error":"invalid_grant","error_description":"…"}`, which stripe-node turns into
@@ -14,6 +15,8 @@ export type ConnectRequest = {
   method: string;
   path: string;
   query: FormObject;
+  /** The query string as sent, carried through the account chooser's form. */
+  rawQuery: string;
   body: FormObject;
   headers: IncomingHttpHeaders;
   entry: RequestLogEntry;
@@ -34,10 +37,11 @@ const text = (params: FormObject, name: string): string | undefined => {
   return typeof value === "string" && value !== "" ? value : undefined;
 };
 
-export function handleConnect(state: EmulatorState, options: ConnectOptions, req: ConnectRequest): Answer {
+export function handleConnect(state: SandboxState, options: ConnectOptions, req: ConnectRequest): Answer {
   try {
     const path = req.path.replace(/^\/express/, "");
-    if (req.method === "GET" && path === "/oauth/authorize") return authorize(state, options, req.query);
+    if (req.method === "GET" && path === "/oauth/authorize") return authorize(state, options, req.query, req.rawQuery);
+    if (req.method === "POST" && path === "/oauth/authorize") return choose(state, options, req.body);
     if (req.method === "POST" && path === "/oauth/token") return token(state, req);
     if (req.method === "POST" && path === "/oauth/deauthorize") return deauthorize(state, req);
     return { status: 404, body: { error: "invalid_request", error_description: `Unrecognized request URL (${req.method}: ${req.path}).` } };
@@ -47,10 +51,13 @@ export function handleConnect(state: EmulatorState, options: ConnectOptions, req
   }
 }
 
-function authorize(state: EmulatorState, options: ConnectOptions, q: FormObject): Answer {
+type Authorization = { redirectUri: string; scope: Scope; stateParam: string | undefined };
+
+/** Checks an authorize request the way Stripe does before the merchant sees anything. */
+function validate(state: SandboxState, options: ConnectOptions, q: FormObject): Authorization {
   const stateParam = text(q, "state");
-  // Before the merchant sees anything, Stripe answers request errors itself (JSON, with the
-  // state echoed) instead of redirecting; only the merchant's own decision goes back by redirect.
+  // Stripe answers request errors itself (JSON, with the state echoed) instead of redirecting;
+  // only the merchant's own decision goes back by redirect.
   const fail = (error: string, description: string) => oauthError(400, error, description, stateParam ? { state: stateParam } : {});
 
   const responseType = text(q, "response_type");
@@ -63,21 +70,43 @@ function authorize(state: EmulatorState, options: ConnectOptions, q: FormObject)
   const scope = text(q, "scope") ?? "read_only";
   if (!(SCOPES as readonly string[]).includes(scope)) throw fail("invalid_scope", `Invalid scope: ${scope}. Valid scopes are read_only and read_write.`);
   const redirectUri = resolveRedirect(text(q, "redirect_uri"), options, fail);
+  return { redirectUri, scope: scope as Scope, stateParam };
+}
 
-  const target = new URL(redirectUri);
-  // No queued decision: the merchant signs in as a fresh account and approves, so a browser-driven
-  // test needs no setup; the prefilled email, when given, becomes that account's email.
-  const decision = state.authorizationQueue.shift() ?? state.addAccount({ livemode: state.livemode, email: stripeUserEmail(q) }).id;
+function authorize(state: SandboxState, options: ConnectOptions, q: FormObject, rawQuery: string): Answer {
+  const request = validate(state, options, q);
+  // A queued decision answers at once (API tests); otherwise the merchant picks an account.
+  const queued = state.authorizationQueue.shift();
+  if (queued !== undefined) return decide(state, request, queued);
+  const accounts = [...state.accounts.values()].filter((a) => a.id !== state.platform.id && a.livemode === state.livemode);
+  return chooserPage(state, rawQuery, accounts);
+}
+
+/** The merchant's answer on the chooser: an account, a new one, or Deny. */
+function choose(state: SandboxState, options: ConnectOptions, body: FormObject): Answer {
+  const q = parseForm(text(body, "query") ?? "");
+  const request = validate(state, options, q);
+  const choice = text(body, "account");
+  if (choice === "deny") return decide(state, request, { error: "access_denied", error_description: "The user denied your request" });
+  if (choice === "new") return decide(state, request, state.addAccount({ livemode: state.livemode, email: stripeUserEmail(q) }).id);
+  const account = choice ? state.accounts.get(choice) : undefined;
+  if (!account || account.id === state.platform.id) throw oauthError(400, "invalid_request", `No such account to connect: ${choice ?? "(none chosen)"}.`);
+  return decide(state, request, account.id);
+}
+
+function decide(state: SandboxState, request: Authorization, decision: AuthorizationDecision): Answer {
+  const target = new URL(request.redirectUri);
   if (typeof decision === "object") {
     target.searchParams.set("error", decision.error);
     if (decision.error_description) target.searchParams.set("error_description", decision.error_description);
   } else {
     const code = `ac_${randomId(32)}`;
-    state.codes.set(code, { code, accountId: decision, scope: scope as Scope, expiresAt: Date.now() + CODE_LIFETIME_MS, used: false, grantId: null });
+    state.codes.set(code, { code, accountId: decision, scope: request.scope, expiresAt: Date.now() + CODE_LIFETIME_MS, used: false, grantId: null });
     target.searchParams.set("code", code);
-    target.searchParams.set("scope", scope);
+    target.searchParams.set("scope", request.scope);
   }
-  if (stateParam) target.searchParams.set("state", stateParam);
+  if (request.stateParam) target.searchParams.set("state", request.stateParam);
+  // A browser follows the 302 with a GET after the chooser's POST as well.
   return { status: 302, headers: { Location: target.toString() } };
 }
 
@@ -112,7 +141,7 @@ function resolveRedirect(given: string | undefined, options: ConnectOptions, fai
  * (stripe-node sends the instance's key as a Bearer token; a `client_secret` field wins, as in
  * Stripe's other SDKs).
  */
-function platformCaller(state: EmulatorState, req: ConnectRequest): KeyRecord {
+function platformCaller(state: SandboxState, req: ConnectRequest): KeyRecord {
   const secret = text(req.body, "client_secret") ?? credential(req.headers);
   req.entry.key = secret ?? null;
   if (!secret) {
@@ -124,7 +153,7 @@ function platformCaller(state: EmulatorState, req: ConnectRequest): KeyRecord {
   return key;
 }
 
-const isPlatformSecret = (state: EmulatorState, key: KeyRecord) => key.kind === "secret" && key.accountId === state.platform.id;
+const isPlatformSecret = (state: SandboxState, key: KeyRecord) => key.kind === "secret" && key.accountId === state.platform.id;
 
 function tokenJson(grant: Grant): Answer {
   return {
@@ -141,7 +170,7 @@ function tokenJson(grant: Grant): Answer {
   };
 }
 
-function token(state: EmulatorState, req: ConnectRequest): Answer {
+function token(state: SandboxState, req: ConnectRequest): Answer {
   const key = platformCaller(state, req);
   const grantType = text(req.body, "grant_type");
   if (!grantType) throw oauthError(400, "invalid_request", "No grant type specified");
@@ -150,7 +179,7 @@ function token(state: EmulatorState, req: ConnectRequest): Answer {
   throw oauthError(400, "unsupported_grant_type", `Unsupported grant type: ${grantType}`);
 }
 
-function exchangeCode(state: EmulatorState, key: KeyRecord, body: FormObject): Answer {
+function exchangeCode(state: SandboxState, key: KeyRecord, body: FormObject): Answer {
   const code = text(body, "code");
   if (!code) throw oauthError(400, "invalid_request", "No authorization code provided");
   const record = state.codes.get(code);
@@ -182,7 +211,7 @@ function exchangeCode(state: EmulatorState, key: KeyRecord, body: FormObject): A
   return tokenJson(grant);
 }
 
-function refresh(state: EmulatorState, key: KeyRecord, body: FormObject): Answer {
+function refresh(state: SandboxState, key: KeyRecord, body: FormObject): Answer {
   const refreshToken = text(body, "refresh_token");
   if (!refreshToken) throw oauthError(400, "invalid_request", "No refresh token provided");
   const grant = [...state.grants.values()].find((g) => g.refreshToken === refreshToken);
@@ -199,7 +228,7 @@ function refresh(state: EmulatorState, key: KeyRecord, body: FormObject): Answer
   return tokenJson(grant);
 }
 
-function deauthorize(state: EmulatorState, req: ConnectRequest): Answer {
+function deauthorize(state: SandboxState, req: ConnectRequest): Answer {
   const key = platformCaller(state, req);
   const clientId = text(req.body, "client_id");
   const accountId = text(req.body, "stripe_user_id");

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { FormObject } from "./form.js";
+import type { LineItem } from "./objects.js";
 
-// Everything the emulator knows: accounts, the keys that act for them, OAuth codes and grants,
-// webhook endpoints and checkout sessions, kept in memory for one test file's lifetime.
+// Everything the sandbox knows: accounts, the keys that act for them, OAuth codes and grants,
+// webhook endpoints, payments and their events and deliveries, kept in memory for the life of
+// one sandbox (a test file, or one `npm run demo`).
 
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -15,7 +17,7 @@ export function randomId(length: number): string {
 }
 
 /**
- * Restricted-key permissions the emulator checks, named as Stripe names them without the
+ * Restricted-key permissions the sandbox checks, named as Stripe names them without the
  * `rak_` prefix that its 403 messages and its dashboard's `permissions[]=` links add
  * (`rak_webhook_write`). Write implies read, as on Stripe.
  */
@@ -25,13 +27,23 @@ export const PERMISSIONS = [
   "accounts_kyc_basic_read",
   "checkout_session_read",
   "checkout_session_write",
+  "charge_read",
+  "customer_read",
+  "payment_intent_read",
+  "subscription_read",
+  "invoice_read",
+  "refund_read",
+  "refund_write",
+  "price_read",
+  "price_write",
+  "event_read",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export function normalizePermission(name: string): Permission {
   const bare = name.replace(/^rak_/, "");
   if (!(PERMISSIONS as readonly string[]).includes(bare)) {
-    throw new Error(`Unknown restricted-key permission "${name}"; the emulator knows ${PERMISSIONS.join(", ")}`);
+    throw new Error(`Unknown restricted-key permission "${name}"; the sandbox knows ${PERMISSIONS.join(", ")}`);
   }
   return bare as Permission;
 }
@@ -42,6 +54,8 @@ export type AccountRecord = {
   displayName: string;
   livemode: boolean;
   created: number;
+  /** The account's own secret key (full access; shown on the sandbox's page). */
+  secretKey?: string;
 };
 
 /**
@@ -100,13 +114,60 @@ export type WebhookEndpointRecord = {
 export type CheckoutSessionRecord = {
   id: string;
   accountId: string;
-  /** The create params exactly as the emulator parsed them from the form body. */
+  /** The create params exactly as the sandbox parsed them from the form body. */
   params: FormObject;
+  /** The session as the sandbox holds it now (the same object as in `objects`). */
   session: Record<string, unknown>;
+  lineItems: LineItem[];
+};
+
+/**
+ * A payment object (customer, payment intent, charge, subscription, invoice, invoice payment,
+ * refund, price, checkout session) of one account. `current` is the object as the newest API
+ * version renders it; versions before basil drop the `basilOnly` keys and add `legacy`'s.
+ */
+export type StoredObject = {
+  accountId: string;
+  current: { id: string; object: string } & Record<string, unknown>;
+  legacy: Record<string, unknown>;
+  basilOnly: string[];
+};
+
+export type EventRecord = {
+  id: string;
+  type: string;
+  accountId: string;
+  created: number;
+  livemode: boolean;
+  /** The object as it was when the event happened (a copy, later changes do not show). */
+  object: StoredObject;
+  previousAttributes: Record<string, unknown> | null;
+};
+
+/** One try at delivering one event to one endpoint. */
+export type DeliveryAttempt = {
+  endpointId: string;
+  url: string;
+  eventId: string;
+  eventType: string;
+  /** The connected account the event happened on, for deliveries to a Connect endpoint. */
+  account: string | null;
+  apiVersion: string;
+  attempt: number;
+  /** The HTTP status answered; null when the connection failed or timed out. */
+  status: number | null;
+  /** The first 500 bytes of the answer. */
+  response: string;
+  /** Why the connection failed, when it did. */
+  error: string | null;
+  /** When the attempt was made (epoch ms). */
+  at: number;
+  ok: boolean;
 };
 
 export type RequestLogEntry = {
-  host: "api" | "connect";
+  /** api.stripe.com, connect.stripe.com, or the sandbox's own pages. */
+  host: "api" | "connect" | "page";
   method: string;
   path: string;
   query: FormObject;
@@ -126,13 +187,21 @@ export type AuthorizationDecision = string | { error: string; error_description?
 
 export const now = () => Math.floor(Date.now() / 1000);
 
-export class EmulatorState {
+export class SandboxState {
   readonly accounts = new Map<string, AccountRecord>();
   readonly keys = new Map<string, KeyRecord>();
   readonly codes = new Map<string, AuthCode>();
   readonly grants = new Map<string, Grant>();
   readonly endpoints = new Map<string, WebhookEndpointRecord>();
   readonly checkoutSessions: CheckoutSessionRecord[] = [];
+  readonly objects = new Map<string, StoredObject>();
+  readonly productNames = new Map<string, string>();
+  readonly events: EventRecord[] = [];
+  readonly deliveries: DeliveryAttempt[] = [];
+  /** Hands a new event to delivery; set by the server once it runs. */
+  dispatch: (event: EventRecord) => void = () => {};
+  /** http://host:port of the running sandbox, for the URLs it hands out (Checkout's `url`). */
+  baseUrl = "";
   readonly requests: RequestLogEntry[] = [];
   readonly authorizationQueue: AuthorizationDecision[] = [];
   /** Successful POST answers by credential and Idempotency-Key, replayed as Stripe does. */
@@ -144,7 +213,7 @@ export class EmulatorState {
 
   constructor(readonly livemode: boolean) {
     this.platform = this.addAccount({ livemode, email: "platform@icodrip.test", displayName: "Icodrip Platform" });
-    this.platformKey = this.addKey("secret", this.platform.id, livemode, null);
+    this.platformKey = this.platform.secretKey as string;
     this.clientId = `ca_${randomId(32)}`;
   }
 
@@ -158,6 +227,7 @@ export class EmulatorState {
       created: now(),
     };
     this.accounts.set(id, account);
+    account.secretKey = this.addKey("secret", id, opts.livemode, null);
     return account;
   }
 

@@ -1,9 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { FormObject, FormValue } from "./form.js";
+import type { FormObject } from "./form.js";
 import { type Answer, AnswerError, maskKey, v1Error } from "./http.js";
+import { allowOnly, API_VERSION, apiVersionParam, bool, events, integer, metadata, required, str, url } from "./params.js";
+import { advanceSubscription, createCheckoutSession, createPriceFromParams, createRefund, owned } from "./payments.js";
+import { DEFAULT_API_VERSION, eventJson, render } from "./render.js";
 import {
   type AccountRecord,
-  type EmulatorState,
+  type SandboxState,
   type KeyRecord,
   type Permission,
   type RequestLogEntry,
@@ -12,12 +15,10 @@ import {
   randomId,
 } from "./state.js";
 
-// The api host (api.stripe.com): the few v1 endpoints Icodrip calls, with Stripe's
+// The api host (api.stripe.com): the v1 endpoints Icodrip and a shop call, with Stripe's
 // authentication, Connect scoping, restricted-key permissions and error answers.
 
-/** What stripe-node 23 pins; answered in Stripe-Version when a request names none. */
-export const DEFAULT_API_VERSION = "2026-10-28.endive";
-const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
+export { DEFAULT_API_VERSION } from "./render.js";
 
 export type ApiRequest = {
   method: string;
@@ -37,6 +38,8 @@ type Caller = {
   /** Acting for a connected account (Stripe-Account header, or the account's OAuth token). */
   connected: boolean;
   scope: "read_only" | "read_write" | null;
+  /** The API version the answer is rendered in: Stripe-Version, else the newest. */
+  version: string;
 };
 
 type Route = {
@@ -46,7 +49,7 @@ type Route = {
   permission: Permission;
   /** Webhook endpoints: Stripe lets nobody configure them on a connected account. */
   webhookConfig?: boolean;
-  run: (state: EmulatorState, caller: Caller, params: FormObject, id: string) => Answer;
+  run: (state: SandboxState, caller: Caller, params: FormObject, id: string) => Answer;
 };
 
 const header = (headers: IncomingHttpHeaders, name: string): string | null => {
@@ -66,7 +69,7 @@ export function credential(headers: IncomingHttpHeaders): string | null {
 
 const isWrite = (method: string) => method !== "GET";
 
-export function handleApi(state: EmulatorState, req: ApiRequest): Answer {
+export function handleApi(state: SandboxState, req: ApiRequest): Answer {
   const version = header(req.headers, "stripe-version");
   const answer = (() => {
     try {
@@ -83,7 +86,7 @@ export function handleApi(state: EmulatorState, req: ApiRequest): Answer {
   };
 }
 
-function serve(state: EmulatorState, req: ApiRequest, version: string | null): Answer {
+function serve(state: SandboxState, req: ApiRequest, version: string | null): Answer {
   const caller = authenticate(state, req);
   if (version !== null && !API_VERSION.test(version)) {
     throw v1Error(400, { message: `Invalid Stripe API version: ${version}` });
@@ -107,12 +110,12 @@ function serve(state: EmulatorState, req: ApiRequest, version: string | null): A
     return { status: cached.status, body: cached.body, headers: { "Idempotent-Replayed": "true" } };
   }
   const params = req.method === "POST" ? req.body : req.query;
-  const result = route.run(state, caller, params, id);
+  const result = route.run(state, { ...caller, version: version ?? DEFAULT_API_VERSION }, params, id);
   if (cacheKey && result.status < 300) state.idempotent.set(cacheKey, { fingerprint, status: result.status, body: result.body });
   return result;
 }
 
-function authenticate(state: EmulatorState, req: ApiRequest): Caller {
+function authenticate(state: SandboxState, req: ApiRequest): Omit<Caller, "version"> {
   const key = credential(req.headers);
   req.entry.key = key;
   if (!key) {
@@ -151,7 +154,7 @@ function authenticate(state: EmulatorState, req: ApiRequest): Caller {
   }
 
   const account = state.accounts.get(record.accountId);
-  if (!account) throw new Error(`emulator: key of unknown account ${record.accountId}`);
+  if (!account) throw new Error(`sandbox: key of unknown account ${record.accountId}`);
   req.entry.account = account.id;
   if (record.kind === "oauth") {
     const grant = record.grantId ? state.grants.get(record.grantId) : undefined;
@@ -160,7 +163,7 @@ function authenticate(state: EmulatorState, req: ApiRequest): Caller {
   return { key: record, account, connected: false, scope: null };
 }
 
-function authorize(caller: Caller, route: Route, method: string): void {
+function authorize(caller: Omit<Caller, "version">, route: Route, method: string): void {
   if (caller.connected && route.webhookConfig) {
     // Connected accounts cannot have endpoints of their own; their events reach the platform's
     // Connect endpoint. Wording as Stripe answers; the 403 status is inferred (Stripe files it
@@ -202,109 +205,6 @@ function findRoute(method: string, path: string): { route: Route; id: string } {
   });
 }
 
-// ---- parameter readers: Stripe refuses a malformed parameter with a 400 that names it ----
-
-function allowOnly(params: FormObject, allowed: string[]): void {
-  for (const name of Object.keys(params)) {
-    if (name !== "expand" && !allowed.includes(name)) {
-      throw v1Error(400, { code: "parameter_unknown", param: name, message: `Received unknown parameter: ${name}` });
-    }
-  }
-}
-
-function required(params: FormObject, name: string): FormValue {
-  const value = params[name];
-  if (value === undefined || value === "") {
-    throw v1Error(400, { code: "parameter_missing", param: name, message: `Missing required param: ${name}.` });
-  }
-  return value;
-}
-
-function str(params: FormObject, name: string): string | undefined {
-  const value = params[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") throw v1Error(400, { code: "parameter_invalid_string", param: name, message: `Invalid string: ${name} must be a string.` });
-  return value;
-}
-
-function bool(params: FormObject, name: string): boolean | undefined {
-  const value = params[name];
-  if (value === undefined) return undefined;
-  if (value === "true" || value === "false") return value === "true";
-  throw v1Error(400, { param: name, message: `Invalid boolean: ${String(value)}` });
-}
-
-function integer(params: FormObject, name: string, min: number, max: number): number | undefined {
-  const value = params[name];
-  if (value === undefined) return undefined;
-  const n = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : NaN;
-  if (Number.isNaN(n)) throw v1Error(400, { code: "parameter_invalid_integer", param: name, message: `Invalid integer: ${String(value)}` });
-  if (n < min || n > max) throw v1Error(400, { param: name, message: `This value must be between ${min} and ${max} (inclusive).` });
-  return n;
-}
-
-function url(params: FormObject, name: string): string | undefined {
-  const value = str(params, name);
-  if (value === undefined) return undefined;
-  let ok = false;
-  try {
-    ok = ["http:", "https:"].includes(new URL(value).protocol);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw v1Error(400, { code: "url_invalid", param: name, message: "Not a valid URL" });
-  return value;
-}
-
-const EVENT_NAME = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)+)$/;
-
-function events(params: FormObject, name: string): string[] | undefined {
-  const value = params[name];
-  if (value === undefined) return undefined;
-  const list = typeof value === "string" ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw v1Error(400, { param: name, message: `Invalid array: ${name} must be a non-empty array of event types.` });
-  }
-  return list.map((e, i) => {
-    if (typeof e !== "string" || !EVENT_NAME.test(e)) {
-      throw v1Error(400, { param: `${name}[${i}]`, message: `Invalid ${name}[${i}]: must be an event type such as charge.succeeded, or *.` });
-    }
-    return e;
-  });
-}
-
-/**
- * Merges a metadata hash the way Stripe does: an empty value deletes the key. Stripe's limits
- * are enforced because Icodrip writes its own keys next to the merchant's: 50 keys, names up to
- * 40 characters, values up to 500.
- */
-function metadata(params: FormObject, current: Record<string, string> = {}): Record<string, string> | undefined {
-  const value = params.metadata;
-  if (value === undefined) return undefined;
-  if (value === "") return {};
-  if (typeof value === "string" || Array.isArray(value)) {
-    throw v1Error(400, { param: "metadata", message: "Invalid object: metadata must be a hash of string keys and values." });
-  }
-  const merged = { ...current };
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== "string") throw v1Error(400, { param: `metadata[${k}]`, message: `Invalid string: metadata[${k}] must be a string.` });
-    if (k.length > 40) throw v1Error(400, { param: `metadata[${k}]`, message: `Invalid metadata: keys can be at most 40 characters long (${k}).` });
-    if (v.length > 500) throw v1Error(400, { param: `metadata[${k}]`, message: `Invalid metadata: values can be at most 500 characters long (${k}).` });
-    if (v === "") delete merged[k];
-    else merged[k] = v;
-  }
-  if (Object.keys(merged).length > 50) throw v1Error(400, { param: "metadata", message: "Invalid metadata: an object can have at most 50 keys." });
-  return merged;
-}
-
-function apiVersionParam(params: FormObject): string | undefined {
-  const value = str(params, "api_version");
-  if (value !== undefined && !API_VERSION.test(value)) {
-    throw v1Error(400, { param: "api_version", message: `Invalid api_version: ${value}` });
-  }
-  return value;
-}
-
 // ---- accounts ----
 
 /** An account as GET /v1/account renders it: the fixture's fields, trimmed to sensible values. */
@@ -340,7 +240,7 @@ function accountJson(a: AccountRecord): Record<string, unknown> {
   };
 }
 
-function retrieveAccount(state: EmulatorState, caller: Caller, id: string): Answer {
+function retrieveAccount(state: SandboxState, caller: Caller, id: string): Answer {
   const isSelf = id === caller.account.id;
   const isConnected = caller.account.id === state.platform.id && state.activeGrants(id).length > 0;
   const account = state.accounts.get(id);
@@ -373,7 +273,7 @@ export function endpointJson(e: WebhookEndpointRecord, withSecret: boolean): Rec
   };
 }
 
-function ownEndpoint(state: EmulatorState, caller: Caller, id: string): WebhookEndpointRecord {
+function ownEndpoint(state: SandboxState, caller: Caller, id: string): WebhookEndpointRecord {
   const e = state.endpoints.get(id);
   // Another account's endpoint is as missing as a deleted one: Stripe never says it exists.
   if (!e || e.accountId !== caller.account.id) {
@@ -382,7 +282,7 @@ function ownEndpoint(state: EmulatorState, caller: Caller, id: string): WebhookE
   return e;
 }
 
-function createEndpoint(state: EmulatorState, caller: Caller, params: FormObject): Answer {
+function createEndpoint(state: SandboxState, caller: Caller, params: FormObject): Answer {
   allowOnly(params, ["url", "enabled_events", "api_version", "connect", "description", "metadata"]);
   required(params, "url");
   required(params, "enabled_events");
@@ -405,7 +305,7 @@ function createEndpoint(state: EmulatorState, caller: Caller, params: FormObject
   return { status: 200, body: endpointJson(record, true) };
 }
 
-function listEndpoints(state: EmulatorState, caller: Caller, params: FormObject): Answer {
+function listEndpoints(state: SandboxState, caller: Caller, params: FormObject): Answer {
   allowOnly(params, ["limit", "starting_after", "ending_before"]);
   const limit = integer(params, "limit", 1, 100) ?? 10;
   const all = [...state.endpoints.values()].filter((e) => e.accountId === caller.account.id).sort((a, b) => b.seq - a.seq);
@@ -436,7 +336,7 @@ function listEndpoints(state: EmulatorState, caller: Caller, params: FormObject)
   };
 }
 
-function updateEndpoint(state: EmulatorState, caller: Caller, params: FormObject, id: string): Answer {
+function updateEndpoint(state: SandboxState, caller: Caller, params: FormObject, id: string): Answer {
   const e = ownEndpoint(state, caller, id);
   allowOnly(params, ["url", "enabled_events", "disabled", "description", "metadata"]);
   const nextUrl = url(params, "url");
@@ -452,82 +352,64 @@ function updateEndpoint(state: EmulatorState, caller: Caller, params: FormObject
   return { status: 200, body: endpointJson(e, false) };
 }
 
-function deleteEndpoint(state: EmulatorState, caller: Caller, _params: FormObject, id: string): Answer {
+function deleteEndpoint(state: SandboxState, caller: Caller, _params: FormObject, id: string): Answer {
   const e = ownEndpoint(state, caller, id);
   state.endpoints.delete(e.id);
   return { status: 200, body: { id: e.id, object: "webhook_endpoint", deleted: true } };
 }
 
-// ---- checkout sessions ----
+// ---- payments ----
 
-/** Sums `line_items[i][price_data]`, the only prices the emulator can know without a catalogue. */
-function lineItemsTotal(params: FormObject): { amount: number | null; currency: string | null } {
-  const items = params.line_items;
-  if (!Array.isArray(items)) return { amount: null, currency: null };
-  let amount = 0;
-  let currency: string | null = null;
-  for (const item of items) {
-    if (typeof item !== "object" || Array.isArray(item)) return { amount: null, currency: null };
-    const priceData = item.price_data;
-    if (typeof priceData !== "object" || Array.isArray(priceData) || typeof priceData.unit_amount !== "string") {
-      return { amount: null, currency: null };
-    }
-    const quantity = typeof item.quantity === "string" ? Number(item.quantity) : 1;
-    amount += Number(priceData.unit_amount) * quantity;
-    currency = typeof priceData.currency === "string" ? priceData.currency : currency;
-  }
-  return { amount, currency };
-}
-
-function createCheckoutSession(state: EmulatorState, caller: Caller, params: FormObject): Answer {
-  const customer = str(params, "customer");
-  const customerEmail = str(params, "customer_email");
-  if (customer && customerEmail) {
-    throw v1Error(400, { param: "customer_email", message: "You may only specify one of these parameters: customer, customer_email." });
-  }
-  const clientReferenceId = str(params, "client_reference_id");
-  if (clientReferenceId !== undefined && clientReferenceId.length > 200) {
-    throw v1Error(400, { param: "client_reference_id", message: "Invalid string: client_reference_id must be at most 200 characters." });
-  }
-  const mode = str(params, "mode") ?? "payment";
-  if (!["payment", "subscription", "setup"].includes(mode)) {
-    throw v1Error(400, { param: "mode", message: `Invalid mode: must be one of payment, setup, or subscription` });
-  }
-  const meta = metadata(params) ?? {};
-  const { amount, currency } = lineItemsTotal(params);
-  const id = `cs_${caller.key.livemode ? "live" : "test"}_a1${randomId(56)}`;
-  const created = now();
-  const session: Record<string, unknown> = {
-    id,
-    object: "checkout.session",
-    amount_subtotal: amount,
-    amount_total: amount,
-    cancel_url: str(params, "cancel_url") ?? null,
-    client_reference_id: clientReferenceId ?? null,
-    created,
-    currency: currency ?? str(params, "currency") ?? null,
-    customer: customer ?? null,
-    customer_email: customerEmail ?? null,
-    expires_at: created + 24 * 60 * 60,
-    livemode: caller.key.livemode,
-    metadata: meta,
-    mode,
-    payment_intent: null,
-    payment_status: mode === "setup" ? "no_payment_required" : "unpaid",
-    status: "open",
-    subscription: null,
-    success_url: str(params, "success_url") ?? null,
-    ui_mode: str(params, "ui_mode") ?? "hosted",
-    url: `https://checkout.stripe.com/c/pay/${id}`,
+/** One payment object of the caller's account, rendered in the caller's API version. */
+function retrieve(kind: string, object: string) {
+  return (state: SandboxState, caller: Caller, _params: FormObject, id: string): Answer => {
+    const { stored } = owned(state, caller.account.id, id, kind, object);
+    const body = render(stored, caller.version);
+    if (object === "invoice" && expands(_params, "payments")) body.payments = list(invoicePayments(state, caller, id), `/v1/invoice_payments?invoice=${id}`);
+    return { status: 200, body };
   };
-  state.checkoutSessions.push({ id, accountId: caller.account.id, params, session });
-  return { status: 200, body: session };
 }
 
-function retrieveCheckoutSession(state: EmulatorState, caller: Caller, _params: FormObject, id: string): Answer {
-  const found = state.checkoutSessions.find((s) => s.id === id && s.accountId === caller.account.id);
-  if (!found) throw v1Error(404, { code: "resource_missing", param: "session", message: `No such checkout.session: '${id}'` });
-  return { status: 200, body: found.session };
+function expands(params: FormObject, field: string): boolean {
+  const expand = params.expand;
+  const all = typeof expand === "string" ? [expand] : Array.isArray(expand) ? expand : [];
+  return all.includes(field);
+}
+
+const list = (data: unknown[], url: string) => ({ object: "list", data, has_more: false, url });
+
+function invoicePayments(state: SandboxState, caller: Caller, invoiceId: string): Record<string, unknown>[] {
+  return [...state.objects.values()]
+    .filter((o) => o.accountId === caller.account.id && o.current.object === "invoice_payment" && o.current.invoice === invoiceId)
+    .map((o) => render(o, caller.version));
+}
+
+/** A newest-first list of one kind, filtered by the given fields (GET /v1/charges?payment_intent=…). */
+function listOf(object: string, path: string, filters: string[]) {
+  return (state: SandboxState, caller: Caller, params: FormObject): Answer => {
+    allowOnly(params, ["limit", ...filters]);
+    const limit = integer(params, "limit", 1, 100) ?? 10;
+    const all = [...state.objects.values()].filter(
+      (o) => o.accountId === caller.account.id && o.current.object === object && filters.every((f) => str(params, f) === undefined || o.current[f] === str(params, f)),
+    );
+    const data = all.reverse().slice(0, limit).map((o) => render(o, caller.version));
+    return { status: 200, body: { ...list(data, path), has_more: all.length > limit } };
+  };
+}
+
+function retrieveEvent(state: SandboxState, caller: Caller, _params: FormObject, id: string): Answer {
+  const event = state.events.find((e) => e.id === id && e.accountId === caller.account.id);
+  if (!event) throw v1Error(404, { code: "resource_missing", param: "id", message: `No such event: '${id}'` });
+  return { status: 200, body: eventJson(event, caller.version, caller.connected ? event.accountId : null) };
+}
+
+function listEvents(state: SandboxState, caller: Caller, params: FormObject): Answer {
+  allowOnly(params, ["limit", "type"]);
+  const limit = integer(params, "limit", 1, 100) ?? 10;
+  const type = str(params, "type");
+  const all = state.events.filter((e) => e.accountId === caller.account.id && (type === undefined || e.type === type)).reverse();
+  const data = all.slice(0, limit).map((e) => eventJson(e, caller.version, caller.connected ? e.accountId : null));
+  return { status: 200, body: { ...list(data, "/v1/events"), has_more: all.length > limit } };
 }
 
 const ID = "([A-Za-z0-9_]+)";
@@ -540,6 +422,28 @@ const ROUTES: Route[] = [
   { method: "GET", pattern: new RegExp(`^/v1/webhook_endpoints/${ID}$`), permission: "webhook_read", webhookConfig: true, run: (s, c, _p, id) => ({ status: 200, body: endpointJson(ownEndpoint(s, c, id), false) }) },
   { method: "POST", pattern: new RegExp(`^/v1/webhook_endpoints/${ID}$`), permission: "webhook_write", webhookConfig: true, run: updateEndpoint },
   { method: "DELETE", pattern: new RegExp(`^/v1/webhook_endpoints/${ID}$`), permission: "webhook_write", webhookConfig: true, run: deleteEndpoint },
-  { method: "POST", pattern: /^\/v1\/checkout\/sessions$/, permission: "checkout_session_write", run: createCheckoutSession },
-  { method: "GET", pattern: new RegExp(`^/v1/checkout/sessions/${ID}$`), permission: "checkout_session_read", run: retrieveCheckoutSession },
+  { method: "POST", pattern: /^\/v1\/checkout\/sessions$/, permission: "checkout_session_write", run: (s, c, p) => ({ status: 200, body: createCheckoutSession(s, c.account, c.key.livemode, p) }) },
+  { method: "GET", pattern: new RegExp(`^/v1/checkout/sessions/${ID}$`), permission: "checkout_session_read", run: retrieve("checkout.session", "checkout.session") },
+  { method: "POST", pattern: /^\/v1\/prices$/, permission: "price_write", run: (s, c, p) => ({ status: 200, body: createPriceFromParams(s, c.account, p) }) },
+  { method: "GET", pattern: new RegExp(`^/v1/prices/${ID}$`), permission: "price_read", run: retrieve("price", "price") },
+  { method: "GET", pattern: new RegExp(`^/v1/customers/${ID}$`), permission: "customer_read", run: retrieve("customer", "customer") },
+  { method: "GET", pattern: new RegExp(`^/v1/payment_intents/${ID}$`), permission: "payment_intent_read", run: retrieve("payment_intent", "payment_intent") },
+  { method: "GET", pattern: /^\/v1\/charges$/, permission: "charge_read", run: listOf("charge", "/v1/charges", ["payment_intent", "customer"]) },
+  { method: "GET", pattern: new RegExp(`^/v1/charges/${ID}$`), permission: "charge_read", run: retrieve("charge", "charge") },
+  { method: "GET", pattern: new RegExp(`^/v1/subscriptions/${ID}$`), permission: "subscription_read", run: retrieve("subscription", "subscription") },
+  { method: "GET", pattern: new RegExp(`^/v1/invoices/${ID}$`), permission: "invoice_read", run: retrieve("invoice", "invoice") },
+  { method: "GET", pattern: /^\/v1\/invoice_payments$/, permission: "invoice_read", run: listOf("invoice_payment", "/v1/invoice_payments", ["invoice"]) },
+  { method: "GET", pattern: new RegExp(`^/v1/invoice_payments/${ID}$`), permission: "invoice_read", run: retrieve("invoice_payment", "invoice_payment") },
+  { method: "POST", pattern: /^\/v1\/refunds$/, permission: "refund_write", run: (s, c, p) => ({ status: 200, body: createRefund(s, c.account.id, p) }) },
+  { method: "GET", pattern: new RegExp(`^/v1/refunds/${ID}$`), permission: "refund_read", run: retrieve("refund", "refund") },
+  { method: "GET", pattern: /^\/v1\/events$/, permission: "event_read", run: listEvents },
+  { method: "GET", pattern: new RegExp(`^/v1/events/${ID}$`), permission: "event_read", run: retrieveEvent },
+  // Sandbox only (Stripe's test clocks do this on real Stripe): the subscription's next period begins now.
+  { method: "POST", pattern: new RegExp(`^/v1/sandbox/subscriptions/${ID}/advance$`), permission: "subscription_read", run: (s, c, _p, id) => advanceOwn(s, c, id) },
 ];
+
+function advanceOwn(state: SandboxState, caller: Caller, id: string): Answer {
+  owned(state, caller.account.id, id, "subscription", "subscription");
+  const invoice = advanceSubscription(state, id);
+  return { status: 200, body: render(state.objects.get(invoice.id) as NonNullable<ReturnType<typeof state.objects.get>>, caller.version) };
+}
