@@ -7,8 +7,12 @@ import { isIP } from "node:net";
 const PRIVATE_V4 = [/^10\./, /^127\./, /^192\.168\./, /^172\.(1[6-9]|2\d|3[01])\./, /^169\.254\./, /^0\./, /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./];
 const PRIVATE_NAMES = /(^|\.)(localhost|local|internal|lan|home\.arpa|test|example|invalid)$/i;
 
-/** Why Stripe cannot reach this public URL, or null when it may. */
-export function unreachableByStripe(publicUrl: string): string | null {
+/**
+ * Why Stripe cannot reach this public URL, or null when it may. With STRIPE_API_URL pointed at a
+ * local stand-in (the sandbox of `npm run demo`), "Stripe" runs beside Icodrip and reaches it.
+ */
+export function unreachableByStripe(publicUrl: string, stripeApiUrl = "https://api.stripe.com"): string | null {
+  if (new URL(stripeApiUrl).hostname !== "api.stripe.com") return null;
   const { hostname, protocol } = new URL(publicUrl);
   const host = hostname.replace(/^\[|\]$/g, "");
   const kind = isIP(host);

@@ -74,7 +74,7 @@ export function dashboardRoutes(ctx: AppContext): Router {
       const status = await integrationStatus(ctx, signedIn.workspace.id);
       const body = integrationsPage({
         platform: isPlatform(ctx.config),
-        unreachable: unreachableByStripe(ctx.config.publicUrl),
+        unreachable: unreachableByStripe(ctx.config.publicUrl, ctx.config.stripe.apiUrl),
         status,
         query: { error: text(req.query.error), connected: text(req.query.connected) },
       });

@@ -31,6 +31,10 @@ describe("whether Stripe can reach PUBLIC_URL", () => {
   it("warns that live events need https on a public plain-http address", () => {
     expect(unreachableByStripe("http://track.shop.com")).toMatch(/https/);
   });
+
+  it("says nothing when Stripe itself is a local stand-in (the demo's sandbox)", () => {
+    expect(unreachableByStripe("http://localhost:8787", "http://127.0.0.1:8788")).toBeNull();
+  });
 });
 
 for (const kind of storeKinds) {

@@ -66,11 +66,12 @@ describe.runIf(services.chromium)("the reference flow in a real browser", () => 
 
     // 3. The visitor leaves an email, then checks out through the merchant's wrapped Stripe call.
     const lead = page.waitForResponse((r) => r.url().endsWith("/t/lead"));
+    await page.fill("#email", "buyer@example.com");
     await page.click("#lead");
     expect((await lead).status()).toBe(202);
     const checkout = page.waitForResponse((r) => r.url().endsWith("/checkout"));
     await page.click("#checkout");
-    expect((await checkout).status()).toBe(200);
+    expect((await checkout).status()).toBe(303);
     const [recorded] = emulator.checkoutSessions;
     expect(recorded.params).toMatchObject({ client_reference_id: clickId, customer_email: "buyer@example.com", metadata: { icodrip_click: clickId }, payment_intent_data: { metadata: { icodrip_click: clickId } } });
 

@@ -121,7 +121,7 @@ for (const kind of [embeddedKind, redisKind]) {
       expect(clickId).toMatch(/^icd_/);
       const checkout = visitor.waitForResponse((r) => r.url() === `${shop.url}/checkout`);
       await visitor.click("#checkout");
-      expect((await checkout).status()).toBe(200);
+      expect((await checkout).status()).toBe(303);
       const [recorded] = emulator.checkoutSessions;
       expect(recorded.account).toBe(accountId);
       expect(recorded.params).toMatchObject({ client_reference_id: clickId, metadata: { icodrip_click: clickId } });
