@@ -78,4 +78,16 @@ describe("configuration", () => {
       await once(child, "exit");
     }
   });
+
+  it("answers `icodrip --version` with the package's version and `icodrip --help` with its commands", async () => {
+    const cli = join(import.meta.dirname, "..", "..", "dist", "server", "cli.js");
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as { version: string };
+    const version = await run(process.execPath, [cli, "--version"]);
+    expect(version.stdout.trim()).toBe(pkg.version);
+    const help = await run(process.execPath, [cli, "--help"]);
+    expect(help.stdout).toContain("icodrip serve");
+    expect(help.stdout).toContain("REDIS_URL");
+    const unknown = await run(process.execPath, [cli, "launch"]).catch((e: { code: number; stderr: string }) => e);
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command "launch"') });
+  });
 });
