@@ -27,3 +27,6 @@ const badge = (colour: string | undefined, label: string): Html => html`<span cl
 export const statusBadge = (status: ConversionStatus): Html => badge(STATUS_COLOUR[status], status.replace("_", " "));
 
 export const outcomeBadge = (outcome: DeliveryOutcome): Html => badge(OUTCOME_COLOUR[outcome], outcome);
+
+/** Beside a rejected delivery whose signature did not verify: its fields are the body's claim. */
+export const unverifiedBadge = (): Html => badge("amber", "unverified");

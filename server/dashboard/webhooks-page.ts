@@ -1,5 +1,5 @@
 import type { DeliveryOutcome, WebhookDelivery } from "../domain/types.js";
-import { outcomeBadge } from "./badges.js";
+import { outcomeBadge, unverifiedBadge } from "./badges.js";
 import { dash, formatMode, formatTime } from "./format.js";
 import { html, type Html } from "./html.js";
 import { pager } from "./pager.js";
@@ -27,7 +27,7 @@ function row(d: WebhookDelivery): Html {
     <td>${code(d.accountId)}</td>
     <td>${formatMode(d.livemode)}</td>
     <td>${d.apiVersion ?? dash}</td>
-    <td>${outcomeBadge(d.outcome)}</td>
+    <td>${outcomeBadge(d.outcome)}${d.verified === false ? html` ${unverifiedBadge()}` : null}</td>
     <td>${d.message}${(d.count ?? 1) > 1 ? html` <span class="muted">(×${d.count} that minute)</span>` : null}</td>
   </tr>`;
 }

@@ -190,6 +190,12 @@ export interface WebhookDelivery {
    * account, reason and minute. Absent (rows written before it existed) means 1.
    */
   count?: number;
+  /**
+   * False when the delivery failed signature verification (wrong secret, stale or future stamp):
+   * its event, type, account, mode and API version are only what the unverified body claimed.
+   * Absent means the row is Stripe's word (every row written before this field existed was).
+   */
+  verified?: boolean;
 }
 
 export type ConnectionMethod = "oauth" | "restricted_key";

@@ -44,6 +44,6 @@ export function presentLead(l: Lead) {
 }
 
 export function presentDelivery(d: WebhookDelivery) {
-  const { workspaceId: _w, receivedAt, count, ...rest } = d;
-  return { ...rest, count: count ?? 1, receivedAt: iso(receivedAt) };
+  const { workspaceId: _w, receivedAt, count, verified, ...rest } = d;
+  return { ...rest, count: count ?? 1, verified: verified ?? true, receivedAt: iso(receivedAt) };
 }

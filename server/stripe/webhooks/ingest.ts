@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import Stripe from "stripe";
+import { z } from "zod";
 import { newId } from "../../domain/ids.js";
 import type { StripeConnection, WebhookDelivery } from "../../domain/types.js";
 import type { AppContext } from "../../http/context.js";
@@ -43,10 +44,57 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
   const { limiter } = rejections;
   const receivedAt = ctx.now();
   const deliveryId = newId("whd");
-  const rejected = async (workspaceId: string | null, reason: string, row: Omit<Row, "workspaceId" | "outcome">, answer: IngestAnswer) => {
+  /**
+   * Logs a rejected delivery, within the address's limit: coalesced in its log (the route's
+   * workspace, or the global one), and, on the platform endpoint, also in the log of each
+   * workspace that connected the account the body names, so the merchant sees it where they look.
+   * Those copies are coalesced the same way (one row per workspace, account, reason and minute),
+   * so whoever knows an account id can add to a count there, not rows.
+   */
+  const rejected = async (
+    workspaceId: string | null,
+    reason: string,
+    row: Omit<Row, "workspaceId" | "outcome">,
+    answer: IngestAnswer,
+    o: { unverified?: boolean } = {},
+  ) => {
     if (!limiter.take(d.address, receivedAt)) return tooMany();
+    const flag = o.unverified ? { verified: false } : {};
     const id = coalescedId(workspaceId, row.accountId, reason, receivedAt);
-    await rejections.rows.add(ctx.store, { id, receivedAt, workspaceId, outcome: "rejected", ...row, count: 1 });
+    const writes = [rejections.rows.add(ctx.store, { id, receivedAt, workspaceId, outcome: "rejected", ...row, ...flag, count: 1 })];
+    // Parsed only past the limiter, so a flood pays for no parsing; not_json has nothing to read.
+    const claim = reason === "not_json" ? null : claimOf(d.rawBody);
+    // An unsigned post is not Stripe's in any configuration, so it is not shown to merchants.
+    const copyTo = !d.routeAccountId && reason !== "unsigned" && claim?.account ? await workspacesOf(ctx, claim.account, claim.livemode) : [];
+    for (const ws of copyTo) {
+      const copy = {
+        eventId: claim!.id,
+        type: claim!.type,
+        accountId: claim!.account,
+        livemode: claim!.livemode,
+        apiVersion: claim!.apiVersion,
+        message: o.unverified
+          ? `${row.message} The body is unverified: anyone can post one naming this account, so it may not come from Stripe.`
+          : row.message,
+      };
+      const copyId = coalescedId(ws, copy.accountId, `platform:${reason}`, receivedAt);
+      writes.push(rejections.rows.add(ctx.store, { id: copyId, receivedAt, workspaceId: ws, outcome: "rejected", ...copy, ...flag, count: 1 }));
+    }
+    await Promise.all(writes);
+    // No body, no header: the reason and the few checked fields an operator needs to find it.
+    ctx.log.warn(
+      {
+        reason,
+        status: answer.status,
+        address: d.address,
+        endpoint: d.routeAccountId ? `account ${d.routeAccountId}` : "platform",
+        verified: !o.unverified,
+        accountId: claim?.account ?? row.accountId,
+        eventId: claim?.id ?? null,
+        workspaceIds: [...new Set([workspaceId, ...copyTo].filter((w): w is string => w !== null))],
+      },
+      "webhook delivery rejected",
+    );
     return answer;
   };
   const bare = { eventId: null, type: null, livemode: null, apiVersion: null };
@@ -62,7 +110,9 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
 
   const failure = verify(d, secrets, receivedAt);
   if (failure) {
-    return rejected(routeWorkspace, failure.reason, { ...bare, accountId: routeAccount, message: failure.message }, reply(401, "invalid_signature", failure.message));
+    return rejected(routeWorkspace, failure.reason, { ...bare, accountId: routeAccount, message: failure.message }, reply(401, "invalid_signature", failure.message), {
+      unverified: true,
+    });
   }
 
   let parsed: unknown;
@@ -143,6 +193,49 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
   }
 }
 
+// What a rejected delivery's body may tell: these five fields, each checked against Stripe's
+// formats or dropped, and nothing else of it is kept, shown or logged. For an unverified body
+// they are a claim, never trusted for anything but choosing whose log may show the rejection.
+const claimField = (pattern: RegExp, max: number) => z.string().max(max).regex(pattern).nullable().catch(null);
+const ClaimSchema = z.object({
+  id: claimField(/^evt_[A-Za-z0-9]+$/, 255),
+  type: claimField(/^[a-z_]+(\.[a-z_]+)+$/, 100),
+  account: claimField(/^acct_[A-Za-z0-9]+$/, 69),
+  livemode: z.boolean().nullable().catch(null),
+  api_version: claimField(/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/, 40),
+});
+
+interface Claim {
+  id: string | null;
+  type: string | null;
+  account: string | null;
+  livemode: boolean | null;
+  apiVersion: string | null;
+}
+
+function claimOf(rawBody: Buffer): Claim | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody.toString("utf8"));
+  } catch {
+    return null;
+  }
+  const parsed = ClaimSchema.safeParse(body);
+  if (!parsed.success) return null;
+  const { api_version, ...rest } = parsed.data;
+  return { ...rest, apiVersion: api_version };
+}
+
+/** The workspaces that connected the account in the claimed mode, or in either if none is claimed. */
+async function workspacesOf(ctx: AppContext, accountId: string, livemode: boolean | null): Promise<string[]> {
+  const found = new Set<string>();
+  for (const mode of livemode === null ? [false, true] : [livemode]) {
+    const connection = await ctx.store.connectionByAccount(accountId, mode);
+    if (connection?.status === "connected") found.add(connection.workspaceId);
+  }
+  return [...found];
+}
+
 /**
  * The id of the row a rejected delivery is counted in: one per log (workspace or global),
  * account, reason and minute, so a flood adds to a count instead of adding rows.
@@ -196,7 +289,7 @@ function verify(d: Delivery, secrets: string[], receivedAt: number): { reason: s
   if (!verified) {
     return {
       reason: "signature",
-      message: `The Stripe-Signature did not verify: ${firstError} Check that the endpoint's signing secret is the one Icodrip holds (Repair Webhooks replaces it).`,
+      message: `The Stripe-Signature did not verify: ${firstError} The endpoint's signing secret may have been rolled in Stripe; press Repair Webhooks in Settings › Integrations.`,
     };
   }
   const stamped = signedAt(d.signature);
