@@ -56,7 +56,7 @@ export function dashboardRoutes(ctx: AppContext): Router {
       const made = await signUp(ctx, req, res, parsed.data);
       sendPage(res.status(201), "Account created", signedUpPage({ email: parsed.data.email, workspace: made.workspace.name, apiKey: made.apiKey }));
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status >= 500 && error.code !== "busy") throw error;
+      if (!(error instanceof ApiError) || (error.status >= 500 && error.code !== "busy")) throw error;
       sendPage(res.status(error.status), "Create an account", signupPage({ ...form, message: error.message }));
     }
   });
