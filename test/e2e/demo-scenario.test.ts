@@ -341,6 +341,14 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     expect(await refusedRows.first().textContent()).toContain("invalid_signature");
     expect((await conversions()).filter((c) => c.stripe.invoiceId === refusedInvoice)).toEqual([]);
 
+    // The merchant sees the refused delivery where they look: a rejected row in the Webhooks tab,
+    // marked unverified, that says what to press.
+    await work.getByRole("link", { name: "Webhooks" }).click();
+    const rejectedRows = work.getByRole("row").filter({ hasText: accountId! }).filter({ hasText: "rejected" });
+    await reloadUntil(work, "the refused delivery in the Webhooks tab", async () => (await rejectedRows.count()) > 0);
+    await rejectedRows.first().getByText("unverified", { exact: true }).waitFor();
+    expect(await rejectedRows.first().textContent()).toContain("Repair Webhooks");
+
     await work.getByRole("link", { name: "Settings › Integrations" }).click();
     await work.waitForURL(`${icodrip}/dashboard/settings/integrations`);
     const repaired = work.waitForResponse((r) => r.url() === `${icodrip}/api/v1/integrations/stripe/repair-webhooks`);
@@ -353,12 +361,10 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     console.info(`demo scenario (to the repair) took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
-  // KNOWN BUG (server/stripe/connect/repair.ts, reported with issue 8 item 6): for accounts
-  // connected by OAuth, "Repair Webhooks" replaces the platform's Connect endpoint only when it
-  // is missing, disabled, at another URL or short of events. A secret rolled in Stripe leaves it
-  // looking healthy, so the repair keeps the old secret and the next delivery is refused (401)
-  // again. `it.fails` runs this every time and turns red once the repair works: then make it `it`.
-  it.fails("makes the delivery after Repair Webhooks succeed (200 in the sandbox's log, a renewal in Icodrip)", { timeout: 60_000 }, async (testContext) => {
+  // A secret rolled in Stripe leaves the platform endpoint looking healthy; Repair Webhooks sees
+  // the signature failures since the account's last verified event and replaces the endpoint for
+  // a fresh secret, so the next delivery verifies.
+  it("makes the delivery after Repair Webhooks succeed (200 in the sandbox's log, a renewal in Icodrip)", { timeout: 60_000 }, async (testContext) => {
     expect(after).toBeDefined();
     const { advance, latestInvoice, conversions, read, stripe, accountId, refusedInvoice } = after!;
     const firstTries = stripe
@@ -388,14 +394,4 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     expect(await demo.exited).toBe(0);
   });
 
-  // Pending until the h-unverified branch (issue 8 item 5) is merged: a platform delivery that
-  // fails verification but names a connected account is then also in that workspace's Webhooks
-  // tab, marked unverified. Once merged, step 8 above gains, after the 401 in the sandbox's log
-  // (checked passing on a trial merge of h-unverified), and this todo goes:
-  //   await work.getByRole("link", { name: "Webhooks" }).click();
-  //   const rejectedRows = work.getByRole("row").filter({ hasText: accountId! }).filter({ hasText: "rejected" });
-  //   await reloadUntil(work, "the refused delivery in the Webhooks tab", async () => (await rejectedRows.count()) > 0);
-  //   await rejectedRows.first().getByText("unverified", { exact: true }).waitFor();
-  //   expect(await rejectedRows.first().textContent()).toContain("Repair Webhooks");
-  it.todo("shows the delivery refused after the rolled secret in the merchant's Webhooks tab, marked unverified (needs issue 8 item 5)");
 });

@@ -76,19 +76,28 @@ export async function checkPlatformEndpoint(ctx: AppContext): Promise<PlatformCh
 // deliveries fail verification, until the next replacement deletes it.)
 const running = new WeakMap<Store, Map<boolean, Promise<WebhookSummary>>>();
 
-/** Makes sure the Connect endpoint exists, is enabled and listens for every event Icodrip needs. */
-export function ensurePlatformEndpoint(ctx: AppContext): Promise<WebhookSummary> {
+/**
+ * Makes sure the Connect endpoint exists, is enabled and listens for every event Icodrip needs.
+ * `replaceSecret`: deliveries failed their signature after the last verified one, so the secret
+ * Icodrip holds is likely stale (rolled in Stripe's Dashboard, which never tells it the new one):
+ * an endpoint Icodrip made is replaced, for a fresh secret, unless it was made in the last few
+ * seconds. An operator's endpoint (STRIPE_WEBHOOK_SECRET) is theirs.
+ */
+export function ensurePlatformEndpoint(ctx: AppContext, options: { replaceSecret?: boolean } = {}): Promise<WebhookSummary> {
   const { livemode } = platformClient(ctx);
   const perStore = running.get(ctx.store) ?? new Map<boolean, Promise<WebhookSummary>>();
   running.set(ctx.store, perStore);
   const pending = perStore.get(livemode);
   if (pending) return pending;
-  const run = ensure(ctx).finally(() => perStore.delete(livemode));
+  const run = ensure(ctx, options.replaceSecret ?? false).finally(() => perStore.delete(livemode));
   perStore.set(livemode, run);
   return run;
 }
 
-async function ensure(ctx: AppContext): Promise<WebhookSummary> {
+// Two presses of Repair (or two instances) at once replace it once.
+const REPLACE_AT_MOST_EVERY_MS = 5_000;
+
+async function ensure(ctx: AppContext, replaceSecret: boolean): Promise<WebhookSummary> {
   const { stripe, livemode } = platformClient(ctx);
   const url = platformWebhookUrl(ctx);
   const endpoints = await listAll(stripe);
@@ -105,7 +114,9 @@ async function ensure(ctx: AppContext): Promise<WebhookSummary> {
     });
     return summary(mended);
   }
-  if (located.endpoint && !problem) return summary(located.endpoint);
+  const stored = replaceSecret ? await ctx.store.getPlatformEndpoint(livemode) : null;
+  const renew = stored !== null && ctx.now() - stored.createdAt >= REPLACE_AT_MOST_EVERY_MS;
+  if (located.endpoint && !problem && !renew) return summary(located.endpoint);
 
   // A broken endpoint, and any Icodrip made whose secret is not stored, would only deliver
   // events Icodrip cannot verify: they go before a fresh one is made.

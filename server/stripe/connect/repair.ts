@@ -1,7 +1,7 @@
 import { SealError, unseal } from "../../crypto/seal.js";
 import type { StripeConnection } from "../../domain/types.js";
 import type { AppContext } from "../../http/context.js";
-import { isPlatform } from "../client.js";
+import { isPlatform, keyLivemode } from "../client.js";
 import { registerAccountEndpoint } from "./account-endpoint.js";
 import { ensurePlatformEndpoint } from "./platform-endpoint.js";
 import { integrationStatus, type IntegrationStatus } from "./status.js";
@@ -18,19 +18,36 @@ async function repairRestrictedKey(ctx: AppContext, c: StripeConnection): Promis
   await ctx.store.putConnection({ ...c, webhook, problem: null });
 }
 
-async function repairOAuth(ctx: AppContext, connections: StripeConnection[]): Promise<void> {
+async function repairOAuth(ctx: AppContext, workspaceId: string, connections: StripeConnection[]): Promise<void> {
   if (connections.length === 0 || !isPlatform(ctx.config)) return;
-  const endpoint = await ensurePlatformEndpoint(ctx);
+  const endpoint = await ensurePlatformEndpoint(ctx, { replaceSecret: await signatureFailedSinceLastEvent(ctx, workspaceId, connections) });
   for (const c of connections) {
     await ctx.store.putConnection({ ...c, webhook: { ...endpoint, sealedSecret: null }, problem: null });
   }
+}
+
+/**
+ * Whether a delivery naming one of these accounts failed its signature on the platform endpoint
+ * after the account's last verified event and after the endpoint was made: the sign that the
+ * platform endpoint's secret was rolled in Stripe. (Such rows are unverified, so anyone could
+ * cause one; the worst it buys is a fresh endpoint, and only when a merchant presses Repair.)
+ */
+async function signatureFailedSinceLastEvent(ctx: AppContext, workspaceId: string, connections: StripeConnection[]): Promise<boolean> {
+  // The platform endpoint lives in the mode of the platform's key.
+  const endpoint = await ctx.store.getPlatformEndpoint(keyLivemode(ctx.config.stripe.secretKey ?? ""));
+  const recent = await ctx.store.listDeliveries(workspaceId, { limit: 50, outcome: "rejected" });
+  return recent.data.some((d) => {
+    const c = connections.find((x) => x.accountId === d.accountId);
+    const since = Math.max(c?.lastEventAt ?? 0, endpoint?.createdAt ?? 0);
+    return c !== undefined && d.verified === false && d.receivedAt > since;
+  });
 }
 
 export async function repairWebhooks(ctx: AppContext, workspaceId: string): Promise<IntegrationStatus> {
   const connected = (await ctx.store.listConnections(workspaceId)).filter((c) => c.status === "connected");
   const attempts = [
     ...connected.filter((c) => c.method === "restricted_key").map((c) => repairRestrictedKey(ctx, c)),
-    repairOAuth(ctx, connected.filter((c) => c.method === "oauth")),
+    repairOAuth(ctx, workspaceId, connected.filter((c) => c.method === "oauth")),
   ];
   for (const result of await Promise.allSettled(attempts)) {
     if (result.status === "rejected") {
