@@ -14,6 +14,7 @@ import { signupRoutes } from "./routes/signup.js";
 import { trackingRoutes } from "./routes/tracking.js";
 import { webhookRoutes } from "../stripe/webhooks/routes.js";
 import { integrationRoutes } from "./routes/integrations.js";
+import { openApiRoutes } from "./openapi.js";
 import { sessionRoutes } from "./routes/session.js";
 import { stripeOAuthRoutes } from "../stripe/connect/oauth-routes.js";
 import { dashboardRoutes } from "../dashboard/routes.js";
@@ -35,6 +36,7 @@ export function createApp(ctx: AppContext): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
+  api.use(openApiRoutes()); // the API's description is public, like the README
   api.use(signupRoutes(ctx));
   // Before requireApiKey: the dashboard calls these with its session cookie instead of a key.
   api.use(integrationRoutes(ctx));

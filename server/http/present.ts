@@ -1,31 +1,203 @@
+import { z } from "zod";
 import type { Affiliate, Click, Conversion, Lead, Link, Program, WebhookDelivery } from "../domain/types.js";
 import { conversionStatusAt } from "../domain/status.js";
+import type { IntegrationStatus } from "../stripe/connect/status.js";
+import { commissionRule, recurringRule } from "./schemas.js";
 
 // What the API shows of each record: no workspace ids, no hashes; times as ISO strings.
+//
+// Each shape is a zod schema first and each presenter's return type is its z.infer, so what the
+// presenters return and what GET /api/v1/openapi.json describes come from one definition. The
+// schemas are strict: a test parses real answers with them, so a field that leaks out of a
+// presenter (a spread picks up whatever the domain type gains) fails there rather than shipping.
+// Field names are fixed by PRODUCT.md: fields may be added, never renamed.
 
-const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
+const iso = (ms: number) => new Date(ms).toISOString();
 
-export function presentProgram(p: Program) {
+/** A moment as the API writes it: `Date.toISOString()`, always UTC with milliseconds. */
+const timestamp = z.iso.datetime();
+
+export const programOut = z.strictObject({
+  id: z.string(),
+  /** the snippet's data-program */
+  key: z.string(),
+  name: z.string(),
+  url: z.string(),
+  cookieDays: z.number().int(),
+  attribution: z.enum(["last", "first"]),
+  holdDays: z.number().int(),
+  commission: commissionRule,
+  recurring: recurringRule,
+  allowSelfReferral: z.boolean(),
+  createdAt: timestamp,
+});
+
+export const affiliateOut = z.strictObject({
+  id: z.string(),
+  programId: z.string(),
+  name: z.string(),
+  email: z.string(),
+  code: z.string(),
+  status: z.enum(["active", "disabled"]),
+  createdAt: timestamp,
+});
+
+export const linkOut = z.strictObject({
+  id: z.string(),
+  programId: z.string(),
+  affiliateId: z.string(),
+  code: z.string(),
+  path: z.string().nullable(),
+  /** PUBLIC_URL/r/<code> */
+  url: z.string(),
+  createdAt: timestamp,
+});
+
+export const clickOut = z.strictObject({
+  id: z.string(),
+  programId: z.string(),
+  affiliateId: z.string(),
+  linkId: z.string().nullable(),
+  createdAt: timestamp,
+  expiresAt: timestamp,
+  landingUrl: z.string().nullable(),
+  referrer: z.string().nullable(),
+  country: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  // Absent on clicks recorded before it existed.
+  previousClickId: z.string().nullable().optional(),
+});
+
+export const moneyOut = z.strictObject({ amount: z.number().int(), currency: z.string() });
+
+export const conversionOut = z.strictObject({
+  id: z.string(),
+  programId: z.string().nullable(),
+  affiliateId: z.string().nullable(),
+  clickId: z.string().nullable(),
+  amount: z.number().int(),
+  currency: z.string(),
+  commission: moneyOut,
+  status: z.enum(["pending", "approved", "reversed", "on_hold", "unattributed", "awaiting_payment"]),
+  livemode: z.boolean(),
+  matchedBy: z.enum(["client_reference_id", "metadata", "lead_email", "click_email", "manual"]).nullable(),
+  matchDetail: z.string().nullable(),
+  reason: z.string().nullable(),
+  selfReferral: z.boolean(),
+  refundedAmount: z.number().int(),
+  customerEmail: z.string().nullable(),
+  kind: z.enum(["first", "renewal", "one_time"]),
+  stripe: z.strictObject({
+    accountId: z.string().nullable(),
+    eventId: z.string().nullable(),
+    checkoutSessionId: z.string().nullable(),
+    paymentIntentId: z.string().nullable(),
+    invoiceId: z.string().nullable(),
+    chargeId: z.string().nullable(),
+    customerId: z.string().nullable(),
+    subscriptionId: z.string().nullable(),
+  }),
+  createdAt: timestamp,
+  paidAt: timestamp,
+  approvesAt: timestamp,
+});
+
+export const leadOut = z.strictObject({
+  programId: z.string(),
+  clickId: z.string(),
+  email: z.string(),
+  source: z.enum(["browser", "server"]),
+  createdAt: timestamp,
+});
+
+export const deliveryOut = z.strictObject({
+  id: z.string(),
+  eventId: z.string().nullable(),
+  type: z.string().nullable(),
+  accountId: z.string().nullable(),
+  livemode: z.boolean().nullable(),
+  apiVersion: z.string().nullable(),
+  receivedAt: timestamp,
+  outcome: z.enum(["processed", "duplicate", "ignored", "unattributed", "rejected", "failed"]),
+  message: z.string(),
+  /** how many deliveries the row stands for (rejected ones are coalesced per minute) */
+  count: z.number().int(),
+  /** false when the signature did not verify: the event, account and mode are only what the body claimed */
+  verified: z.boolean(),
+});
+
+export const integrationStatusOut = z.strictObject({
+  status: z.enum(["not_connected", "connected", "needs_repair"]),
+  accounts: z.array(
+    z.strictObject({
+      accountId: z.string(),
+      method: z.enum(["oauth", "restricted_key"]),
+      livemode: z.boolean(),
+      status: z.enum(["connected", "disconnected"]),
+      webhook: z.strictObject({ id: z.string(), url: z.string(), enabledEvents: z.array(z.string()), lastEventAt: timestamp.nullable() }).nullable(),
+      problem: z.string().nullable(),
+    }),
+  ),
+});
+
+// The integration's status is built in server/stripe/connect/status.ts with its own interface;
+// these two lines make the compiler refuse any difference between it and the schema, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const integrationStatusMatches: Same<IntegrationStatus, z.infer<typeof integrationStatusOut>> = true;
+void integrationStatusMatches;
+
+export const apiKeyOut = z.strictObject({ id: z.string(), prefix: z.string(), createdAt: timestamp });
+export const apiKeyList = z.strictObject({ data: z.array(apiKeyOut) });
+/** The new key is in this answer only; Icodrip keeps its hash. */
+export const apiKeyCreated = z.strictObject({ id: z.string(), apiKey: z.string() });
+export const signupOut = z.strictObject({ workspace: z.strictObject({ id: z.string(), name: z.string() }), apiKey: z.string() });
+
+/** One page of a list: `nextCursor` goes back as `?cursor=` for the next page; null on the last. */
+export const pageOf = <T extends z.ZodType>(item: T) => z.strictObject({ data: z.array(item), nextCursor: z.string().nullable() });
+
+export const errorOut = z.strictObject({
+  error: z.strictObject({
+    /** for programs to switch on, e.g. invalid_request, unauthorized, not_found, conflict */
+    code: z.string(),
+    /** a sentence for a person */
+    message: z.string(),
+    /** each bad field (dotted path) with what is wrong with it */
+    fields: z.record(z.string(), z.string()).optional(),
+  }),
+});
+
+export type ProgramOut = z.infer<typeof programOut>;
+export type AffiliateOut = z.infer<typeof affiliateOut>;
+export type LinkOut = z.infer<typeof linkOut>;
+export type ClickOut = z.infer<typeof clickOut>;
+export type ConversionOut = z.infer<typeof conversionOut>;
+export type LeadOut = z.infer<typeof leadOut>;
+export type DeliveryOut = z.infer<typeof deliveryOut>;
+export type ApiKeyOut = z.infer<typeof apiKeyOut>;
+export type ApiKeyCreatedOut = z.infer<typeof apiKeyCreated>;
+export type SignupOut = z.infer<typeof signupOut>;
+
+export function presentProgram(p: Program): ProgramOut {
   const { workspaceId: _w, createdAt, ...rest } = p;
   return { ...rest, createdAt: iso(createdAt) };
 }
 
-export function presentAffiliate(a: Affiliate) {
+export function presentAffiliate(a: Affiliate): AffiliateOut {
   const { workspaceId: _w, createdAt, ...rest } = a;
   return { ...rest, createdAt: iso(createdAt) };
 }
 
-export function presentLink(l: Link, publicUrl: string) {
+export function presentLink(l: Link, publicUrl: string): LinkOut {
   const { workspaceId: _w, createdAt, ...rest } = l;
   return { ...rest, url: `${publicUrl}/r/${l.code}`, createdAt: iso(createdAt) };
 }
 
-export function presentClick(c: Click) {
+export function presentClick(c: Click): ClickOut {
   const { workspaceId: _w, ipHash: _ip, createdAt, expiresAt, ...rest } = c;
   return { ...rest, createdAt: iso(createdAt), expiresAt: iso(expiresAt) };
 }
 
-export function presentConversion(c: Conversion, now: number) {
+export function presentConversion(c: Conversion, now: number): ConversionOut {
   const { workspaceId: _w, createdAt, paidAt, approvesAt, baseCommission: _b, ...rest } = c;
   return {
     ...rest,
@@ -38,12 +210,12 @@ export function presentConversion(c: Conversion, now: number) {
   };
 }
 
-export function presentLead(l: Lead) {
+export function presentLead(l: Lead): LeadOut {
   const { workspaceId: _w, createdAt, source, ...rest } = l;
   return { ...rest, source: source ?? "browser", createdAt: iso(createdAt) };
 }
 
-export function presentDelivery(d: WebhookDelivery) {
+export function presentDelivery(d: WebhookDelivery): DeliveryOut {
   const { workspaceId: _w, receivedAt, count, verified, ...rest } = d;
   return { ...rest, count: count ?? 1, verified: verified ?? true, receivedAt: iso(receivedAt) };
 }

@@ -106,11 +106,12 @@ const time = z.union([
   z.iso.datetime({ offset: true }).transform((v) => Date.parse(v)),
 ]);
 
+// The descriptions are what GET /api/v1/openapi.json says of each list's query parameters.
 export const listQuery = z.object({
-  limit: z.coerce.number().int("should be a whole number").min(1, "should be 1 to 100").max(100, "should be 1 to 100").default(25),
-  cursor: z.string().max(500).optional(),
-  from: time.optional(),
-  to: time.optional(),
+  limit: z.coerce.number().int("should be a whole number").min(1, "should be 1 to 100").max(100, "should be 1 to 100").default(25).describe("Records per page, 1 to 100."),
+  cursor: z.string().max(500).optional().describe("The previous page's nextCursor."),
+  from: time.optional().describe("Only records created at or after this time (ISO 8601 or epoch milliseconds)."),
+  to: time.optional().describe("Only records created at or before this time (ISO 8601 or epoch milliseconds)."),
 });
 
 export const idParam = z.object({ id: z.string().min(1).max(100) });

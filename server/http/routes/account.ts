@@ -7,6 +7,7 @@ import { hashing, refuse, signInLimit } from "../auth-limits.js";
 import type { AppContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
 import { parseRequest } from "../parse.js";
+import type { ApiKeyCreatedOut, ApiKeyOut } from "../present.js";
 import { clearSessionCookie, startSession, type SignedIn } from "../session.js";
 
 // The workspace's API keys, the member's password and sessions. Mounted behind sessionOrApiKey,
@@ -16,13 +17,13 @@ import { clearSessionCookie, startSession, type SignedIn } from "../session.js";
 
 const MAX_KEYS = 50;
 
-const keyParam = z.object({ id: z.string().regex(/^key_[A-Za-z0-9_-]{1,64}$/, "should be an API key id (key_…)") });
-const passwordBody = z.strictObject({
+export const keyParam = z.object({ id: z.string().regex(/^key_[A-Za-z0-9_-]{1,64}$/, "should be an API key id (key_…)") });
+export const passwordBody = z.strictObject({
   currentPassword: z.string({ error: "should be your current password" }).min(1, "should be your current password").max(200),
   newPassword: z.string({ error: "should be the new password" }).min(10, "should be at least 10 characters").max(200, "should be at most 200 characters"),
 });
 
-const present = (k: ApiKey) => ({ id: k.id, prefix: k.prefix, createdAt: new Date(k.createdAt).toISOString() });
+const present = (k: ApiKey): ApiKeyOut => ({ id: k.id, prefix: k.prefix, createdAt: new Date(k.createdAt).toISOString() });
 
 /** The member behind the session; a password and sessions belong to a person, not to a key. */
 function member(res: Response): SignedIn {
@@ -50,7 +51,7 @@ export function accountRoutes(ctx: AppContext): Router {
     const record: ApiKey = { id: newId("key"), workspaceId: w, hash: hashApiKey(apiKey), prefix: apiKey.slice(0, 7), createdAt: ctx.now() };
     await ctx.store.createApiKey(record);
     ctx.log.info({ workspaceId: w, apiKeyId: record.id }, "API key created");
-    res.status(201).json({ id: record.id, apiKey });
+    res.status(201).json({ id: record.id, apiKey } satisfies ApiKeyCreatedOut);
   });
 
   router.delete("/api-keys/:id", async (req, res) => {

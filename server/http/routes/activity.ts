@@ -8,23 +8,23 @@ import { parseRequest } from "../parse.js";
 import { presentClick, presentConversion, presentDelivery } from "../present.js";
 import { idParam, listQuery } from "../schemas.js";
 
-const attributeBody = z.strictObject({ affiliateId: z.string().min(1, "should be an affiliate id") });
+export const attributeBody = z.strictObject({ affiliateId: z.string().min(1, "should be an affiliate id") });
 
 // The read side of what happened: clicks, conversions and webhook deliveries.
 
-const clickList = listQuery.extend({ programId: z.string().optional(), affiliateId: z.string().optional() });
+export const clickList = listQuery.extend({ programId: z.string().optional(), affiliateId: z.string().optional() });
 
 const conversionStatus = z.enum(["pending", "approved", "reversed", "on_hold", "unattributed", "awaiting_payment"], {
   error: "should be pending, approved, reversed, on_hold, unattributed or awaiting_payment",
 });
-const conversionList = listQuery.extend({
+export const conversionList = listQuery.extend({
   programId: z.string().optional(),
   affiliateId: z.string().optional(),
   status: conversionStatus.optional(),
   livemode: z.enum(["true", "false"], { error: "should be true or false" }).optional(),
 });
 
-const deliveryList = listQuery.extend({
+export const deliveryList = listQuery.extend({
   outcome: z
     .enum(["processed", "duplicate", "ignored", "unattributed", "rejected", "failed"], {
       error: "should be processed, duplicate, ignored, unattributed, rejected or failed",

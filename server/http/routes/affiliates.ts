@@ -9,7 +9,7 @@ import { presentAffiliate } from "../present.js";
 import { affiliateCreate, affiliateUpdate, idParam, listQuery } from "../schemas.js";
 import { stripUndefined } from "./programs.js";
 
-const affiliateList = listQuery.extend({
+export const affiliateList = listQuery.extend({
   programId: z.string().optional(),
   status: z.enum(["active", "disabled"], { error: "should be active or disabled" }).optional(),
 });

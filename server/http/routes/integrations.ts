@@ -8,7 +8,7 @@ import type { AppContext } from "../context.js";
 import { parseRequest } from "../parse.js";
 import { apiKeyOrSession } from "../session.js";
 
-const restrictedKeyBody = z.strictObject({
+export const restrictedKeyBody = z.strictObject({
   restrictedKey: z
     .string({ error: "should be a Stripe restricted key (rk_test_… or rk_live_…)" })
     .trim()
@@ -17,8 +17,8 @@ const restrictedKeyBody = z.strictObject({
     .refine((k) => /^rk_(test|live)_[A-Za-z0-9]+$/.test(k), "should be a Stripe restricted key (rk_test_… or rk_live_…) from Dashboard > Developers > API keys"),
 });
 
-const accountParam = z.object({ accountId: z.string().regex(/^acct_[A-Za-z0-9]{1,64}$/, "should be a Stripe account id (acct_…)") });
-const disconnectQuery = z.object({
+export const accountParam = z.object({ accountId: z.string().regex(/^acct_[A-Za-z0-9]{1,64}$/, "should be a Stripe account id (acct_…)") });
+export const disconnectQuery = z.object({
   livemode: z.enum(["true", "false"], { error: "should be true or false" }).optional(),
 });
 

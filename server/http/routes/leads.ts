@@ -11,7 +11,7 @@ import { presentLead } from "../present.js";
 // Server-side leads: the merchant's own backend says "this signed-up customer came with this
 // click". It outranks what a browser says (domain/lead.ts), so it needs the merchant's API key.
 
-const leadCreate = z.strictObject({
+export const leadCreate = z.strictObject({
   clickId: z.string().regex(CLICK_ID_PATTERN, "should be a click id (icd_…)"),
   email: z.string().max(320),
   programId: z.string().min(1).max(100).optional(),

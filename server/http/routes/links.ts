@@ -9,7 +9,7 @@ import { presentLink } from "../present.js";
 import { idParam, linkCreate, linkUpdate, listQuery } from "../schemas.js";
 import { stripUndefined } from "./programs.js";
 
-const linkList = listQuery.extend({ affiliateId: z.string().optional(), programId: z.string().optional() });
+export const linkList = listQuery.extend({ affiliateId: z.string().optional(), programId: z.string().optional() });
 
 export function linkRoutes(ctx: AppContext): Router {
   const router = Router();

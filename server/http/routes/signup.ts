@@ -7,6 +7,7 @@ import { hashing, refuse, signupLimit } from "../auth-limits.js";
 import type { AppContext } from "../context.js";
 import { ApiError } from "../errors.js";
 import { parseRequest } from "../parse.js";
+import type { SignupOut } from "../present.js";
 
 export const signupBody = z.strictObject({
   email: z.email("should be an email address").transform((v) => v.trim().toLowerCase()),
@@ -22,7 +23,7 @@ export type SignupInput = z.infer<typeof signupBody>;
  * (saying "taken" would tell anyone which emails have accounts); the owner is told through the
  * log. Limits and the hashing gate apply before any work. Used by the API and the /signup page.
  */
-export async function signUp(ctx: AppContext, req: Request, res: Response, body: SignupInput): Promise<{ workspace: { id: string; name: string }; apiKey: string }> {
+export async function signUp(ctx: AppContext, req: Request, res: Response, body: SignupInput): Promise<SignupOut> {
   if (!ctx.config.signupOpen) {
     throw new ApiError(403, "signup_closed", "Signup is closed on this server; ask its operator for an account (ICODRIP_SIGNUP=open opens it).");
   }
