@@ -1,8 +1,16 @@
-// The public surface of `icodrip/middleware`; see PRODUCT.md, "Middleware".
+// The public surface of `@icodrip/middleware` (re-exported as `icodrip/middleware`); see PRODUCT.md,
+// "Middleware".
 
 export type { Referral } from "./referral-format.js";
 export { parseReferral } from "./parse-referral.js";
-export { withReferral, CLICK_METADATA_KEY } from "./with-referral.js";
+export { withReferral, CLICK_METADATA_KEY, type CheckoutSessionParams, type MetadataParam } from "./with-referral.js";
 export { currentReferral, runWithReferral } from "./context.js";
-export { referral, REFERRAL_COOKIE, REFERRAL_HEADER, type ReferralOptions } from "./express.js";
+export {
+  referral,
+  REFERRAL_COOKIE,
+  REFERRAL_HEADER,
+  type ReferralOptions,
+  type ReferralRequest,
+  type ReferralMiddleware,
+} from "./express.js";
 export { wrapStripe, type CheckoutSessionsClient } from "./wrap-stripe.js";

@@ -3,18 +3,34 @@
 // completed), the subscription (its invoices, for recurring commission) or the payment intent (its
 // charges, for refunds).
 
-import type Stripe from "stripe";
 import { isClickId, isPlausibleEmail, type Referral } from "./referral-format.js";
-
-type SessionCreateParams = Stripe.Checkout.SessionCreateParams;
 
 export const CLICK_METADATA_KEY = "icodrip_click";
 
-export function withReferral(params: SessionCreateParams, referral: Referral | null | undefined): SessionCreateParams {
-  const next: SessionCreateParams = { ...params };
+// Stripe's metadata values: strings, numbers, or null to delete a key.
+export type MetadataParam = { [key: string]: string | number | null };
+
+// Only the Checkout Session create fields this code reads or writes, described structurally so the
+// package never imports `stripe`: the merchant's own `Stripe.Checkout.SessionCreateParams`, of
+// whichever stripe-node version they use, fits, and `withReferral` hands back that same type.
+export interface CheckoutSessionParams {
+  client_reference_id?: string;
+  customer_email?: string;
+  customer?: string;
+  customer_account?: string;
+  metadata?: MetadataParam;
+  mode?: string;
+  subscription_data?: { metadata?: MetadataParam };
+  payment_intent_data?: { metadata?: MetadataParam };
+}
+
+export function withReferral<P extends CheckoutSessionParams>(params: P, referral: Referral | null | undefined): P {
+  // Built as the structural type and handed back as P: only the fields above are added or replaced,
+  // each with a value of the type the merchant's params already declare for it.
+  const next: CheckoutSessionParams = { ...params };
   // Re-checked here because callers outside `referral()` may build the object themselves, and Stripe
   // rejects the whole session over one malformed field.
-  if (!referral || !isClickId(referral.clickId)) return next;
+  if (!referral || !isClickId(referral.clickId)) return next as P;
   const clickId = referral.clickId;
 
   // The merchant's own use of these fields outranks attribution: metadata still carries the click.
@@ -32,7 +48,7 @@ export function withReferral(params: SessionCreateParams, referral: Referral | n
   } else if (mode === "payment") {
     next.payment_intent_data = { ...params.payment_intent_data, metadata: tagged(params.payment_intent_data?.metadata, clickId) };
   }
-  return next;
+  return next as P;
 }
 
 // Stripe treats an empty string as "not provided", so the merchant set nothing in that case.
@@ -42,12 +58,12 @@ function isSet(value: string | null | undefined): boolean {
 
 // Stripe documents `customer_account` (an Accounts v2 customer) as behaving like `customer`, so it
 // rules out `customer_email` the same way.
-function hasCustomer(params: SessionCreateParams): boolean {
+function hasCustomer(params: CheckoutSessionParams): boolean {
   return isSet(params.customer) || isSet(params.customer_account);
 }
 
 // A key the merchant already wrote is theirs to keep, like client_reference_id.
-function tagged(metadata: Stripe.MetadataParam | undefined, clickId: string): Stripe.MetadataParam {
+function tagged(metadata: MetadataParam | undefined, clickId: string): MetadataParam {
   const existing = metadata?.[CLICK_METADATA_KEY];
   return { ...metadata, [CLICK_METADATA_KEY]: existing != null && existing !== "" ? existing : clickId };
 }

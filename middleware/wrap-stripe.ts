@@ -2,7 +2,7 @@
 // referral on every Checkout Session, without touching each call site.
 
 import { currentReferral } from "./context.js";
-import { withReferral } from "./with-referral.js";
+import { withReferral, type CheckoutSessionParams } from "./with-referral.js";
 
 // Structural rather than the `Stripe` class, so a merchant whose stripe-node differs from ours in
 // version still type-checks, and gets back exactly the type they passed in.
@@ -20,7 +20,7 @@ export function wrapStripe<S extends CheckoutSessionsClient>(stripe: S): S {
     const found = currentReferral();
     if (!found) return create.apply(sessions, args);
     const [params, ...rest] = args;
-    return create.call(sessions, withReferral((params ?? {}) as Parameters<typeof withReferral>[0], found), ...rest);
+    return create.call(sessions, withReferral((params ?? {}) as CheckoutSessionParams, found), ...rest);
   }
 
   const wrappedSessions = passThroughExcept(sessions, "create", createWithReferral);
