@@ -25,11 +25,17 @@ if (!existsSync(installed) || mtime("package-lock.json") > mtime(installed)) {
 const SOURCES = ["server", "middleware", "snippet", "rollup.config.ts", "tsconfig.json", "tsconfig.build.json", "package.json", "package-lock.json"];
 const STAMP = "dist/.built";
 
+// Build output and installed packages inside a source folder (middleware/dist when the package
+// is packed, middleware/node_modules) are not sources.
+const NOT_SOURCES = new Set(["dist", "node_modules"]);
+
 function newest(path) {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(path).reduce((latest, name) => Math.max(latest, newest(join(path, name))), stat.mtimeMs);
+  return readdirSync(path)
+    .filter((name) => !NOT_SOURCES.has(name))
+    .reduce((latest, name) => Math.max(latest, newest(join(path, name))), stat.mtimeMs);
 }
 
 if (process.env.ICODRIP_FORCE_BUILD === "1" || !existsSync(STAMP) || Math.max(...SOURCES.map(newest)) > mtime(STAMP)) {
