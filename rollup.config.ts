@@ -11,7 +11,7 @@ const typescript = interop(typescriptModule);
 
 // The browser snippet: one self-contained IIFE. It compiles with options of its own (a browser
 // target, no Node types, no declarations), not the server's NodeNext settings.
-const snippet = defineConfig({
+export const snippet = defineConfig({
   input: "snippet/index.ts",
   output: { file: "dist/snippet.js", format: "iife", strict: false },
   plugins: [
