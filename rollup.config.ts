@@ -11,7 +11,7 @@ const typescript = interop(typescriptModule);
 
 // The browser snippet: one self-contained IIFE. It compiles with options of its own (a browser
 // target, no Node types, no declarations), not the server's NodeNext settings.
-export default defineConfig({
+export const snippet = defineConfig({
   input: "snippet/index.ts",
   output: { file: "dist/snippet.js", format: "iife", strict: false },
   plugins: [
@@ -40,3 +40,37 @@ export default defineConfig({
     }),
   ],
 });
+
+// The dashboard's scripts: one ES module per page (server/dashboard/assets.ts serves them), the
+// layout's and the shared helpers in layout.js, which every page imports. They import the
+// server's schemas as types only, which the compiler erases, so the type-check reaches the
+// server's sources (hence Node's types here) while the bundle holds none of them.
+const dashboard = defineConfig({
+  input: Object.fromEntries(
+    ["layout", "affiliates", "conversions", "integrations", "account"].map((name) => [name, `server/dashboard/browser/${name}.ts`]),
+  ),
+  output: { dir: "dist/dashboard", format: "es", entryFileNames: "[name].js", chunkFileNames: "[name].js" },
+  plugins: [
+    typescript({
+      tsconfig: false,
+      include: ["server/dashboard/browser/**/*.ts"],
+      noEmitOnError: true,
+      compilerOptions: {
+        target: "ES2022",
+        module: "ESNext",
+        moduleResolution: "Bundler",
+        lib: ["ES2022", "DOM", "DOM.Iterable"],
+        strict: true,
+        skipLibCheck: true,
+        esModuleInterop: true,
+        resolveJsonModule: true,
+        isolatedModules: true,
+        verbatimModuleSyntax: true,
+        types: ["node"],
+      },
+    }),
+    terser({ ecma: 2020, module: true, format: { comments: false } }),
+  ],
+});
+
+export default [snippet, dashboard];

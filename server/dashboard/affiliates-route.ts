@@ -3,7 +3,6 @@ import type { Affiliate } from "../domain/types.js";
 import type { AppContext } from "../http/context.js";
 import { presentLink } from "../http/present.js";
 import { affiliatesPage } from "./affiliates-page.js";
-import { AFFILIATES_SCRIPT } from "./affiliates-script.js";
 import { collect } from "./collect.js";
 import { sendDashboard } from "./layout.js";
 import { memberPage } from "./signed-in.js";
@@ -35,7 +34,7 @@ export function affiliatesRoute(ctx: AppContext): RequestHandler {
       linksOf,
       truncated: programs.truncated || affiliates.truncated || links.truncated,
     });
-    sendDashboard(res, { title: "Affiliates", tab: "affiliates", signedIn, body, script: AFFILIATES_SCRIPT });
+    sendDashboard(res, { title: "Affiliates", tab: "affiliates", signedIn, body, script: "affiliates" });
   });
 }
 

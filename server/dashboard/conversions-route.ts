@@ -5,7 +5,6 @@ import type { Affiliate, Conversion } from "../domain/types.js";
 import type { AppContext } from "../http/context.js";
 import { collect } from "./collect.js";
 import { CONVERSION_STATUSES, conversionsPage, type ConversionsView } from "./conversions-page.js";
-import { CONVERSIONS_SCRIPT } from "./conversions-script.js";
 import { sendDashboard } from "./layout.js";
 import { anId, oneOf, pageCursor } from "./query.js";
 import { memberPage } from "./signed-in.js";
@@ -47,6 +46,6 @@ export function conversionsRoute(ctx: AppContext): RequestHandler {
     const choices = needsChoices ? (await collect((c) => ctx.store.listAffiliates(workspaceId, { limit: 100, cursor: c }), MAX_CHOICES)).items : [];
 
     const view: ConversionsView = { rows: page.data, statusOf, programs: programs.items, affiliates, choices, filters: f, cursor, nextCursor: page.nextCursor };
-    sendDashboard(res, { title: "Conversions", tab: "conversions", signedIn, body: conversionsPage(view), script: CONVERSIONS_SCRIPT });
+    sendDashboard(res, { title: "Conversions", tab: "conversions", signedIn, body: conversionsPage(view), script: "conversions" });
   });
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Response } from "express";
 
 // The dashboard is plain server-rendered HTML. Every value that comes from a request, the store
@@ -54,11 +53,13 @@ const STYLE = `
   .pager { display: flex; gap: 1rem; margin: 1rem 0; }
 `;
 
-/** Sends a whole page; its inline script (if any) runs under a per-response CSP nonce. */
-export function sendPage(res: Response, title: string, body: Html, script = ""): void {
-  const nonce = randomBytes(16).toString("base64");
+/**
+ * Sends a whole page. Its script (if any) is a same-origin module at `scriptSrc`: the CSP allows
+ * scripts from 'self' only, so no inline script (or one injected into the markup) runs.
+ */
+export function sendPage(res: Response, title: string, body: Html, scriptSrc?: string): void {
   res
-    .set("Content-Security-Policy", `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
+    .set("Content-Security-Policy", `default-src 'self'; script-src ${scriptSrc ? "'self'" : "'none'"}; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
     .set("Cache-Control", "no-store")
     // Not helmet's no-referrer: under it a browser sends `Origin: null` with a form POST, even to
     // its own site, and /session (rightly) refuses that as cross-origin. same-origin keeps the
@@ -68,7 +69,7 @@ export function sendPage(res: Response, title: string, body: Html, script = ""):
     .send(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
         `<title>${escape(title)} · Icodrip</title><style>${STYLE}</style></head><body>${body.value}` +
-        (script ? `<script nonce="${nonce}">${script}</script>` : "") +
+        (scriptSrc ? `<script type="module" src="${escape(scriptSrc)}"></script>` : "") +
         `</body></html>`,
     );
 }

@@ -1,7 +1,7 @@
 import type { Response } from "express";
 import type { SignedIn } from "../http/session.js";
 import { html, sendPage, type Html } from "./html.js";
-import { LAYOUT_SCRIPT } from "./layout-script.js";
+import { scriptPath, type DashboardScript } from "./assets.js";
 
 // Every dashboard page shares one frame: who is signed in, a sign-out button and the tabs.
 
@@ -21,8 +21,8 @@ export interface DashboardView {
   tab: Tab;
   signedIn: SignedIn;
   body: Html;
-  /** the page's own script, run after the layout's */
-  script?: string;
+  /** the page's own script (it imports the layout's); the layout's alone when left out */
+  script?: Exclude<DashboardScript, "layout">;
 }
 
 function frame(v: DashboardView): Html {
@@ -39,6 +39,5 @@ function frame(v: DashboardView): Html {
 }
 
 export function sendDashboard(res: Response, v: DashboardView): void {
-  // The page's script goes in a block of its own, so its names cannot clash with the layout's.
-  sendPage(res, v.title, frame(v), `${LAYOUT_SCRIPT}\n{\n${v.script ?? ""}\n}\n`);
+  sendPage(res, v.title, frame(v), scriptPath(v.script ?? "layout"));
 }

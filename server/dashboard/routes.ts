@@ -7,13 +7,12 @@ import { safeNext } from "../http/routes/session.js";
 import { unreachableByStripe } from "../config/public-url.js";
 import { isPlatform } from "../stripe/client.js";
 import { integrationStatus } from "../stripe/connect/status.js";
-import { ACCOUNT_SCRIPT } from "./account-script.js";
 import { accountPage } from "./account-page.js";
 import { affiliatesRoute } from "./affiliates-route.js";
+import { dashboardAssets } from "./assets.js";
 import { clicksRoute } from "./clicks-route.js";
 import { conversionsRoute } from "./conversions-route.js";
 import { sendPage } from "./html.js";
-import { INTEGRATIONS_SCRIPT } from "./integrations-script.js";
 import { integrationsPage } from "./integrations-page.js";
 import { sendDashboard } from "./layout.js";
 import { loginPage } from "./login-page.js";
@@ -61,6 +60,9 @@ export function dashboardRoutes(ctx: AppContext): Router {
     }
   });
 
+  // The pages' scripts; public, like the login form, since they hold no data.
+  router.get("/dashboard/assets/:file", dashboardAssets());
+
   // Conversions are what a merchant comes to see, so the dashboard opens on them.
   router.get("/dashboard", (_req, res) => res.redirect(303, "/dashboard/conversions"));
   router.get("/dashboard/conversions", conversionsRoute(ctx));
@@ -78,7 +80,7 @@ export function dashboardRoutes(ctx: AppContext): Router {
         status,
         query: { error: text(req.query.error), connected: text(req.query.connected) },
       });
-      sendDashboard(res, { title: "Integrations", tab: "integrations", signedIn, body, script: INTEGRATIONS_SCRIPT });
+      sendDashboard(res, { title: "Integrations", tab: "integrations", signedIn, body, script: "integrations" });
     }),
   );
 
@@ -87,7 +89,7 @@ export function dashboardRoutes(ctx: AppContext): Router {
     memberPage(ctx, async (_req, res, signedIn) => {
       const apiKeys = await ctx.store.listApiKeys(signedIn.workspace.id);
       const body = accountPage({ member: signedIn.member, apiKeys });
-      sendDashboard(res, { title: "Account", tab: "account", signedIn, body, script: ACCOUNT_SCRIPT });
+      sendDashboard(res, { title: "Account", tab: "account", signedIn, body, script: "account" });
     }),
   );
 

@@ -39,7 +39,7 @@ afterAll(() => {
 
 describe("the packed server package", () => {
   it("ships the built server, middleware and snippet, and no source map or source", () => {
-    for (const path of ["package.json", "README.md", "dist/server/cli.js", "dist/server/index.js", "dist/middleware/index.js", "dist/middleware/index.d.ts", "dist/snippet.js"]) {
+    for (const path of ["package.json", "README.md", "dist/server/cli.js", "dist/server/index.js", "dist/middleware/index.js", "dist/middleware/index.d.ts", "dist/snippet.js", "dist/dashboard/layout.js", "dist/dashboard/affiliates.js"]) {
       expect(files).toContain(path);
     }
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
@@ -83,6 +83,9 @@ describe("the packed server package", () => {
       const snippet = await fetch(`http://127.0.0.1:${port}/snippet.js`);
       expect(snippet.status).toBe(200);
       expect((await snippet.text()).length).toBeGreaterThan(1000);
+      const dashboardScript = await fetch(`http://127.0.0.1:${port}/dashboard/assets/conversions.js`);
+      expect(dashboardScript.status).toBe(200);
+      expect(await dashboardScript.text()).toContain("/attribute");
     } finally {
       child.kill("SIGTERM");
       if (child.exitCode === null) await once(child, "exit");

@@ -34,7 +34,7 @@ const mtime = (path: string) => {
 };
 
 async function build(): Promise<void> {
-  const { default: config } = await import("../../rollup.config.js");
+  const { snippet: config } = await import("../../rollup.config.js");
   const bundle = await rollup({ ...config, onwarn: () => {} });
   const { output } = await bundle.generate(config.output as OutputOptions);
   await bundle.close();

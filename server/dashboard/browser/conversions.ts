@@ -1,0 +1,71 @@
+import "./layout.js";
+import type { AttributeBody } from "./api-types.js";
+import { element, errorOf, inside, text } from "./page.js";
+
+// The Conversions tab's script. It re-reads the page every two seconds and swaps the table when
+// it changed, so a payment Stripe just reported shows up without a reload; it leaves the table
+// alone while the merchant is choosing an affiliate in it. "Attribute" posts to the JSON API
+// with the session cookie (the browser adds Origin, which the API checks). Nothing from the
+// data is interpolated into markup: the conversion id comes from an escaped data- attribute.
+
+const REFRESH_MS = 2000;
+const errorBox = element("action-error", HTMLElement);
+const results = () => element("results", HTMLElement);
+
+function choosing(): boolean {
+  const box = results();
+  const active = document.activeElement;
+  const focused = active !== null && box.contains(active) && active.matches("select, button");
+  return focused || [...box.querySelectorAll("select")].some((s) => s.value !== "");
+}
+
+let refreshing = false;
+async function refresh(force: boolean): Promise<void> {
+  if (!force && (refreshing || document.hidden || choosing())) return;
+  refreshing = true;
+  try {
+    const res = await fetch(location.href, { headers: { accept: "text/html" } });
+    // Redirected means signed out (sent to /login): keep what is shown rather than show the form.
+    if (!res.ok || res.redirected) return;
+    const fresh = new DOMParser().parseFromString(await res.text(), "text/html").getElementById("results");
+    if (fresh && fresh.innerHTML !== results().innerHTML) results().replaceWith(document.adoptNode(fresh));
+  } catch {
+    // A failed refresh is retried on the next tick.
+  } finally {
+    refreshing = false;
+  }
+}
+// Older pages hold older payments; only the newest page gains rows.
+if (!new URLSearchParams(location.search).has("cursor")) {
+  setInterval(() => {
+    void refresh(false);
+  }, REFRESH_MS);
+}
+
+async function attribute(form: HTMLFormElement): Promise<void> {
+  errorBox.hidden = true;
+  const button = inside(form, "button", HTMLButtonElement);
+  button.disabled = true;
+  const body: AttributeBody = { affiliateId: text(new FormData(form), "affiliateId") };
+  const res = await fetch(`/api/v1/conversions/${encodeURIComponent(form.dataset.conversion ?? "")}/attribute`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  }).catch(() => null);
+  button.disabled = false;
+  if (res?.ok) {
+    form.reset();
+    await refresh(true);
+    return;
+  }
+  const error = res ? await errorOf(res) : null;
+  errorBox.textContent = error?.message || `Attributing did not work${res ? ` (HTTP ${String(res.status)})` : ""}; try again.`;
+  errorBox.hidden = false;
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target instanceof Element ? event.target.closest("form.attribute") : null;
+  if (!(form instanceof HTMLFormElement)) return;
+  event.preventDefault();
+  void attribute(form);
+});
