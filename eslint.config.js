@@ -16,6 +16,9 @@ export default tseslint.config(
       },
     },
     rules: {
+      // `declare global { namespace Express { ... } }` is the only way to add req.referral to Express's
+      // Request type; namespaces that emit code are still refused.
+      "@typescript-eslint/no-namespace": ["error", { allowDeclarations: true }],
       // Numbers in messages and ids are fine; any, booleans, null/undefined, arrays and objects still are
       // not (the other options restate strictTypeChecked's choice, which a rule entry would otherwise reset).
       "@typescript-eslint/restrict-template-expressions": [
