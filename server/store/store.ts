@@ -600,7 +600,7 @@ export class Store {
   }
 
   /** Runs read-decide-write work atomically (retried on conflict). Used by webhook ingestion. */
-  transact<T>(work: (unit: Unit) => Promise<T>): Promise<T> {
+  transact<T>(work: (unit: Unit) => T | Promise<T>): Promise<T> {
     return transact(this.backend, work);
   }
 
@@ -616,7 +616,7 @@ export class Store {
   async recordEventOnce<T>(
     workspaceId: string,
     eventId: string,
-    work: (unit: Unit) => Promise<T>,
+    work: (unit: Unit) => T | Promise<T>,
     row?: (result: { duplicate: true } | { duplicate: false; result: T }) => WebhookDelivery,
   ): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
     // transact runs work, then commits; the flag tells which of the two threw.
