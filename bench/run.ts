@@ -61,14 +61,17 @@ for (const store of ["embedded", "redis"] as const) {
     TRUST_PROXY: "true",
   };
   if (store === "redis") Object.assign(env, { REDIS_URL: redisUrl, REDIS_PREFIX: `icodrip-bench:${Date.now()}:` });
-  const server = await startServer(loadConfig(env), { log: pino({ level: "silent" }) }).catch((error: Error) => {
-    rows.push([`GET /r/:code, ${store} store`, "not measured", `could not start: ${error.message}`]);
+  const server = await startServer(loadConfig(env), { log: pino({ level: "silent" }) }).catch((error: unknown) => {
+    rows.push([`GET /r/:code, ${store} store`, "not measured", `could not start: ${error instanceof Error ? error.message : String(error)}`]);
     return null;
   });
   if (!server) continue;
-  const call = async (path: string, body: unknown, key?: string) => {
+  // Each call below reads string fields of the answer (apiKey, id, code); a missing one fails the bench.
+  const call = async (path: string, body: unknown, key?: string): Promise<Record<string, string>> => {
     const res = await fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
-    return (await res.json()) as any;
+    const answer = (await res.json()) as unknown;
+    if (!res.ok || typeof answer !== "object" || answer === null) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+    return answer as Record<string, string>;
   };
   const benchEmail = `bench-${store}-${Date.now()}@example.com`;
   const { apiKey } = await call("/api/v1/signup", { email: benchEmail, password: "bench password", workspace: "Bench" });
@@ -82,11 +85,14 @@ for (const store of ["embedded", "redis"] as const) {
   // 3. Webhook path: signed checkout.session.completed deliveries, each a new event and payment,
   // each verified, recorded once and attributed to a click.
   const workspace = await server.store.workspaceByApiKeyHash(hashApiKey(apiKey));
+  if (!workspace) throw new Error("the bench workspace was not found by its API key");
   await server.store.putConnection({
-    workspaceId: workspace!.id, accountId: "acct_bench", livemode: false, method: "oauth", sealedToken: "-", webhook: null,
+    workspaceId: workspace.id, accountId: "acct_bench", livemode: false, method: "oauth", sealedToken: "-", webhook: null,
     status: "connected", lastEventAt: null, problem: null, connectedAt: Date.now(),
   });
-  const clickId = new URL((await fetch(`${server.url}/r/${link.code}`, { redirect: "manual", headers: { "user-agent": "bench-buyer" } })).headers.get("location")!).searchParams.get("icd");
+  const landing = (await fetch(`${server.url}/r/${link.code}`, { redirect: "manual", headers: { "user-agent": "bench-buyer" } })).headers.get("location");
+  if (!landing) throw new Error("the tracking link did not redirect");
+  const clickId = new URL(landing).searchParams.get("icd");
   const delivery = (i: number) => {
     const payload = JSON.stringify({
       id: `evt_bench_${store}_${i}`, object: "event", account: "acct_bench", api_version: "2026-10-28.endive", created: Math.floor(Date.now() / 1000),

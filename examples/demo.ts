@@ -95,7 +95,7 @@ async function connectByOAuth(icodrip: string, sandbox: StripeSandbox, accountId
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) fail(`PORT must be a port number, not "${process.env.PORT}".`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) fail(`PORT must be a port number, not "${process.env.PORT ?? ""}".`);
   if (!(await portFree(port))) fail(`port ${port} is taken (is Icodrip already running?); stop that or run PORT=<another> npm run demo.`);
   const sandboxPort = await nextFreePort(port, []);
   const shopPort = await nextFreePort(sandboxPort, [port]);
@@ -158,9 +158,9 @@ async function main(): Promise<void> {
       accounts: sandbox.accounts.map((a) => ({ label: `${a.displayName} (${a.accountId})`, secretKey: a.secretKey })),
       stripeFor: (secretKey) => new Stripe(secretKey, { ...sandbox.stripeConfig }),
     },
-  }).catch(async (error: Error) => {
+  }).catch(async (error: unknown) => {
     await stop();
-    fail(`the example shop could not start: ${error.message}`);
+    fail(`the example shop could not start: ${error instanceof Error ? error.message : String(error)}`);
   });
   stopping.push(() => shop.close());
 
@@ -175,14 +175,17 @@ async function main(): Promise<void> {
   console.error("Open the affiliate link in a private window, buy with 4242 4242 4242 4242, and watch the Conversions tab. Ctrl-C stops everything.");
 
   let stopped = false;
-  const shutdown = async () => {
+  // Signal handlers drop promises, so a failed stop is reported here rather than left unhandled.
+  const shutdown = () => {
     if (stopped) return;
     stopped = true;
-    await stop();
-    process.exit(0);
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => fail(`could not stop cleanly: ${error instanceof Error ? error.message : String(error)}`),
+    );
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
 }
 
-await main().catch((error: Error) => fail(error.message));
+await main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

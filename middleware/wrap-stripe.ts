@@ -13,6 +13,7 @@ export interface CheckoutSessionsClient {
 export function wrapStripe<S extends CheckoutSessionsClient>(stripe: S): S {
   const checkout = stripe.checkout;
   const sessions = checkout.sessions;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- always called with apply/call on `sessions` below
   const create = sessions.create;
 
   // Resolved against the client as it is now; bound to the real resource, whose methods use `this`.

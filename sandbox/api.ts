@@ -104,7 +104,7 @@ function serve(state: SandboxState, req: ApiRequest, version: string | null): An
     if (cached.fingerprint !== fingerprint) {
       throw v1Error(400, {
         type: "idempotency_error",
-        message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+        message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey ?? ""}' if you meant to execute a different request.`,
       });
     }
     return { status: cached.status, body: cached.body, headers: { "Idempotent-Replayed": "true" } };
@@ -194,7 +194,7 @@ function authorize(caller: Omit<Caller, "version">, route: Route, method: string
 function findRoute(method: string, path: string): { route: Route; id: string } {
   for (const route of ROUTES) {
     const match = route.pattern.exec(path);
-    if (match && route.method === method) return { route, id: match[1] ?? "" };
+    if (match && route.method === method) return { route, id: match.at(1) ?? "" };
   }
   // Stripe's own wording, including its hint for the empty-id mistake (`/v1/things/`).
   const hint = path.endsWith("/")

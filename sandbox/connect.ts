@@ -123,7 +123,7 @@ function resolveRedirect(given: string | undefined, options: ConnectOptions, fai
     if (!first) throw fail("invalid_redirect_uri", "No redirect_uri was provided and the application has none configured.");
     return first;
   }
-  let parsed: URL | null = null;
+  let parsed: URL | null;
   try {
     parsed = new URL(given);
   } catch {

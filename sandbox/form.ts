@@ -3,12 +3,14 @@
 // `enabled_events[0]=charge.refunded` (how stripe-node writes arrays) or `enabled_events[]=…`
 // (how curl users write them). This turns such a string into the nested value the handlers read.
 
-export type FormValue = string | FormValue[] | { [key: string]: FormValue };
-export type FormObject = { [key: string]: FormValue };
+// `| undefined` on the index signatures: a form names only the keys it sends, and every read of
+// a key must allow for its absence.
+export type FormValue = string | FormValue[] | { [key: string]: FormValue | undefined };
+export type FormObject = { [key: string]: FormValue | undefined };
 
 // Containers that came from `[0]` or `[]` segments: they become real arrays at the end, when all
 // their keys turned out to be indices. Plain objects (metadata) are never turned into arrays.
-type Container = { [key: string]: FormValue };
+type Container = { [key: string]: FormValue | undefined };
 
 /** Splits `a[b][0][]` into ["a", "b", "0", ""]; a key that is not of that form stays whole. */
 function segments(key: string): string[] {
@@ -56,9 +58,11 @@ function finish(value: FormValue, arrayLike: WeakSet<Container>): FormValue {
     return keys
       .map(Number)
       .sort((a, b) => a - b)
-      .map((k) => finish(value[String(k)], arrayLike));
+      .map((k) => value[String(k)])
+      .filter((v) => v !== undefined)
+      .map((v) => finish(v, arrayLike));
   }
   const out: Container = {};
-  for (const k of keys) out[k] = finish(value[k], arrayLike);
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = finish(v, arrayLike);
   return out;
 }

@@ -366,7 +366,7 @@ export function invoiceObject(o: {
       object: "line_item",
       amount,
       currency: item.price.currency,
-      description: `${item.quantity ?? 1} × sandbox product (at ${item.price.unit_amount} / ${item.price.recurring?.interval ?? "once"})`,
+      description: `${item.quantity ?? 1} × sandbox product (at ${item.price.unit_amount ?? "?"} / ${item.price.recurring?.interval ?? "once"})`,
       discount_amounts: [],
       discountable: true,
       discounts: [],

@@ -6,8 +6,11 @@ import type { AccountRecord, CheckoutSessionRecord, SandboxState } from "./state
 // own page (a stand-in for Stripe's dashboard). Server-rendered, every value escaped, no
 // scripts, small forms posting back to the sandbox.
 
-export const esc = (value: unknown): string =>
+export const esc = (value: string | number | null | undefined): string =>
   String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+
+// An expandable Stripe field: the sandbox stores the id, but the type also allows the object.
+const idOf = (field: string | { id: string } | null): string | null => (typeof field === "object" && field !== null ? field.id : field);
 
 const STYLE = `
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;background:#f6f8fa;color:#1a1f36}
@@ -123,7 +126,7 @@ export function dashboardPage(state: SandboxState, url: string): Answer {
       const refund = left > 0
         ? `<form method="post" action="/sandbox/charges/${esc(c.id)}/refund"><input name="amount" inputmode="numeric" aria-label="Amount to refund (cents)" placeholder="${esc(left)}"><button type="submit">Refund</button></form>`
         : "refunded";
-      return `<tr><td>${esc(time(c.created * 1000))}</td><td>${esc(accountName(o.accountId))}</td><td><code>${esc(c.id)}</code><br><code>${esc(c.payment_intent)}</code></td>
+      return `<tr><td>${esc(time(c.created * 1000))}</td><td>${esc(accountName(o.accountId))}</td><td><code>${esc(c.id)}</code><br><code>${esc(idOf(c.payment_intent))}</code></td>
 <td>${esc(money(c.amount, c.currency))}</td><td>${esc(money(c.amount_refunded, c.currency))}</td><td>${esc(c.billing_details.email)}</td><td>${refund}</td></tr>`;
     })
     .join("");
@@ -131,9 +134,9 @@ export function dashboardPage(state: SandboxState, url: string): Answer {
   const subscriptions = objects("subscription")
     .map((o) => {
       const s = o.current as unknown as Stripe.Subscription;
-      const item = s.items.data[0];
+      const item = s.items.data.at(0);
       return `<tr><td><code>${esc(s.id)}</code></td><td>${esc(accountName(o.accountId))}</td><td>${esc(money(item?.price.unit_amount, item?.price.currency))} / ${esc(item?.price.recurring?.interval)}</td>
-<td>${esc(item ? `${time(item.current_period_start * 1000).slice(0, 10)} → ${time(item.current_period_end * 1000).slice(0, 10)}` : "")}</td><td><code>${esc(s.latest_invoice)}</code></td>
+<td>${esc(item ? `${time(item.current_period_start * 1000).slice(0, 10)} → ${time(item.current_period_end * 1000).slice(0, 10)}` : "")}</td><td><code>${esc(idOf(s.latest_invoice))}</code></td>
 <td><form method="post" action="/sandbox/subscriptions/${esc(s.id)}/advance"><button type="submit">Advance to next invoice</button></form></td></tr>`;
     })
     .join("");

@@ -12,6 +12,9 @@ export function allowOnly(params: FormObject, allowed: string[]): void {
   }
 }
 
+// A refused value as the message shows it: nested hashes and lists as JSON, not "[object Object]".
+const shown = (value: FormValue): string => (typeof value === "string" ? value : JSON.stringify(value));
+
 export function required(params: FormObject, name: string): FormValue {
   const value = params[name];
   if (value === undefined || value === "") {
@@ -31,14 +34,14 @@ export function bool(params: FormObject, name: string): boolean | undefined {
   const value = params[name];
   if (value === undefined) return undefined;
   if (value === "true" || value === "false") return value === "true";
-  throw v1Error(400, { param: name, message: `Invalid boolean: ${String(value)}` });
+  throw v1Error(400, { param: name, message: `Invalid boolean: ${shown(value)}` });
 }
 
 export function integer(params: FormObject, name: string, min: number, max: number): number | undefined {
   const value = params[name];
   if (value === undefined) return undefined;
   const n = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : NaN;
-  if (Number.isNaN(n)) throw v1Error(400, { code: "parameter_invalid_integer", param: name, message: `Invalid integer: ${String(value)}` });
+  if (Number.isNaN(n)) throw v1Error(400, { code: "parameter_invalid_integer", param: name, message: `Invalid integer: ${shown(value)}` });
   if (n < min || n > max) throw v1Error(400, { param: name, message: `This value must be between ${min} and ${max} (inclusive).` });
   return n;
 }
@@ -46,7 +49,7 @@ export function integer(params: FormObject, name: string, min: number, max: numb
 export function url(params: FormObject, name: string): string | undefined {
   const value = str(params, name);
   if (value === undefined) return undefined;
-  let ok = false;
+  let ok: boolean;
   try {
     ok = ["http:", "https:"].includes(new URL(value).protocol);
   } catch {
@@ -88,16 +91,17 @@ export function metadata(params: FormObject, current: Record<string, string> = {
   if (typeof value === "string" || Array.isArray(value)) {
     throw v1Error(400, { param: "metadata", message: "Invalid object: metadata must be a hash of string keys and values." });
   }
-  const merged = { ...current };
+  // A Map, as keys come and go by name; it keeps insertion order as the object did.
+  const merged = new Map(Object.entries(current));
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== "string") throw v1Error(400, { param: `metadata[${k}]`, message: `Invalid string: metadata[${k}] must be a string.` });
     if (k.length > 40) throw v1Error(400, { param: `metadata[${k}]`, message: `Invalid metadata: keys can be at most 40 characters long (${k}).` });
     if (v.length > 500) throw v1Error(400, { param: `metadata[${k}]`, message: `Invalid metadata: values can be at most 500 characters long (${k}).` });
-    if (v === "") delete merged[k];
-    else merged[k] = v;
+    if (v === "") merged.delete(k);
+    else merged.set(k, v);
   }
-  if (Object.keys(merged).length > 50) throw v1Error(400, { param: "metadata", message: "Invalid metadata: an object can have at most 50 keys." });
-  return merged;
+  if (merged.size > 50) throw v1Error(400, { param: "metadata", message: "Invalid metadata: an object can have at most 50 keys." });
+  return Object.fromEntries(merged);
 }
 
 export function apiVersionParam(params: FormObject): string | undefined {

@@ -23,10 +23,11 @@ import { type AccountRecord, type CheckoutSessionRecord, type SandboxState, now,
 // the hosted page (payment or subscription mode), a subscription's next invoice, a refund. Each
 // creates the objects Stripe creates and emits the events Stripe emits, in Stripe's order.
 
-const isHash = (v: FormValue | undefined): v is { [key: string]: FormValue } => typeof v === "object" && v !== null && !Array.isArray(v);
+const isHash = (v: FormValue | undefined): v is { [key: string]: FormValue } => typeof v === "object" && !Array.isArray(v);
 const INTERVALS = ["day", "week", "month", "year"] as const;
 
 /** The object of that id on that account, or Stripe's resource_missing 404 naming its kind. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T names the Stripe type the caller reads; the object check inside makes it true
 export function owned<T>(state: SandboxState, accountId: string, id: string, kind: string, object: string): { stored: StoredObject; value: T } {
   const stored = state.objects.get(id);
   if (!stored || stored.accountId !== accountId || stored.current.object !== object) {
@@ -163,7 +164,7 @@ export function createCheckoutSession(state: SandboxState, account: AccountRecor
   const successUrl = url(params, "success_url");
   const cancelUrl = url(params, "cancel_url");
   // Either name of each mode, whichever API version the caller speaks (see render.ts).
-  const uiMode = ({ hosted: "hosted_page", embedded: "embedded_page" } as Record<string, string>)[str(params, "ui_mode") ?? "hosted_page"] ?? str(params, "ui_mode") ?? "hosted_page";
+  const uiMode = ({ hosted: "hosted_page", embedded: "embedded_page" } as Partial<Record<string, string>>)[str(params, "ui_mode") ?? "hosted_page"] ?? str(params, "ui_mode") ?? "hosted_page";
   if (uiMode === "hosted_page" && !successUrl) {
     throw v1Error(400, { code: "parameter_missing", param: "success_url", message: "Missing required param: success_url." });
   }
@@ -174,14 +175,14 @@ export function createCheckoutSession(state: SandboxState, account: AccountRecor
     url: `${state.baseUrl}/pay/${id}`,
     mode,
     amount,
-    currency: items[0]?.currency ?? str(params, "currency") ?? null,
+    currency: items.at(0)?.currency ?? str(params, "currency") ?? null,
     customer: customer ?? null,
     customerEmail: customerEmail ?? null,
     clientReferenceId: clientReferenceId ?? null,
     metadata: metadata(params) ?? {},
     successUrl: successUrl ?? null,
     cancelUrl: cancelUrl ?? null,
-    uiMode: uiMode as Stripe.Checkout.Session.UiMode,
+    uiMode,
     livemode,
     created: now(),
   });
@@ -345,7 +346,7 @@ function payInvoice(
     customer,
     subscription,
     billingReason,
-    number: `${customer.invoice_prefix}-${String(sequence).padStart(4, "0")}`,
+    number: `${customer.invoice_prefix ?? ""}-${String(sequence).padStart(4, "0")}`,
     periodStart,
     periodEnd: periodEndAt,
     paidAt,
@@ -439,7 +440,7 @@ export function createRefund(state: SandboxState, accountId: string, params: For
   const previous = { amount_refunded: ch.amount_refunded, refunded: ch.refunded };
   ch.amount_refunded += amount;
   ch.refunded = ch.amount_refunded === ch.amount;
-  const refund = refundObject({ id: `re_3${randomId(23)}`, amount, charge: ch, reason: (reason as Stripe.Refund.Reason | undefined) ?? null, metadata: metadata(params) ?? {}, created: now() });
+  const refund = refundObject({ id: `re_3${randomId(23)}`, amount, charge: ch, reason: reason ?? null, metadata: metadata(params) ?? {}, created: now() });
   const storedRefund = put(state, accountId, refund);
   put(state, accountId, ch, chargeStored.legacy);
   emit(state, accountId, "refund.created", storedRefund);

@@ -24,8 +24,8 @@ export function render(stored: StoredObject, version: string): Record<string, un
     copy.ui_mode = UI_MODES_BEFORE_DAHLIA[copy.ui_mode] ?? copy.ui_mode;
   }
   if (isBasilOrLater(version)) return copy;
-  for (const key of stored.basilOnly) delete copy[key];
-  return { ...copy, ...structuredClone(stored.legacy) };
+  const kept = Object.fromEntries(Object.entries(copy).filter(([key]) => !stored.basilOnly.includes(key)));
+  return { ...kept, ...structuredClone(stored.legacy) };
 }
 
 /** Keeps a payment object; the same call replaces it after a change. */

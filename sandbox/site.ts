@@ -21,7 +21,7 @@ const text = (params: FormObject, name: string) => {
 
 /** A form gets sent back to the page; a client asking for JSON gets the result. */
 const done = (req: SiteRequest, anchor: string, result: unknown): Answer =>
-  /application\/json/.test(String(req.headers.accept ?? ""))
+  /application\/json/.test((req.headers.accept ?? ""))
     ? { status: 200, body: result }
     : { status: 303, headers: { Location: `/#${anchor}` } };
 
@@ -33,7 +33,7 @@ export function handleSite(state: SandboxState, actions: SiteActions, req: SiteR
     // A refusal (refund too large, unknown id) is shown as a page with Stripe's message.
     const body = error.answer.body as { error?: { message?: string } } | undefined;
     const message = body?.error?.message ?? `HTTP ${error.answer.status}`;
-    if (/application\/json/.test(String(req.headers.accept ?? ""))) return error.answer;
+    if (/application\/json/.test((req.headers.accept ?? ""))) return error.answer;
     return page("Stripe sandbox", `<div class="card narrow"><h1>That did not work</h1><p class="error" role="alert">${esc(message)}</p><p><a href="/">Back to the sandbox</a></p></div>`, error.answer.status);
   }
 }

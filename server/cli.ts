@@ -54,15 +54,22 @@ async function main(argv: string[]): Promise<void> {
   }
   // Said at once: reaching Redis may take a while, and it can fail (a bounded wait, then one line).
   if (config.store.kind === "redis") console.log(`icodrip: connecting to Redis at ${redactRedisUrl(config.store.url)} …`);
-  const server = await startServer(config).catch((error: Error) => {
-    console.error(`icodrip: could not start: ${error.message}`);
+  const server = await startServer(config).catch((error: unknown) => {
+    console.error(`icodrip: could not start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
   const where = config.store.kind === "redis" ? "Redis" : `the embedded store in ${config.store.dataDir}`;
   console.log(`Icodrip is listening on ${config.publicUrl} (port ${server.port}), keeping data in ${where}.`);
-  const stop = async () => {
-    await server.close();
-    process.exit(0);
+  // A signal handler's promise is dropped by Node, so a failed close is reported here rather than
+  // left to become an unhandled rejection.
+  const stop = () => {
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`icodrip: could not stop cleanly: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

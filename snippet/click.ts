@@ -8,7 +8,8 @@ import { isClickId, isCode, type Referral } from "./referral.js";
 export async function recordClick(url: string, body: ClickBody, stored: Referral | null): Promise<Referral | null> {
   const response = await post(url, body);
   if (!response.ok) return null;
-  const { clickId, affiliate, expiresAt } = await response.json();
+  // Checked field by field below, so the answer is read as unknown.
+  const { clickId, affiliate, expiresAt } = (await response.json()) as Partial<Record<string, unknown>>;
   if (!isClickId(clickId)) return null;
-  return { id: clickId, email: stored?.email, affiliate: isCode(affiliate) ? affiliate : "", expires: +expiresAt };
+  return { id: clickId, email: stored?.email, affiliate: isCode(affiliate) ? affiliate : "", expires: Number(expiresAt) };
 }

@@ -27,8 +27,9 @@ export function cookies(domain: string | null): Place {
 export function expiring(items: () => Items): Place {
   return {
     get: (name) => {
-      const [value, expires] = JSON.parse(items().getItem(name) || "[]");
-      return expires > Date.now() ? value : null;
+      const [value, expires] = JSON.parse(items().getItem(name) || "[]") as unknown[];
+      // Storage is writable by any script on the page: only a string value counts.
+      return typeof value === "string" && Number(expires) > Date.now() ? value : null;
     },
     set: (name, value, expires) => items().setItem(name, JSON.stringify([value, expires])),
   };

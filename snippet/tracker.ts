@@ -14,8 +14,10 @@ export type Callback = (referral: string | null) => void;
 export interface Icodrip {
   referral: string | null;
   affiliate: string | null;
-  ready(callback: Callback): void;
-  lead(email: string): void;
+  // Properties rather than methods: they use no `this`, and pages pass them around unbound.
+  ready: (callback: Callback) => void;
+  // unknown: pages call it from untyped JavaScript, so the value is made a string first.
+  lead: (email: unknown) => void;
 }
 
 /**
@@ -35,7 +37,7 @@ export function tracker(config: Config | null): Icodrip {
     // safe() also shields the page from a callback that throws, and the next callbacks from it.
     ready: safe((callback: Callback) => (waiting ? waiting.push(callback) : callback(api.referral))),
     // Deferred until the referral is known, so a lead sent during the click request is not lost.
-    lead: safe((email: string) => api.ready(() => lead(String(email).trim()))),
+    lead: safe((email: unknown) => api.ready(() => lead(String(email).trim()))),
   };
 
   function settle(referral: Referral | null): void {
@@ -65,7 +67,8 @@ export function tracker(config: Config | null): Icodrip {
   const stored = load(store);
   const step = landing(new URLSearchParams(location.search), stored, config.program);
   if (step.click) {
-    recordClick(`${config.api}/t/click`, step.click, stored)
+    // Never rejects: failures fall back to the stored referral, and safe() shields settle.
+    void recordClick(`${config.api}/t/click`, step.click, stored)
       .then((fresh) => (fresh && save(store, fresh)) || stored)
       .catch(() => stored)
       .then(safe(settle));

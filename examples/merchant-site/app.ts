@@ -42,6 +42,17 @@ const PRODUCTS: Record<string, Product> = {
   team: { mode: "subscription", name: "Team plan", amount: 1_900, currency: "usd", interval: "month" },
 };
 
+// urlencoded() types the body as any: each form field is read as a string or nothing.
+function field(req: express.Request, name: string): string | undefined {
+  const value: unknown = (req.body as Partial<Record<string, unknown>> | undefined)?.[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+// Own products only: a posted name such as "constructor" must not find Object's prototype.
+function productNamed(name: string): Product | undefined {
+  return Object.hasOwn(PRODUCTS, name) ? PRODUCTS[name] : undefined;
+}
+
 export function merchantApp(o: MerchantSiteOptions): express.Express {
   const app = express();
   // Wrapped per call, since the settings page (or a test) may change the shop's Stripe client.
@@ -61,8 +72,8 @@ export function merchantApp(o: MerchantSiteOptions): express.Express {
     const settings = o.settings;
     app.get("/admin", (req, res) => res.type("html").send(layout(o, "Shop settings", settingsPage(o, settings, req.query.saved === "1"))));
     app.post("/admin", (req, res) => {
-      const programKey = typeof req.body?.programKey === "string" ? req.body.programKey.trim() : "";
-      const account = settings.accounts.find((a) => a.secretKey === req.body?.account);
+      const programKey = field(req, "programKey")?.trim() ?? "";
+      const account = settings.accounts.find((a) => a.secretKey === field(req, "account"));
       if (!/^[A-Za-z0-9_-]{1,100}$/.test(programKey) || !account) {
         return res.status(400).type("html").send(layout(o, "Shop settings", `<p role="alert">Paste the program key (the snippet's data-program) and choose an account.</p>${settingsPage(o, settings, false)}`));
       }
@@ -74,9 +85,9 @@ export function merchantApp(o: MerchantSiteOptions): express.Express {
 
   // Each product's Buy button posts here; the middleware adds the visitor's referral to the session.
   app.post("/checkout", async (req, res) => {
-    const product = PRODUCTS[typeof req.body?.product === "string" ? req.body.product : "pro"];
+    const product = productNamed(field(req, "product") ?? "pro");
     if (!product) return res.status(400).type("html").send(layout(o, "Checkout", "<h1>Unknown product</h1><p><a href=\"/\">Back to the shop</a></p>"));
-    const origin = `${req.protocol}://${req.get("host")}`;
+    const origin = `${req.protocol}://${req.get("host") ?? ""}`;
     try {
       const price_data = {
         currency: product.currency,

@@ -26,8 +26,9 @@ const stripe = apiUrl
   ? new Stripe(key, { host: apiUrl.hostname, port: Number(apiUrl.port || (apiUrl.protocol === "https:" ? 443 : 80)), protocol: apiUrl.protocol === "https:" ? "https" : "http" })
   : new Stripe(key);
 
-const site = await startMerchantSite({ icodripUrl, programKey, stripe, port }).catch((error: NodeJS.ErrnoException) => {
-  console.error(error.code === "EADDRINUSE" ? `Port ${port} is taken; run PORT=<another> npm run example.` : `The shop could not start: ${error.message}`);
+const site = await startMerchantSite({ icodripUrl, programKey, stripe, port }).catch((error: unknown) => {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  console.error(code === "EADDRINUSE" ? `Port ${port} is taken; run PORT=<another> npm run example.` : `The shop could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
 console.log(`Example shop on ${site.url} (snippet from ${icodripUrl}).`);

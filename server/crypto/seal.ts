@@ -39,7 +39,10 @@ export function seal(secret: string, purpose: SealPurpose, plaintext: string): s
 }
 
 export function unseal(secret: string, purpose: SealPurpose, sealed: string): string {
-  const [version, iv, tag, body] = sealed.split(".");
+  const parts = sealed.split(".");
+  const [version, iv, tag] = parts;
+  const body = parts.at(3); // undefined when a sealed value from outside has fewer parts
+
   if (version !== "v1" || !iv || !tag || body === undefined) throw new SealError();
   // GCM accepts tags as short as 4 bytes unless told otherwise, and a short tag is far easier to
   // forge; seal() always writes 16 bytes, so anything else is refused before and inside decipher.

@@ -36,6 +36,8 @@ const MATCHED_BY: Record<Exclude<MatchedBy, null>, string> = {
   click_email: "email at click",
   manual: "by hand",
 };
+// Read through a Partial view: a conversion stored by another version may name a method this table lacks.
+const matchedByLabel = (m: string): string => (MATCHED_BY as Partial<Record<string, string>>)[m] ?? m;
 
 const option = (value: string, label: string, selected: string | undefined) =>
   html`<option value="${value}"${value === (selected ?? "") ? html` selected` : null}>${label}</option>`;
@@ -87,7 +89,7 @@ function row(c: Conversion, v: ConversionsView): Html {
     <td class="num">${c.affiliateId ? formatMoney(c.commission.amount, c.commission.currency) : dash}</td>
     <td>${affiliateCell(c, v.affiliates)}</td>
     <td>${statusBadge(status)}${c.selfReferral ? html`<br><span class="muted">self-referral</span>` : null}</td>
-    <td>${c.matchedBy ? MATCHED_BY[c.matchedBy] ?? c.matchedBy : dash}</td>
+    <td>${c.matchedBy ? matchedByLabel(c.matchedBy) : dash}</td>
     <td>${c.reason ?? dash}</td>
     <td class="num">${c.refundedAmount > 0 ? formatMoney(c.refundedAmount, c.currency) : dash}</td>
     <td>${status === "unattributed" ? attributeForm(c, v) : null}</td>

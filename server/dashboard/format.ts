@@ -6,12 +6,12 @@ import { html, type Html } from "./html.js";
 
 /** 12345 usd → "$123.45"; 500 jpy → "¥500"; 1234 kwd → "KWD 1.234". */
 export function formatMoney(amount: number, currency: string): string {
-  let decimals = 2;
+  let decimals: number;
   try {
     decimals = currencyDecimals(currency);
   } catch {
     // A code Icodrip would never store; show the raw number rather than fail the whole page.
-    return `${amount} ${String(currency)}`;
+    return `${amount} ${currency}`;
   }
   const major = amount / 10 ** decimals;
   try {

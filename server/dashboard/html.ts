@@ -5,7 +5,11 @@ import type { Response } from "express";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
-export const escape = (value: unknown) => String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
+export const escape = (value: string | number) => String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+/** What a page may interpolate: text and numbers (escaped), markup, or a list of them; false and null print nothing. */
+type Part = string | number | boolean | null | undefined | Html;
+export type Interpolation = Part | readonly Part[];
 
 /** Markup that is safe to place as is. */
 export class Html {
@@ -16,11 +20,12 @@ export class Html {
 }
 
 /** A tagged template that escapes every interpolation unless it is Html (or a list of Html). */
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): Html {
   let out = strings[0];
   values.forEach((v, i) => {
-    const parts = Array.isArray(v) ? v : [v];
-    out += parts.map((p) => (p instanceof Html ? p.value : p === false || p == null ? "" : escape(p))).join("");
+    // `as Part`: Array.isArray does not narrow a readonly array out of the else branch.
+    const parts: readonly Part[] = Array.isArray(v) ? v : [v as Part];
+    out += parts.map((p) => (p instanceof Html ? p.value : p === false || p == null ? "" : escape(p === true ? "true" : p))).join("");
     out += strings[i + 1];
   });
   return new Html(out);

@@ -6,7 +6,8 @@ import { html, type Html } from "./html.js";
 
 // The sentences come from here, keyed by the code in the redirect, rather than from the
 // redirect's `message`: a link anyone can craft must not put its words on Icodrip's page.
-const ERRORS: Record<string, string> = {
+// Partial: the error code arrives in the query string and may be one this table does not know.
+const ERRORS: Partial<Record<string, string>> = {
   access_denied: "You declined the connection in Stripe, so nothing was connected; press Connect Stripe to try again.",
   invalid_state: "That Stripe connection link was used already or is more than 10 minutes old; press Connect Stripe again.",
   state_mismatch: "That Stripe connection was started in another browser or session, so it was not accepted; press Connect Stripe here.",

@@ -32,24 +32,27 @@ export function dashboardRoutes(ctx: AppContext): Router {
 
   // The front door: the sign-in page when signed out, the dashboard when signed in.
   router.get("/", async (req, res) => {
-    if (await currentMember(ctx, req)) return res.redirect(303, "/dashboard");
+    if (await currentMember(ctx, req)) { res.redirect(303, "/dashboard"); return; }
     signIn(req, res);
   });
 
   router.get("/signup", (_req, res) => {
-    if (!ctx.config.signupOpen) return sendPage(res.status(403), "Signup is closed", signupClosedPage());
+    if (!ctx.config.signupOpen) { sendPage(res.status(403), "Signup is closed", signupClosedPage()); return; }
     sendPage(res, "Create an account", signupPage());
   });
 
   router.post("/signup", express.urlencoded({ extended: false, limit: "4kb" }), async (req, res) => {
-    if (!ctx.config.signupOpen) return sendPage(res.status(403), "Signup is closed", signupClosedPage());
+    if (!ctx.config.signupOpen) { sendPage(res.status(403), "Signup is closed", signupClosedPage()); return; }
     if (req.get("origin") && !sameOrigin(ctx, req)) throw new ApiError(403, "cross_origin", "Sign up from Icodrip's own signup page.");
-    const form = { email: text(req.body?.email), workspace: text(req.body?.workspace) };
-    const parsed = signupBody.safeParse({ email: req.body?.email, password: req.body?.password, workspace: req.body?.workspace });
+    // urlencoded() types the body as any; read its fields as unknown so only the schema decides.
+    const body = (req.body ?? {}) as Partial<Record<string, unknown>>;
+    const form = { email: text(body.email), workspace: text(body.workspace) };
+    const parsed = signupBody.safeParse({ email: body.email, password: body.password, workspace: body.workspace });
     if (!parsed.success) {
       const fields: Record<string, string> = {};
       for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? "form")] ??= issue.message;
-      return sendPage(res.status(400), "Create an account", signupPage({ ...form, fields }));
+      sendPage(res.status(400), "Create an account", signupPage({ ...form, fields }));
+      return;
     }
     try {
       const made = await signUp(ctx, req, res, parsed.data);

@@ -9,7 +9,7 @@ import { currentMember, type SignedIn } from "../http/session.js";
 export function memberPage(ctx: AppContext, render: (req: Request, res: Response, signedIn: SignedIn) => Promise<void>): RequestHandler {
   return async (req, res) => {
     const signedIn = await currentMember(ctx, req);
-    if (!signedIn) return res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl })}`);
+    if (!signedIn) { res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl })}`); return; }
     await render(req, res, signedIn);
   };
 }

@@ -12,7 +12,7 @@ const DECIMALS: ReadonlyMap<string, number> = new Map([
 export function normalizeCurrency(currency: string): string {
   const code = typeof currency === "string" ? currency.trim().toLowerCase() : "";
   if (!/^[a-z]{3}$/.test(code)) {
-    throw new MoneyError("invalid_currency", `"${String(currency)}" is not a currency code; use a three-letter ISO 4217 code such as usd, eur or jpy.`);
+    throw new MoneyError("invalid_currency", `"${currency}" is not a currency code; use a three-letter ISO 4217 code such as usd, eur or jpy.`);
   }
   return code;
 }

@@ -34,7 +34,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** The cost parameters and sizes of a stored hash (to compare hashes' cost, never to verify). */
 export function hashParameters(stored: string): { scheme: string; N: number; r: number; p: number; saltBytes: number; keyBytes: number } {
-  const [scheme, n, r, p, salt, hash] = stored.split("$");
+  const parts = stored.split("$");
+  const [scheme, n, r, p] = parts;
+  // A stored value from an older or damaged record may lack the last parts.
+  const salt = parts.at(4);
+  const hash = parts.at(5);
   return {
     scheme,
     N: Number(n),

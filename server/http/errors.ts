@@ -65,7 +65,7 @@ export function answerFor(err: unknown, req: Request): Answer {
 }
 
 export function errorHandler(log: Log): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return (err: unknown, req, res, _next) => {
     if (res.headersSent) return;
     const { error, log: level } = answerFor(err, req);
     const where = { method: req.method, path: safePath(req) };

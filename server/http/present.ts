@@ -143,8 +143,7 @@ export const integrationStatusOut = z.strictObject({
 // The integration's status is built in server/stripe/connect/status.ts with its own interface;
 // these two lines make the compiler refuse any difference between it and the schema, both ways.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const integrationStatusMatches: Same<IntegrationStatus, z.infer<typeof integrationStatusOut>> = true;
-void integrationStatusMatches;
+const _integrationStatusMatches: Same<IntegrationStatus, z.infer<typeof integrationStatusOut>> = true;
 
 export const apiKeyOut = z.strictObject({ id: z.string(), prefix: z.string(), createdAt: timestamp });
 export const apiKeyList = z.strictObject({ data: z.array(apiKeyOut) });

@@ -125,7 +125,8 @@ export function apiKeyOrSession(ctx: AppContext): RequestHandler {
       const workspace = match ? await ctx.store.workspaceByApiKeyHash(hashApiKey(match[1])) : null;
       if (!workspace) throw new ApiError(401, "unauthorized", "That API key is not valid; check it or create a new one.");
       res.locals.workspace = workspace;
-      return next();
+      next();
+      return;
     }
     const signedIn = await currentMember(ctx, req);
     if (!signedIn) {

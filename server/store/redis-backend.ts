@@ -170,7 +170,7 @@ export class RedisBackend implements Backend {
       if (at) at.push(i);
       else byTag.set(tag, [i]);
     });
-    const docs: (Doc | null)[] = new Array(keys.length).fill(null);
+    const docs: (Doc | null)[] = new Array<Doc | null>(keys.length).fill(null);
     await Promise.all(
       [...byTag.values()].map(async (at) => {
         const replies = await this.conn.readDocs(at.map((i) => this.prefix + keys[i]));
@@ -242,7 +242,7 @@ export class RedisBackend implements Backend {
       return await this.conn.send(keys[0], false, ["EVALSHA", sha, ...tail]);
     } catch (error) {
       // Each node keeps its own script cache, so on a Cluster every master loads the script once.
-      if (!String((error as Error).message).includes("NOSCRIPT")) throw error;
+      if (!(error instanceof Error && error.message.includes("NOSCRIPT"))) throw error;
       return this.conn.send(keys[0], false, ["EVAL", script, ...tail]);
     }
   }
@@ -267,8 +267,8 @@ async function connectWithin(
   try {
     const connected = client.connect().then(
       () => "connected" as const,
-      (error: Error) => {
-        lastError = error;
+      (error: unknown) => {
+        lastError = error instanceof Error ? error : new Error(String(error));
         return "failed" as const;
       },
     );
@@ -297,9 +297,9 @@ async function singleConnection(url: string, timeoutMs: number): Promise<Connect
     readDocs: async (keys) => {
       const multi = client.multi();
       for (const key of keys) multi.hmGet(key, ["v", "d"]);
-      return (await multi.exec()) as unknown[];
+      return await multi.exec();
     },
-    masters: async () => [node],
+    masters: () => Promise.resolve([node]),
     close: () => client.close(),
   };
 }
@@ -322,7 +322,7 @@ async function clusterConnection(url: string, timeoutMs: number): Promise<Connec
     readDocs: async (keys) => {
       const multi = cluster.multi(keys[0]);
       for (const key of keys) multi.hmGet(key, ["v", "d"]);
-      return (await multi.exec()) as unknown[];
+      return await multi.exec();
     },
     masters: () => Promise.all(cluster.masters.map(async (master) => nodeConnection(await cluster.nodeClient(master)))),
     close: () => cluster.close(),

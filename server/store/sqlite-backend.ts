@@ -54,16 +54,20 @@ export class SqliteBackend implements Backend {
     };
   }
 
-  async get(key: string): Promise<Doc | null> {
-    return this.stmt.get.get(key, Date.now()) ?? null;
+  get(key: string): Promise<Doc | null> {
+    return settle(() => this.stmt.get.get(key, Date.now()) ?? null);
   }
 
-  async getMany(keys: string[]): Promise<(Doc | null)[]> {
+  getMany(keys: string[]): Promise<(Doc | null)[]> {
     const now = Date.now();
-    return keys.map((key) => this.stmt.get.get(key, now) ?? null);
+    return settle(() => keys.map((key) => this.stmt.get.get(key, now) ?? null));
   }
 
-  async range(indexKey: string, q: RangeQuery): Promise<{ member: string; score: number }[]> {
+  range(indexKey: string, q: RangeQuery): Promise<{ member: string; score: number }[]> {
+    return settle(() => this.rangeNow(indexKey, q));
+  }
+
+  private rangeNow(indexKey: string, q: RangeQuery): { member: string; score: number }[] {
     const where = ["key = @key"];
     if (q.min !== undefined) where.push("score >= @min");
     if (q.max !== undefined) where.push("score <= @max");
@@ -86,7 +90,11 @@ export class SqliteBackend implements Backend {
     });
   }
 
-  async commit(c: Commit): Promise<boolean> {
+  commit(c: Commit): Promise<boolean> {
+    return settle(() => this.commitNow(c));
+  }
+
+  private commitNow(c: Commit): boolean {
     const now = Date.now();
     const apply = this.db.transaction((): boolean => {
       for (const check of c.checks) {
@@ -106,7 +114,11 @@ export class SqliteBackend implements Backend {
     return apply.immediate();
   }
 
-  async hit(key: string, windowMs: number): Promise<number> {
+  hit(key: string, windowMs: number): Promise<number> {
+    return settle(() => this.hitNow(key, windowMs));
+  }
+
+  private hitNow(key: string, windowMs: number): number {
     const now = Date.now();
     const bump = this.db.transaction((): number => {
       const row = this.stmt.get.get(key, now);
@@ -126,7 +138,17 @@ export class SqliteBackend implements Backend {
     return this.stmt.purge.run(Date.now()).changes;
   }
 
-  async close(): Promise<void> {
-    this.db.close();
+  close(): Promise<void> {
+    return settle(() => {
+      this.db.close();
+    });
   }
+}
+
+// The Backend contract is asynchronous and SQLite answers synchronously. Running the work inside a
+// promise's executor turns a throw (SQLITE_BUSY, a closed database) into a rejection, as callers expect.
+function settle<T>(work: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    resolve(work());
+  });
 }

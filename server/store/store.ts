@@ -37,7 +37,7 @@ export class StoreConflict extends IcodripError {
 export class CommitOutcomeUnknown extends IcodripError {
   readonly code = "commit_outcome_unknown";
   constructor(cause: unknown) {
-    super(`The store did not confirm the change (${(cause as Error)?.message ?? String(cause)}); it may or may not have been applied.`, { cause });
+    super(`The store did not confirm the change (${cause instanceof Error ? cause.message : String(cause)}); it may or may not have been applied.`, { cause });
   }
 }
 
@@ -146,7 +146,7 @@ export class Store {
           conflict: () => new StoreConflict("id", "That identifier is taken; try again."),
         },
       ],
-      async (u) => {
+      (u) => {
         u.write(keys.workspace(w), workspace);
         u.write(keys.member(w, member.id), member);
         u.write(keys.apiKey(w, apiKey.id), apiKey);
@@ -211,7 +211,7 @@ export class Store {
 
   /** A member's browser session, kept until it expires or is ended. */
   async createSession(session: Session): Promise<void> {
-    await transact(this.backend, async (u) => {
+    await transact(this.backend, (u) => {
       u.write(keys.session(session.workspaceId, session.id), session, Math.max(1, session.expiresAt - session.createdAt));
     });
   }
@@ -221,7 +221,7 @@ export class Store {
   }
 
   async deleteSession(workspaceId: string, id: string): Promise<void> {
-    await transact(this.backend, async (u) => {
+    await transact(this.backend, (u) => {
       u.remove(keys.session(workspaceId, id));
     });
   }
@@ -239,7 +239,7 @@ export class Store {
       await this.claim(keys.global.apiKey(apiKey.hash), { workspaceId: apiKey.workspaceId, apiKeyId: apiKey.id });
     } catch (error) {
       // The hash is taken (never for a random key): take the record back off the list.
-      await transact(this.backend, async (u) => {
+      await transact(this.backend, (u) => {
         u.remove(keys.apiKey(apiKey.workspaceId, apiKey.id));
         u.unindex(keys.apiKeys(apiKey.workspaceId), apiKey.id);
       });
@@ -249,7 +249,7 @@ export class Store {
 
   /** Writes the key's record and lists it (createWorkspace writes the first key's record but does not list it). */
   async indexApiKey(apiKey: ApiKey): Promise<void> {
-    await transact(this.backend, async (u) => {
+    await transact(this.backend, (u) => {
       u.write(keys.apiKey(apiKey.workspaceId, apiKey.id), apiKey);
       u.index(keys.apiKeys(apiKey.workspaceId), apiKey.id, apiKey.createdAt);
     });
@@ -267,7 +267,7 @@ export class Store {
     const apiKey = await this.doc<ApiKey>(keys.apiKey(workspaceId, id));
     if (!apiKey) return false;
     await this.backend.commit({ checks: [], puts: [], deletes: [keys.global.apiKey(apiKey.hash)], indexAdds: [], indexRemoves: [] });
-    await transact(this.backend, async (u) => {
+    await transact(this.backend, (u) => {
       u.remove(keys.apiKey(workspaceId, id));
       u.unindex(keys.apiKeys(workspaceId), id);
     });
@@ -288,7 +288,7 @@ export class Store {
           conflict: () => new StoreConflict("id", "That identifier is taken; try again."),
         },
       ],
-      async (u) => {
+      (u) => {
         u.write(keys.program(w, program.id), program);
         u.index(keys.programs(w), program.id, program.createdAt);
       },
@@ -462,7 +462,7 @@ export class Store {
   async deleteLink(link: Link): Promise<void> {
     // Out of the workspace first; a crash before the code is released leaves a code pointing at
     // nothing, which linkByCode answers as absent.
-    await transact(this.backend, async (u) => {
+    await transact(this.backend, (u) => {
       u.remove(keys.link(link.workspaceId, link.id));
       u.unindex(keys.links(link.workspaceId), link.id);
       u.unindex(keys.linksOfAffiliate(link.workspaceId, link.affiliateId), link.id);
@@ -530,7 +530,7 @@ export class Store {
   }
 
   async putLead(lead: Lead, ttlMs: number): Promise<void> {
-    await transact(this.backend, async (u) => {
+    await transact(this.backend, (u) => {
       u.write(keys.lead(lead.workspaceId, lead.email), lead, ttlMs);
     });
   }
@@ -600,7 +600,7 @@ export class Store {
   }
 
   /** Runs read-decide-write work atomically (retried on conflict). Used by webhook ingestion. */
-  transact<T>(work: (unit: Unit) => Promise<T>): Promise<T> {
+  transact<T>(work: (unit: Unit) => T | Promise<T>): Promise<T> {
     return transact(this.backend, work);
   }
 
@@ -616,11 +616,12 @@ export class Store {
   async recordEventOnce<T>(
     workspaceId: string,
     eventId: string,
-    work: (unit: Unit) => Promise<T>,
+    work: (unit: Unit) => T | Promise<T>,
     row?: (result: { duplicate: true } | { duplicate: false; result: T }) => WebhookDelivery,
   ): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
     // transact runs work, then commits; the flag tells which of the two threw.
-    let workDone = false;
+    // Set inside the callback, which TypeScript's flow analysis does not follow: hence `as boolean`.
+    let workDone = false as boolean;
     try {
       return await transact(this.backend, async (u) => {
         workDone = false;
@@ -704,7 +705,7 @@ export class Store {
           conflict: () => new StoreConflict("accountId", `Stripe account ${accountId} is connected to another Icodrip workspace.`),
         },
       ],
-      async (u) => {
+      (u) => {
         u.write(keys.connection(w, accountId, livemode), connection);
         u.index(keys.connections(w), `${accountId}:${livemode ? "live" : "test"}`, connection.connectedAt);
       },
@@ -745,7 +746,7 @@ export class Store {
   }
 
   async putPlatformEndpoint(livemode: boolean, endpoint: PlatformEndpoint | null): Promise<void> {
-    await transact(this.backend, async (u) => {
+    await transact(this.backend, (u) => {
       if (endpoint) u.write(keys.global.platformEndpoint(livemode), endpoint);
       else u.remove(keys.global.platformEndpoint(livemode));
     });
@@ -802,7 +803,7 @@ export class Store {
    * Until step 3 every lookup through the claimed keys finds no document, i.e. answers absent; a
    * crash at any point leaves nothing visible, and a retry takes the dangling claims over.
    */
-  private async publish(workspaceId: string, claims: GlobalClaim[], write: (u: Unit) => Promise<void>): Promise<void> {
+  private async publish(workspaceId: string, claims: GlobalClaim[], write: (u: Unit) => void | Promise<void>): Promise<void> {
     for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
       const pending = randomBytes(12).toString("base64url");
       const marker = keys.pending(workspaceId, pending);

@@ -62,7 +62,8 @@ export class StoreConflictError extends IcodripError {
   }
 }
 
-export async function transact<T>(backend: Backend, work: (unit: Unit) => Promise<T>, attempts = 100): Promise<T> {
+// `work` may be synchronous (plain writes); a throw from it rejects the transaction all the same.
+export async function transact<T>(backend: Backend, work: (unit: Unit) => T | Promise<T>, attempts = 100): Promise<T> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const unit = new Unit(backend);
     const result = await work(unit);

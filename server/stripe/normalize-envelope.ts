@@ -22,7 +22,8 @@ export type EnvelopeResult = { ok: true; envelope: Envelope } | { ok: false; mes
 export function parseEnvelope(body: unknown): EnvelopeResult {
   const parsed = EnvelopeSchema.safeParse(body);
   if (parsed.success) return { ok: true, envelope: parsed.data };
-  const issue = parsed.error.issues[0]!;
+  // A failed parse always carries at least one issue.
+  const issue = parsed.error.issues[0];
   const path = issue.path.length > 0 ? issue.path.join(".") : "the body";
   const expected = expectation(issue);
   const id = idOf(body);

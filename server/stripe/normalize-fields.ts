@@ -22,7 +22,8 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `${typeof value} ${String(value)}`;
+  return typeof value; // a symbol or a function: never in parsed JSON
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -43,7 +44,7 @@ export class Fields<T = Record<string, unknown>> {
   }
 
   /** The same object, for keys stripe-node's current types no longer list (older API versions). */
-  legacy(): Fields<Record<string, unknown>> {
+  legacy(): Fields {
     return new Fields(this.value, this.path);
   }
 

@@ -64,7 +64,7 @@ function fromParents(o: Fields<Stripe.Invoice>): Links {
 // attempts never moved money, so their ids would only mislead refund matching.
 function paidPayment(payments: Fields<Stripe.InvoicePayment>[]) {
   const paid = payments.filter((p) => p.optString("status") === "paid");
-  const chosen = paid.find((p) => p.optBool("is_default") === true) ?? paid[0];
+  const chosen = paid.find((p) => p.optBool("is_default") === true) ?? paid.at(0);
   return chosen?.object("payment") ?? null;
 }
 

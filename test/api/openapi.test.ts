@@ -97,7 +97,8 @@ function operationFor(doc: Doc, method: string, path: string): { template: strin
   const bare = path.split("?")[0];
   for (const [template, item] of Object.entries(doc.paths)) {
     const pattern = new RegExp(`^${template.replace(/[.]/g, "\\.").replace(/\{[^}]+\}/g, "[^/]+")}$`);
-    if (pattern.test(bare) && item[method.toLowerCase()]) return { template, operation: item[method.toLowerCase()] };
+    const operation = (item as Partial<typeof item>)[method.toLowerCase()]; // a path need not have every method
+    if (pattern.test(bare) && operation) return { template, operation };
   }
   throw new Error(`the document has no operation for ${method} ${bare}`);
 }
@@ -272,7 +273,7 @@ for (const kind of storeKinds) {
         paidAt: now,
         approvesAt: now,
       };
-      await server.store.transact(async (unit) => new Ledger(unit, workspaceId).saveConversion(conversion, null, []));
+      await server.store.transact((unit) => new Ledger(unit, workspaceId).saveConversion(conversion, null, []));
       await server.store.addDelivery({
         id: newId("whd"),
         workspaceId,

@@ -56,7 +56,8 @@ describe("configuration", () => {
 
   it("makes `icodrip serve` exit with one line naming a bad variable", async () => {
     const cli = join(import.meta.dirname, "..", "..", "dist", "server", "cli.js");
-    const failure = await run(process.execPath, [cli, "serve"], { env: { PATH: process.env.PATH, PORT: "x", DATA_DIR: dataDir() } }).catch((e) => e);
+    // It must fail: a success would have no code, and the expectations below say so.
+    const failure = (await run(process.execPath, [cli, "serve"], { env: { PATH: process.env.PATH, PORT: "x", DATA_DIR: dataDir() } }).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(failure.code).toBe(1);
     expect(failure.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^icodrip: PORT is "x": it should be a port number/)]);
   });
@@ -87,7 +88,7 @@ describe("configuration", () => {
     const help = await run(process.execPath, [cli, "--help"]);
     expect(help.stdout).toContain("icodrip serve");
     expect(help.stdout).toContain("REDIS_URL");
-    const unknown = await run(process.execPath, [cli, "launch"]).catch((e: { code: number; stderr: string }) => e);
+    const unknown = await run(process.execPath, [cli, "launch"]).catch((e: unknown) => e as { code: number; stderr: string });
     expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command "launch"') });
   });
 });

@@ -19,7 +19,9 @@ describe.runIf(services.chromium)("the dashboard in a real browser", () => {
     browser = await launchChromium();
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
     await browser?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
     await server?.stop();
   });
 

@@ -49,11 +49,11 @@ async function startDemo(port: number): Promise<Demo> {
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on("line", (line) => stderr.push(line));
+  createInterface({ input: child.stderr }).on("line", (line) => stderr.push(line));
   const lines = new Map<string, string>();
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the demo printed no "Stripe sandbox:" line in 60 s; stderr: ${stderr.join("\n")}`)), 60_000);
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
       const colon = line.indexOf(": ");
       if (colon > 0) lines.set(line.slice(0, colon), line.slice(colon + 2));
       if (line.startsWith("Stripe sandbox: ")) {
@@ -63,7 +63,7 @@ async function startDemo(port: number): Promise<Demo> {
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`the demo exited (${code}) before printing its lines; stderr: ${stderr.join("\n")}`));
+      reject(new Error(`the demo exited (${String(code)}) before printing its lines; stderr: ${stderr.join("\n")}`));
     });
   });
   return { child, lines, stderr, exited };
@@ -90,10 +90,10 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
   /** What the later steps need of the scenario's first part. */
   let after:
     | {
-        advance(): Promise<void>;
-        latestInvoice(): Promise<string>;
-        conversions(): Promise<any[]>;
-        read(path: string): Promise<any>;
+        advance: () => Promise<void>;
+        latestInvoice: () => Promise<string>;
+        conversions: () => Promise<any[]>;
+        read: (path: string) => Promise<any>;
         stripe: Page;
         accountId: string;
         endpointId: string;
@@ -118,8 +118,10 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
   }, 90_000);
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
     await browser?.close();
     // Only if the test did not stop it itself (a failure on the way).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
     if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
       demo.child.kill("SIGTERM");
       await demo.exited;
@@ -152,7 +154,7 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     const read = async (path: string) => {
       const res = await fetch(icodrip + path, { headers: { authorization: `Bearer ${apiKey}` } });
       expect(res.status).toBe(200);
-      return (await res.json()) as any;
+      return await res.json();
     };
     const conversions = async () => (await read("/api/v1/conversions?limit=100")).data as any[];
     /** Polls the API (no event to wait on) until `check` holds; bounded. */
@@ -208,8 +210,8 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     const accountId = /acct_[A-Za-z0-9]+/.exec((await second.textContent()) ?? "")?.[0];
     expect(accountId).toBeDefined();
     await second.click();
-    await work.waitForURL(`${icodrip}/dashboard/settings/integrations?connected=${accountId}`);
-    await work.getByRole("status").filter({ hasText: `Connected Stripe account ${accountId}.` }).waitFor();
+    await work.waitForURL(`${icodrip}/dashboard/settings/integrations?connected=${String(accountId)}`);
+    await work.getByRole("status").filter({ hasText: `Connected Stripe account ${String(accountId)}.` }).waitFor();
     await work.getByText("Connected.", { exact: true }).waitFor();
     const accountRow = work.getByRole("row").filter({ hasText: accountId! });
     await accountRow.getByText("Connected", { exact: true }).waitFor();
@@ -247,7 +249,7 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     await shopAdmin.goto(shopSettings);
     await shopAdmin.getByLabel("Program key").fill(programKey!);
     const accountOption = shopAdmin.locator("select[name=account] option").filter({ hasText: accountId! });
-    await shopAdmin.getByLabel("Stripe account").selectOption((await accountOption.getAttribute("value"))!);
+    await shopAdmin.getByLabel("Stripe account").selectOption(await accountOption.getAttribute("value"));
     expect(await accountOption.textContent()).toContain("Second Shop");
     await shopAdmin.getByRole("button", { name: "Save" }).click();
     await shopAdmin.getByRole("status").filter({ hasText: "Saved." }).waitFor();
@@ -336,7 +338,7 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     await advance();
     // The invoice the second advance made; its invoice.paid is refused with the old secret.
     const refusedInvoice = await latestInvoice();
-    const refusedRows = stripe.locator("#deliveries tr").filter({ hasText: "invoice.paid" }).filter({ hasText: endpointId! }).filter({ has: stripe.locator("td.bad", { hasText: "401" }) });
+    const refusedRows = stripe.locator("#deliveries tr").filter({ hasText: "invoice.paid" }).filter({ hasText: endpointId }).filter({ has: stripe.locator("td.bad", { hasText: "401" }) });
     await reloadUntil(stripe, "a 401 for the platform endpoint in the sandbox's delivery log", async () => (await refusedRows.count()) > 0);
     expect(await refusedRows.first().textContent()).toContain("invalid_signature");
     expect((await conversions()).filter((c) => c.stripe.invoiceId === refusedInvoice)).toEqual([]);
@@ -364,7 +366,7 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
   // A secret rolled in Stripe leaves the platform endpoint looking healthy; Repair Webhooks sees
   // the signature failures since the account's last verified event and replaces the endpoint for
   // a fresh secret, so the next delivery verifies.
-  it("makes the delivery after Repair Webhooks succeed (200 in the sandbox's log, a renewal in Icodrip)", { timeout: 60_000 }, async (testContext) => {
+  it("makes the delivery after Repair Webhooks succeed (200 in the sandbox's log, a renewal in Icodrip)", { timeout: 60_000 }, async (_testContext) => {
     expect(after).toBeDefined();
     const { advance, latestInvoice, conversions, read, stripe, accountId, refusedInvoice } = after!;
     const firstTries = stripe

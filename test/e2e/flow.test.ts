@@ -23,6 +23,7 @@ describe.runIf(services.chromium)("the reference flow in a real browser", () => 
     ({ emulator, icodrip, browser } = stage);
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
     await stage?.close();
   });
 

@@ -39,6 +39,7 @@ for (const kind of [embeddedKind, redisKind]) {
       ({ emulator, icodrip, browser } = stage);
     });
     afterAll(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
       await stage?.close();
     });
 

@@ -24,7 +24,10 @@ describe("wrapStripe", () => {
     expect(wrapped).toBeInstanceOf(Stripe);
     expect(wrapped.customers).toBe(original.customers);
     expect(wrapped.webhooks).toBe(original.webhooks);
+    // Compared by identity, never called unbound.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     expect(wrapped.checkout.sessions.retrieve).toBe(original.checkout.sessions.retrieve);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- compared by identity, never called unbound
     expect(wrapped.checkout.sessions.create).not.toBe(original.checkout.sessions.create);
     expect(wrapped.checkout).toBe(wrapped.checkout);
   });

@@ -76,7 +76,7 @@ describe("the packed server package", () => {
           const found = /\(port (\d+)\)/.exec(out);
           if (found) resolvePort(Number(found[1]));
         });
-        child.once("exit", (code) => reject(new Error(`icodrip serve exited with ${code}: ${out}`)));
+        child.once("exit", (code) => reject(new Error(`icodrip serve exited with ${String(code)}: ${out}`)));
       });
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(await health.json()).toEqual({ ok: true, store: "embedded" });

@@ -20,7 +20,9 @@ describe.runIf(services.chromium)("the sandbox's pages in a browser", () => {
     stripe = new Stripe(sandbox.accounts[0].secretKey, { ...sandbox.stripeConfig, maxNetworkRetries: 0 });
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
     await browser?.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
     await sandbox?.close();
   });
 

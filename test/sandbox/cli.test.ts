@@ -26,6 +26,7 @@ describe("sandbox/cli.ts", () => {
     other = await startStripeSandbox();
   });
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
     await other?.close();
   });
 

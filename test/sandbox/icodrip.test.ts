@@ -34,6 +34,7 @@ for (const kind of storeKinds) {
       await rig.server.api("POST", "/api/v1/affiliates", { key, body: { programId: program.body.id, name: "Ann", email: "ann@example.com", code } });
     });
     afterAll(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
       await rig?.stop();
     });
 

@@ -10,6 +10,7 @@ beforeAll(async () => {
   sandbox = await startStripeSandbox({ delivery: { retryBaseMs: 5, attempts: 1 } });
 });
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
   await sandbox?.close();
 });
 

@@ -61,7 +61,7 @@ export class TypeChecker {
     }
     // stripe-node's open enums are `string & Record<never, never>`: any string.
     if (type.isIntersection() && type.types.some((t) => t.flags & ts.TypeFlags.String)) return typeof value === "string" ? null : [`${path}: ${JSON.stringify(value)} is not a string`];
-    const wrong = [`${path}: ${JSON.stringify(value)?.slice(0, 60)} is not ${c.typeToString(type).slice(0, 80)}`];
+    const wrong = [`${path}: ${((JSON.stringify(value) as string | undefined) ?? "undefined").slice(0, 60)} is not ${c.typeToString(type).slice(0, 80)}`];
     if (value === null) return type.flags & ts.TypeFlags.Null ? null : wrong;
     if (value === undefined) return type.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void) ? null : wrong;
     if (type.isStringLiteral()) return value === type.value ? null : wrong;

@@ -19,6 +19,7 @@ beforeAll(async () => {
   types = new TypeChecker();
 });
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
   await sandbox?.close();
 });
 

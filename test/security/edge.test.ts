@@ -12,7 +12,6 @@ import { SealError, seal, unseal } from "../../server/crypto/seal.js";
 import { answerFor } from "../../server/http/errors.js";
 import { originBelongsTo } from "../../server/http/routes/tracking.js";
 import { startServer, type RunningServer } from "../../server/serve.js";
-import type { Backend } from "../../server/store/backend.js";
 import { Store } from "../../server/store/store.js";
 import { storeKinds, type StoreHandle, type StoreKind } from "../support/stores.js";
 
@@ -37,7 +36,7 @@ function contendedKind(kind: StoreKind, contention: Contention): StoreKind {
           const value = Reflect.get(target, name, target) as unknown;
           return typeof value === "function" ? value.bind(target) : value;
         },
-      }) as Backend;
+      });
       return { store: new Store(backend), destroy: () => handle.destroy(), reopen: () => handle.reopen() };
     },
   };
@@ -361,10 +360,10 @@ describe("the error mapping", () => {
     expect(unreachable.error.status).toBe(502);
     expect(unreachable.error.code).toBe("stripe_unavailable");
     expect(unreachable.error.message).toMatch(/could not reach Stripe.*try again/);
-    const api = answerFor(new Stripe.errors.StripeAPIError({ message: "boom", statusCode: 500 } as never), req);
+    const api = answerFor(new Stripe.errors.StripeAPIError({ message: "boom", statusCode: 500 }), req);
     expect(api.error.status).toBe(502);
     expect(api.error.message).toMatch(/Stripe did not complete the request.*try again/);
-    const auth = answerFor(new Stripe.errors.StripeAuthenticationError({ message: "Invalid API Key provided: rk_test_****abcd", statusCode: 401 } as never), req);
+    const auth = answerFor(new Stripe.errors.StripeAuthenticationError({ message: "Invalid API Key provided: rk_test_****abcd", statusCode: 401 }), req);
     expect(auth.error.status).toBe(502);
     expect(auth.error.message).toMatch(/reconnect Stripe/);
     expect(auth.error.message).not.toContain("rk_test");

@@ -241,6 +241,7 @@ for (const t of targets) {
       s = await seed(target.server.url);
     });
     afterAll(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the setup failed
       await target?.destroy();
     });
 

@@ -51,8 +51,8 @@ describe("starting against a Redis that does not answer", () => {
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     // The first line comes before any wait for Redis.
     const [first] = (await once(child.stdout, "data")) as [Buffer];
     expect(first.toString()).toBe(`icodrip: connecting to Redis at redis://admin:***@127.0.0.1:${port}/0 …\n`);

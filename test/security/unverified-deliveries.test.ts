@@ -61,7 +61,7 @@ for (const kind of storeKinds) {
       const headers: Record<string, string> = { "content-type": "application/json", "x-forwarded-for": o.from ?? nextAddress() };
       if (o.signature) headers["stripe-signature"] = o.signature;
       const res = await fetch(url, { method: "POST", headers, body: payload });
-      return { status: res.status, body: (await res.json()) as any };
+      return { status: res.status, body: (await res.json()) };
     }
 
     const payment = (account: string, env: { livemode?: boolean; api_version?: string } = {}) =>
@@ -200,7 +200,7 @@ for (const kind of storeKinds) {
       expect(victimRows.length).toBeLessThanOrEqual(3);
       expect(victimRows.every((d) => d.outcome === "rejected" && d.verified === false)).toBe(true);
       // Unsigned posts are not shown to the merchant: the rest are all counted.
-      expect(victimRows.reduce((sum, d) => sum + d.count, 0)).toBe(300 - 30);
+      expect(victimRows.reduce((sum: number, d: { count: number }) => sum + d.count, 0)).toBe(300 - 30);
       expect(await rows(bystander)).toEqual([]);
 
       // One more address past its limit writes nothing at all.
@@ -211,7 +211,7 @@ for (const kind of storeKinds) {
       expect(past.filter((a) => a.status === 429)).toHaveLength(5);
       const after = await rows(victim);
       expect(after.length).toBeLessThanOrEqual(3);
-      expect(after.reduce((sum, d) => sum + d.count, 0)).toBe(300 - 30 + REJECTED_PER_ADDRESS_PER_MINUTE);
+      expect(after.reduce((sum: number, d: { count: number }) => sum + d.count, 0)).toBe(300 - 30 + REJECTED_PER_ADDRESS_PER_MINUTE);
     });
 
     it("shows the unverified badge and the message in the Webhooks tab", async () => {

@@ -123,7 +123,7 @@ async function post(url: string, payload: string, o: { signature?: string; from?
   const headers: Record<string, string> = { "content-type": "application/json", "x-forwarded-for": o.from ?? "203.0.113.1" };
   if (o.signature) headers["stripe-signature"] = o.signature;
   const res = await fetch(url, { method: "POST", headers, body: payload });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) };
 }
 
 async function allDeliveries(server: TestServer, m: Merchant): Promise<any[]> {

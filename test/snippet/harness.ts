@@ -66,7 +66,7 @@ export function lastClickServer(expiresAt = Date.now() + 30 * DAY): Server {
   return (path, body) => {
     if (path === "/t/lead") return { status: 202, body: { ok: true } };
     if (body.clickId) return { body: { clickId: body.clickId, affiliate: "ann", expiresAt } };
-    return { body: { clickId: `icd_${body.code}_${++next}`, affiliate: body.code, expiresAt } };
+    return { body: { clickId: `icd_${String(body.code)}_${++next}`, affiliate: body.code, expiresAt } };
   };
 }
 
@@ -138,7 +138,7 @@ export function openPage(code: string, options: PageOptions = {}): Page {
 
 function installFetch(window: DOMWindow, requests: Sent[], server: Server): void {
   (window as any).fetch = async (url: string, init: RequestInit) => {
-    const body = JSON.parse(String(init.body));
+    const body = JSON.parse(init.body as string); // the snippet always posts a string
     requests.push({ url, init, body });
     const answer = server(new URL(url).pathname, body);
     return new Response(JSON.stringify(answer.body ?? {}), {

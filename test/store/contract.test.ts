@@ -160,7 +160,7 @@ for (const kind of [...storeKinds, clusterKind]) {
         outcome: r.duplicate ? "duplicate" : "processed",
         message: r.duplicate ? "again" : "applied",
       });
-      await Promise.all(Array.from({ length: 20 }, () => store.recordEventOnce(ws.id, "evt_row", async () => "done", row)));
+      await Promise.all(Array.from({ length: 20 }, () => store.recordEventOnce(ws.id, "evt_row", () => "done", row)));
       const rows = (await store.listDeliveries(ws.id, { limit: 50 })).data;
       expect(rows).toHaveLength(20);
       expect(rows.filter((d) => d.outcome === "processed")).toHaveLength(1);
@@ -287,7 +287,7 @@ for (const kind of [...storeKinds, clusterKind]) {
       const { ws: other } = await createWorkspace(store);
       // Each workspace starts with the key its signup made, listed like any other.
       const [signupKey] = await store.listApiKeys(ws.id);
-      expect(signupKey?.workspaceId).toBe(ws.id);
+      expect(signupKey.workspaceId).toBe(ws.id);
       expect(await store.listApiKeys(other.id)).toHaveLength(1);
       const made = [0, 1, 2].map((i) => ({ id: newId("key"), workspaceId: ws.id, hash: hashApiKey(`ik_${ws.id}_${i}`), prefix: "ik_abcd", createdAt: signupKey.createdAt + 1 + i }));
       for (const k of made) await store.createApiKey(k);

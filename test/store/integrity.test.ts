@@ -60,7 +60,7 @@ async function killedAtEveryStep(store: Store, write: (s: Store) => Promise<unkn
       const dying = new DyingBackend(store.backend, dieAt, applied);
       const outcome = await write(new Store(dying)).then(
         () => "done" as const,
-        (error: Error) => error,
+        (error: unknown) => error,
       );
       if (!dying.dead) {
         expect(outcome).toBe("done");
@@ -298,8 +298,8 @@ for (const kind of [...storeKinds, clusterKind]) {
             const key = newApiKey();
             return {
               ws,
-              member: { id: newId("mem"), workspaceId: ws.id, email, passwordHash: "x", createdAt: Date.now() } as Member,
-              apiKey: { id: newId("key"), workspaceId: ws.id, hash: hashApiKey(key), prefix: key.slice(0, 7), createdAt: Date.now() } as ApiKey,
+              member: { id: newId("mem"), workspaceId: ws.id, email, passwordHash: "x", createdAt: Date.now() },
+              apiKey: { id: newId("key"), workspaceId: ws.id, hash: hashApiKey(key), prefix: key.slice(0, 7), createdAt: Date.now() },
             };
           });
           const results = await Promise.allSettled(tries.map((t) => store.createWorkspace(t.ws, t.member, t.apiKey)));

@@ -7,7 +7,7 @@ import type { Conversion, WebhookDelivery } from "../../server/domain/types.js";
 import { ConfigError, loadConfig } from "../../server/config/config.js";
 import { keys } from "../../server/store/keys.js";
 import { openStore } from "../../server/store/open-store.js";
-import { hashTag, type RedisBackend } from "../../server/store/redis-backend.js";
+import { hashTag, RedisBackend } from "../../server/store/redis-backend.js";
 import type { Store } from "../../server/store/store.js";
 import { clusterKind, localCluster } from "../support/cluster-store.js";
 import type { StoreHandle } from "../support/stores.js";
@@ -53,7 +53,7 @@ describe.runIf(clusterKind.available)("Redis store on a Redis Cluster", () => {
     await handle.destroy();
   });
 
-  const backend = () => store.backend as RedisBackend;
+  const backend = () => redisBackend(store.backend);
 
   async function slotOf(key: string): Promise<number> {
     return Number(await nodes[0].client.sendCommand(["CLUSTER", "KEYSLOT", key]));
@@ -61,7 +61,7 @@ describe.runIf(clusterKind.available)("Redis store on a Redis Cluster", () => {
 
   /** The port of the master serving a slot, from the cluster's own view. */
   async function masterOf(slot: number): Promise<number> {
-    const table = String(await nodes[0].client.sendCommand(["CLUSTER", "NODES"]));
+    const table = await nodes[0].client.sendCommand<string>(["CLUSTER", "NODES"]);
     for (const line of table.trim().split("\n")) {
       const [, address, flags, , , , , , ...ranges] = line.split(" ");
       if (!flags.includes("master")) continue;
@@ -78,7 +78,7 @@ describe.runIf(clusterKind.available)("Redis store on a Redis Cluster", () => {
     const found: { key: string; port: number }[] = [];
     for (const { port, client } of nodes) {
       for await (const batch of client.scanIterator({ MATCH: `*${part}*`, COUNT: 500 })) {
-        for (const key of batch as unknown as string[]) found.push({ key, port });
+        for (const key of batch) found.push({ key, port });
       }
     }
     return found;
@@ -203,7 +203,7 @@ describe.runIf(clusterKind.available)("Redis store on a Redis Cluster", () => {
       expect(masters.size).toBe(3);
       for (const bucket of buckets) expect(await opened.hit(bucket, 60_000)).toBe(1);
     } finally {
-      await (opened.backend as RedisBackend).dropAll();
+      await redisBackend(opened.backend).dropAll();
       await opened.close();
     }
   });
@@ -221,3 +221,8 @@ describe.runIf(clusterKind.available)("Redis store on a Redis Cluster", () => {
     expect(await keysOnMasters("icodrip-test:")).toEqual([]);
   });
 });
+
+function redisBackend(backend: unknown): RedisBackend {
+  if (!(backend instanceof RedisBackend)) throw new Error("this suite runs on a Redis store only");
+  return backend;
+}

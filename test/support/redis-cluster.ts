@@ -97,7 +97,7 @@ function spawnNode(dir: string, port: number, busPort: number): Promise<ChildPro
         resolve(node);
       }
     };
-    const onExit = (code: number | null) => reject(new Error(`redis-server on port ${port} exited (${code}) before it was ready:\n${log}`));
+    const onExit = (code: number | null) => reject(new Error(`redis-server on port ${port} exited (${String(code)}) before it was ready:\n${log}`));
     // The output is read to the end, or a full pipe would stall the server.
     node.stdout.on("data", onOutput);
     node.stderr.on("data", onOutput);
@@ -113,9 +113,9 @@ async function waitUntilServing(ports: number[]): Promise<void> {
   try {
     await Promise.all(clients.map((client) => client.connect()));
     for (let attempt = 0; attempt < 200; attempt++) {
-      const infos = await Promise.all(clients.map((client) => client.sendCommand(["CLUSTER", "INFO"])));
+      const infos = await Promise.all(clients.map((client) => client.sendCommand<string>(["CLUSTER", "INFO"])));
       const ready = infos.every((info) => {
-        const text = String(info);
+        const text = info;
         return text.includes("cluster_state:ok") && text.includes(`cluster_known_nodes:${ports.length}`);
       });
       if (ready) return;
@@ -123,7 +123,7 @@ async function waitUntilServing(ports: number[]): Promise<void> {
     }
     throw new Error(`the local Redis Cluster on ports ${ports.join(", ")} did not reach cluster_state:ok`);
   } finally {
-    await Promise.all(clients.map((client) => (client.isOpen ? client.close() : undefined)));
+    await Promise.all(clients.filter((client) => client.isOpen).map((client) => client.close()));
   }
 }
 

@@ -153,7 +153,7 @@ export async function deliver(url: string, evt: object, secret: string, options:
     headers: { "content-type": "application/json", "stripe-signature": sign(payload, secret, options.timestamp) },
     body: payload,
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) };
 }
 
 export function invoicePayment(o: { invoice: string; paymentIntent: string; amount: number; currency?: string }) {

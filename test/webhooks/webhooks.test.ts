@@ -171,7 +171,7 @@ for (const kind of storeKinds) {
       const clickId = await click(server, m);
       const session = checkoutSession({ amount: 10_000, clientReferenceId: clickId });
       await deliver(platformUrl, event("checkout.session.completed", session, { account: m.accountId }), PLATFORM_SECRET);
-      const chargeId = "ch_partial" + n++;
+      const chargeId = `ch_partial${n++}`;
       const half = event("charge.refunded", charge({ id: chargeId, amount: 10_000, amountRefunded: 5_000, paymentIntent: session.payment_intent }), { account: m.accountId });
       const quarter = event("charge.refunded", charge({ id: chargeId, amount: 10_000, amountRefunded: 2_500, paymentIntent: session.payment_intent }), { account: m.accountId });
       await deliver(platformUrl, half, PLATFORM_SECRET);
@@ -364,7 +364,7 @@ for (const kind of storeKinds) {
         const sequence = order === "payment-last" ? [paidEvent, refundEvent, paymentEvent] : [paymentEvent, paidEvent, refundEvent];
         for (const e of sequence) expect((await deliver(platformUrl, e, PLATFORM_SECRET)).status).toBe(200);
         const conversion = (await conversions(server, m)).find((c) => c.stripe.invoiceId === inv.id);
-        results.push(`${conversion.stripe.paymentIntentId === pi}:${conversion.refundedAmount}:${conversion.commission.amount}`);
+        results.push(`${String(conversion.stripe.paymentIntentId === pi)}:${conversion.refundedAmount}:${conversion.commission.amount}`);
       }
       expect(results).toEqual(["true:500:450", "true:500:450"]);
     });
@@ -372,7 +372,7 @@ for (const kind of storeKinds) {
     it("refuses a body over 1 MiB with 413", async () => {
       const res = await fetch(platformUrl, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": "t=1,v1=x" }, body: "x".repeat(1024 * 1024 + 10) });
       expect(res.status).toBe(413);
-      expect(((await res.json()) as any).error.code).toBe("payload_too_large");
+      expect(((await res.json())).error.code).toBe("payload_too_large");
     });
   });
 }

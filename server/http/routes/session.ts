@@ -29,7 +29,7 @@ export function sessionRoutes(ctx: AppContext): Router {
     const input = parseRequest(sessionBody, req.body);
     const next = safeNext(input.next);
     const fail = (status: number, code: string, message: string) => {
-      if (fromForm) return res.redirect(303, `/login?${new URLSearchParams({ error: code, next })}`);
+      if (fromForm) { res.redirect(303, `/login?${new URLSearchParams({ error: code, next })}`); return; }
       throw new ApiError(status, code, message);
     };
 
@@ -37,7 +37,8 @@ export function sessionRoutes(ctx: AppContext): Router {
     const limit = await signInLimit(ctx, req, input.email);
     if (!limit.allowed) {
       const refusal = refuse(res, limit, "Too many sign-in attempts from this address; wait a minute and try again.");
-      return fail(refusal.status, refusal.code, refusal.message);
+      fail(refusal.status, refusal.code, refusal.message);
+      return;
     }
     // Known and unknown emails do the same work: two reads, one hash of the same cost, one read.
     const member = await ctx.store.memberByEmail(input.email);
@@ -46,16 +47,17 @@ export function sessionRoutes(ctx: AppContext): Router {
     try {
       ok = await hashing(res, () => verifyPassword(input.password, stored));
     } catch (error) {
-      if (error instanceof ApiError && error.code === "busy") return fail(error.status, error.code, error.message);
+      if (error instanceof ApiError && error.code === "busy") { fail(error.status, error.code, error.message); return; }
       throw error;
     }
     const workspace = await ctx.store.getWorkspace(member?.workspaceId ?? "ws_none");
     if (!member || !ok || !workspace) {
-      return fail(401, "invalid_credentials", "The email or password is wrong; check both and try again.");
+      fail(401, "invalid_credentials", "The email or password is wrong; check both and try again.");
+      return;
     }
     await startSession(ctx, res, member);
     ctx.log.info({ memberId: member.id, workspaceId: member.workspaceId }, "member signed in");
-    if (fromForm) return res.redirect(303, next);
+    if (fromForm) { res.redirect(303, next); return; }
     res.status(201).json({ member: { id: member.id, email: member.email }, workspace: { id: workspace.id, name: workspace.name } });
   });
 

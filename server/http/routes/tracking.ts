@@ -27,7 +27,7 @@ const clickBody = z
     url: optionalUrl,
     referrer: optionalUrl,
   })
-  .refine((b) => b.code || b.clickId, { message: "should carry an affiliate code or a click id", path: ["code"] });
+  .refine((b) => b.code || b.clickId, { error: "should carry an affiliate code or a click id", path: ["code"] });
 
 const leadBody = z.object({
   program: z.string().min(1).max(100),
@@ -41,19 +41,20 @@ export function trackingRoutes(ctx: AppContext): Router {
   const body = express.text({ type: ["text/plain", "application/json"], limit: "4kb" });
 
   router.get("/r/:code{/*rest}", async (req, res) => {
-    const code = String(req.params.code);
+    const code = req.params.code;
     const link = /^[a-z0-9]{4,40}$/.test(code) ? await ctx.store.linkByCode(code) : null;
-    if (!link) return deadLink(req, res, "This tracking link does not exist; ask the affiliate for a current one.");
+    if (!link) { deadLink(req, res, "This tracking link does not exist; ask the affiliate for a current one."); return; }
     const [program, affiliate] = await Promise.all([
       ctx.store.getProgram(link.workspaceId, link.programId),
       ctx.store.getAffiliate(link.workspaceId, link.affiliateId),
     ]);
-    if (!program) return deadLink(req, res, "This tracking link's program no longer exists; ask the affiliate for a current one.");
+    if (!program) { deadLink(req, res, "This tracking link's program no longer exists; ask the affiliate for a current one."); return; }
     const rest = (req.params as { rest?: string[] }).rest;
     const target = landingUrl(program, rest ? `/${rest.join("/")}` : link.path, req.query);
     // A disabled affiliate's visitors still reach the shop, just without a referral.
     if (!affiliate || affiliate.status !== "active" || !(await withinRate(ctx, req))) {
-      return res.redirect(302, target.toString());
+      res.redirect(302, target.toString());
+      return;
     }
     const click = await recordClick(ctx.store, ctx.config.secret, { ...visitor(req), program, affiliate, link, landingUrl: target.toString() }, ctx.now());
     target.searchParams.set("icd", click.id);

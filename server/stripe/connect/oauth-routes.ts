@@ -46,11 +46,12 @@ export function stripeOAuthRoutes(ctx: AppContext): Router {
   router.get("/integrations/stripe/connect", async (req, res) => {
     const signedIn = await currentMember(ctx, req);
     if (!signedIn) {
-      if (req.accepts(["html", "json"]) === "html") return res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl })}`);
+      if (req.accepts(["html", "json"]) === "html") { res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl })}`); return; }
       throw new ApiError(401, "unauthorized", "Sign in at /login first; connecting Stripe needs a signed-in member.");
     }
     if (!isPlatform(ctx.config)) {
-      return refuse(res, "platform_not_configured", "This server is not a Stripe Connect platform (STRIPE_CLIENT_ID and STRIPE_SECRET_KEY are unset); connect with a restricted key below.");
+      refuse(res, "platform_not_configured", "This server is not a Stripe Connect platform (STRIPE_CLIENT_ID and STRIPE_SECRET_KEY are unset); connect with a restricted key below.");
+      return;
     }
     const state = newToken(24);
     const nonce = newToken(24);
@@ -69,34 +70,38 @@ export function stripeOAuthRoutes(ctx: AppContext): Router {
     const { maxAge: _m, ...clear } = cookieOptions(ctx, 0, COOKIE_PATH);
     res.clearCookie(OAUTH_COOKIE, clear);
     if (!q.success || !q.data.state) {
-      return refuse(res, "invalid_state", "Stripe sent Icodrip back without the sign-in state; press Connect Stripe again.");
+      refuse(res, "invalid_state", "Stripe sent Icodrip back without the sign-in state; press Connect Stripe again.");
+      return;
     }
     // Taken before anything else, so a state works once whatever the outcome.
     const state = await ctx.store.takeOAuthState(q.data.state);
     if (!state || ctx.now() - state.createdAt > STATE_TTL_MS) {
-      return refuse(res, "invalid_state", "This Stripe connection link was used already or is more than 10 minutes old; press Connect Stripe again.");
+      refuse(res, "invalid_state", "This Stripe connection link was used already or is more than 10 minutes old; press Connect Stripe again.");
+      return;
     }
     const signedIn = await currentMember(ctx, req);
     if (!nonce || !sameNonce(nonce, state.sessionId) || (signedIn && signedIn.member.id !== state.memberId)) {
-      return refuse(res, "state_mismatch", "This Stripe connection was started in another browser or session, so it was not accepted; press Connect Stripe here.");
+      refuse(res, "state_mismatch", "This Stripe connection was started in another browser or session, so it was not accepted; press Connect Stripe here.");
+      return;
     }
     if (q.data.error) {
       const declined = q.data.error === "access_denied";
-      return refuse(
+      refuse(
         res,
         q.data.error,
         declined
           ? "You declined the connection in Stripe, so nothing was connected; press Connect Stripe to try again."
           : `Stripe did not connect the account (${q.data.error_description ?? q.data.error}); press Connect Stripe to try again.`,
       );
+      return;
     }
-    if (!q.data.code) return refuse(res, "invalid_request", "Stripe sent Icodrip back without an authorization code; press Connect Stripe again.");
+    if (!q.data.code) { refuse(res, "invalid_request", "Stripe sent Icodrip back without an authorization code; press Connect Stripe again."); return; }
 
     let granted;
     try {
       granted = await exchangeCode(ctx.config, q.data.code);
     } catch (error) {
-      if (error instanceof OAuthFailure) return refuse(res, error.code, error.message);
+      if (error instanceof OAuthFailure) { refuse(res, error.code, error.message); return; }
       throw error;
     }
 
@@ -121,16 +126,17 @@ export function stripeOAuthRoutes(ctx: AppContext): Router {
     try {
       await ctx.store.putConnection(connection);
     } catch (error) {
-      if (error instanceof StoreConflict) return refuse(res, "account_taken", error.message);
+      if (error instanceof StoreConflict) { refuse(res, "account_taken", error.message); return; }
       throw error;
     }
     ctx.log.info({ workspaceId: state.workspaceId, accountId: granted.accountId, livemode: granted.livemode }, "Stripe connected with OAuth");
     if (endpointFailure) {
-      return backToPage(res, {
+      backToPage(res, {
         connected: granted.accountId,
         error: "webhook_setup_failed",
         message: `Connected ${granted.accountId}, but the platform's webhook endpoint could not be set up (${endpointFailure}); press Repair Webhooks.`,
       });
+      return;
     }
     backToPage(res, { connected: granted.accountId });
   });

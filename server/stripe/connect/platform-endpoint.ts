@@ -44,7 +44,7 @@ function platformClient(ctx: AppContext): { stripe: Stripe; livemode: boolean } 
 async function locate(ctx: AppContext, stripe: Stripe, livemode: boolean, endpoints: Stripe.WebhookEndpoint[]): Promise<Located> {
   const url = platformWebhookUrl(ctx);
   if (ctx.config.stripe.webhookSecret) {
-    const external = endpoints.find((e) => e.url === url && e.metadata?.icodrip !== MARK.icodrip);
+    const external = endpoints.find((e) => e.url === url && e.metadata.icodrip !== MARK.icodrip);
     if (external) return { kind: "env", endpoint: external };
   }
   const stored = await ctx.store.getPlatformEndpoint(livemode);
@@ -120,7 +120,7 @@ async function ensure(ctx: AppContext, replaceSecret: boolean): Promise<WebhookS
 
   // A broken endpoint, and any Icodrip made whose secret is not stored, would only deliver
   // events Icodrip cannot verify: they go before a fresh one is made.
-  const stale = endpoints.filter((e) => e.id === located.endpoint?.id || (e.metadata?.icodrip === MARK.icodrip && e.url === url));
+  const stale = endpoints.filter((e) => e.id === located.endpoint?.id || (e.metadata.icodrip === MARK.icodrip && e.url === url));
   if (located.endpoint && !stale.some((e) => e.id === located.endpoint?.id)) stale.push(located.endpoint);
   for (const e of stale) await orNull(stripe.webhookEndpoints.del(e.id));
 

@@ -96,7 +96,7 @@ export async function integrationStatus(ctx: AppContext, workspaceId: string): P
 
   const accounts = await Promise.all(
     connections.map((c) => {
-      if (c.status !== "connected") return present(c, c.webhook, c.problem);
+      if (c.status !== "connected") return Promise.resolve(present(c, c.webhook, c.problem));
       return c.method === "oauth" ? checkOAuth(ctx, c, platformCheck) : checkRestrictedKey(ctx, c);
     }),
   );

@@ -15,7 +15,7 @@ export type StripeFailure =
 export function classifyStripeError(error: unknown): StripeFailure {
   if (error instanceof Stripe.errors.StripeInvalidGrantError) return { kind: "invalid_grant", message: error.message };
   if (error instanceof Stripe.errors.StripeOAuthError) {
-    return { kind: "oauth", code: String(error.rawType ?? "oauth_error"), message: error.message || `Stripe answered ${error.rawType ?? "an OAuth error"}` };
+    return { kind: "oauth", code: error.rawType ?? "oauth_error", message: error.message || `Stripe answered ${error.rawType ?? "an OAuth error"}` };
   }
   if (error instanceof Stripe.errors.StripeError) {
     if (error.statusCode === 401 || error instanceof Stripe.errors.StripeAuthenticationError) return { kind: "unauthorized", message: error.message };

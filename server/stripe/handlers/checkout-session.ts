@@ -54,7 +54,7 @@ async function linkSubscription(ledger: HandlerInput<Session>["ledger"], s: Sess
     return { outcome: "unattributed", message: `Subscription ${s.subscriptionId ?? "?"} from Checkout Session ${s.id} has no referral: ${referral.reason} Its invoices stay unattributed.` };
   }
   if (link.affiliateId && link.affiliateId !== referral.affiliate.id) {
-    return { outcome: "processed", message: `Subscription ${s.subscriptionId} is already credited to another affiliate; the first referral stands.` };
+    return { outcome: "processed", message: `Subscription ${s.subscriptionId ?? "?"} is already credited to another affiliate; the first referral stands.` };
   }
   // Invoices that came before this session wait on the link: attribute them now.
   let completed = 0;
@@ -70,7 +70,7 @@ async function linkSubscription(ledger: HandlerInput<Session>["ledger"], s: Sess
   );
   if (s.email && referral.clickId) ledger.rememberClickEmail(s.email, referral.clickId);
   const tail = completed > 0 ? ` ${completed} invoice${completed === 1 ? "" : "s"} paid earlier now credited too.` : " Commissions follow with its paid invoices.";
-  return { outcome: "processed", message: `Subscription ${s.subscriptionId} from Checkout Session ${s.id} linked to ${referral.affiliate.code} (matched by ${referral.matchedBy}).${tail}` };
+  return { outcome: "processed", message: `Subscription ${s.subscriptionId ?? "?"} from Checkout Session ${s.id} linked to ${referral.affiliate.code} (matched by ${referral.matchedBy}).${tail}` };
 }
 
 function money(s: { amountTotal: number; currency: string }): string {

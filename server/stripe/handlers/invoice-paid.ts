@@ -1,5 +1,6 @@
 import { renewalAllowed } from "../../domain/rules.js";
 import type { BillingLink } from "../../store/ledger.js";
+import type { RecurringRule } from "../../domain/types.js";
 import type { Normalized } from "../normalize.js";
 import { buildConversion, type Referral } from "../../domain/conversion.js";
 import { referralFromClick, withEarlyRefund } from "./referral.js";
@@ -90,6 +91,6 @@ async function referralFor(ledger: HandlerInput<Invoice>["ledger"], link: Billin
   return referralFromClick(ledger, { id: link.clickId ?? "", programId: link.programId, affiliateId: link.affiliateId }, matchedBy, detail);
 }
 
-function describe(rule: { type: string; months?: number }): string {
+function describe(rule: RecurringRule): string {
   return rule.type === "months" ? `${rule.months} months from the first payment` : rule.type === "once" ? "first payment only" : "lifetime";
 }

@@ -18,5 +18,5 @@ export async function handleInvoicePaymentPaid({ ledger, data: p }: HandlerInput
   const stripe = { ...conversion.stripe, paymentIntentId: conversion.stripe.paymentIntentId ?? p.paymentIntentId, chargeId: conversion.stripe.chargeId ?? p.chargeId };
   const updated = await withEarlyRefund(ledger, { ...conversion, stripe });
   ledger.saveConversion(updated, conversion, [p.paymentIntentId, p.chargeId]);
-  return { outcome: "processed", message: `Invoice ${p.invoiceId} of conversion ${conversion.id} was paid by ${p.paymentIntentId ?? p.chargeId}; its refunds will find it.` };
+  return { outcome: "processed", message: `Invoice ${p.invoiceId} of conversion ${conversion.id} was paid by ${p.paymentIntentId ?? p.chargeId ?? "an unnamed payment"}; its refunds will find it.` };
 }

@@ -67,12 +67,13 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
     // An unsigned post is not Stripe's in any configuration, so it is not shown to merchants.
     const copyTo = !d.routeAccountId && reason !== "unsigned" && claim?.account ? await workspacesOf(ctx, claim.account, claim.livemode) : [];
     for (const ws of copyTo) {
+      if (!claim) break; // copyTo is empty without a claim; this tells the compiler so.
       const copy = {
-        eventId: claim!.id,
-        type: claim!.type,
-        accountId: claim!.account,
-        livemode: claim!.livemode,
-        apiVersion: claim!.apiVersion,
+        eventId: claim.id,
+        type: claim.type,
+        accountId: claim.account,
+        livemode: claim.livemode,
+        apiVersion: claim.apiVersion,
         message: o.unverified
           ? `${row.message} The body is unverified: anyone can post one naming this account, so it may not come from Stripe.`
           : row.message,
@@ -155,7 +156,7 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
   }
   const workspaceId = connection.workspaceId;
   if (connection.status !== "connected" && normalized.data.type !== "deauthorized") {
-    await log({ workspaceId, ...base, outcome: "ignored", message: `Stripe account ${event.accountId} is disconnected from Icodrip; event ignored. Connect it again to count its payments.` });
+    await log({ workspaceId, ...base, outcome: "ignored", message: `Stripe account ${event.accountId ?? connection.accountId} is disconnected from Icodrip; event ignored. Connect it again to count its payments.` });
     return { status: 200, body: { received: true, outcome: "ignored" } };
   }
 
@@ -181,7 +182,7 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
     return { status: 200, body: { received: true, outcome } };
   } catch (error) {
     ctx.log.error({ err: error, eventId: event.id, workspaceId }, "webhook processing failed");
-    const cause = error instanceof CommitOutcomeUnknown ? ((error.cause as Error)?.message ?? String(error.cause)) : (error as Error).message;
+    const cause = error instanceof CommitOutcomeUnknown ? (error.cause instanceof Error ? error.cause.message : String(error.cause)) : (error as Error).message;
     const message =
       error instanceof CommitOutcomeUnknown
         ? `Event ${event.id} may or may not have been applied: the store did not confirm the commit (${cause}). Stripe will retry it, and a retry of an applied event answers duplicate.`
@@ -258,7 +259,7 @@ function tooMany(): IngestAnswer {
 // most once a second per connection, and a failure to write it never fails the delivery.
 async function noteLastEvent(ctx: AppContext, connection: StripeConnection, at: number): Promise<void> {
   if (connection.lastEventAt !== null && at - connection.lastEventAt < 1_000) return;
-  await ctx.store.touchConnection(connection.workspaceId, connection.accountId, connection.livemode, at).catch((error: Error) => {
+  await ctx.store.touchConnection(connection.workspaceId, connection.accountId, connection.livemode, at).catch((error: unknown) => {
     ctx.log.warn({ err: error, accountId: connection.accountId }, "could not note the last event time");
   });
 }
@@ -273,13 +274,16 @@ function verify(d: Delivery, secrets: string[], receivedAt: number): { reason: s
         : "No signing secret is configured for the platform endpoint; set STRIPE_WEBHOOK_SECRET or connect an account through OAuth.",
     };
   }
+  // stripe-node types the verifier as possibly absent; without it nothing can be verified at all.
+  const signature = Stripe.webhooks.signature;
+  if (!signature) throw new Error("stripe-node offers no webhook signature verifier");
   let firstError = "";
   let verified = false;
   for (const secret of secrets) {
     try {
       // Tolerance 0: stripe-node checks only the signature here; the time is checked below, both
       // ways, against the injected clock (stripe-node would check the past only, on Date.now()).
-      Stripe.webhooks.signature!.verifyHeader(d.rawBody, d.signature, secret, 0);
+      signature.verifyHeader(d.rawBody, d.signature, secret, 0);
       verified = true;
       break;
     } catch (error) {

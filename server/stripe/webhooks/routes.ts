@@ -17,7 +17,7 @@ export function webhookRoutes(ctx: AppContext): Router {
     res.status(answer.status).json(answer.body);
   });
   router.post("/webhooks/stripe/:accountId", raw, async (req, res) => {
-    const accountId = /^acct_[A-Za-z0-9]{1,64}$/.test(String(req.params.accountId)) ? String(req.params.accountId) : "unknown";
+    const accountId = /^acct_[A-Za-z0-9]{1,64}$/.test(req.params.accountId) ? req.params.accountId : "unknown";
     const answer = await ingest(ctx, { rawBody: asBuffer(req.body), signature: req.get("stripe-signature"), routeAccountId: accountId, address: req.ip ?? "" }, rejections);
     res.status(answer.status).json(answer.body);
   });
