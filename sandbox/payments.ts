@@ -416,31 +416,36 @@ function payInvoice(
     created: paidAt,
   });
   withSubscriptionDiscount(state, invoice, subscription, billingReason);
-  const { paymentIntent, charge: ch } = charge(state, account, {
-    customer: customer.id,
-    email: customer.email ?? "",
-    amount: invoice.amount_due,
-    currency: invoice.currency,
-    metadata: {},
-    description: billingReason === "subscription_create" ? "Subscription creation" : "Subscription update",
-    invoiceId,
-  });
+  // Nothing to charge (a 100% discount): Stripe pays the invoice without a PaymentIntent.
+  const paid =
+    invoice.amount_due > 0
+      ? charge(state, account, {
+          customer: customer.id,
+          email: customer.email ?? "",
+          amount: invoice.amount_due,
+          currency: invoice.currency,
+          metadata: {},
+          description: billingReason === "subscription_create" ? "Subscription creation" : "Subscription update",
+          invoiceId,
+        })
+      : null;
   const legacy = {
     subscription: subscription.id,
     subscription_details: { metadata: { ...subscription.metadata } },
-    payment_intent: paymentIntent.id,
-    charge: ch.id,
+    payment_intent: paid?.paymentIntent.id ?? null,
+    charge: paid?.charge.id ?? null,
     paid: true,
     paid_out_of_band: false,
   };
   const stored = put(state, account.id, invoice, legacy, ["parent", "amount_overpaid"]);
-  const payment = invoicePaymentObject({ id: `inpay_1${randomId(22)}`, invoice, paymentIntent: paymentIntent.id, chargeId: ch.id, paidAt });
-  const storedPayment = put(state, account.id, payment);
+  const storedPayment = paid
+    ? put(state, account.id, invoicePaymentObject({ id: `inpay_1${randomId(22)}`, invoice, paymentIntent: paid.paymentIntent.id, chargeId: paid.charge.id, paidAt }))
+    : null;
   emit(state, account.id, "invoice.created", stored);
   emit(state, account.id, "invoice.finalized", stored);
   emit(state, account.id, "invoice.paid", stored);
   emit(state, account.id, "invoice.payment_succeeded", stored);
-  emit(state, account.id, "invoice_payment.paid", storedPayment);
+  if (storedPayment) emit(state, account.id, "invoice_payment.paid", storedPayment);
   return invoice;
 }
 

@@ -10,11 +10,12 @@ import { type AccountRecord, type SandboxState, now, randomId, type StoredObject
 // given at Checkout Session creation or typed on the hosted page, the session's discounts and
 // total_details.breakdown, and the invoices of a subscription started with it.
 
-const isHash = (v: FormValue | undefined): v is { [key: string]: FormValue } => typeof v === "object" && v !== null && !Array.isArray(v);
+const isHash = (v: FormValue | undefined): v is { [key: string]: FormValue } => typeof v === "object" && !Array.isArray(v);
 const DURATIONS = ["once", "forever", "repeating"] as const;
 
 export function createCoupon(state: SandboxState, account: AccountRecord, params: FormObject): Stripe.Coupon {
-  const percentOff = params.percent_off === undefined ? undefined : Number(str(params, "percent_off"));
+  const percentText = str(params, "percent_off");
+  const percentOff = percentText === undefined ? undefined : Number(percentText);
   const amountOff = integer(params, "amount_off", 1, 99_999_999);
   if ((percentOff === undefined) === (amountOff === undefined)) {
     throw v1Error(400, { param: "percent_off", message: "You must pass exactly one of percent_off or amount_off." });
@@ -38,7 +39,7 @@ export function createCoupon(state: SandboxState, account: AccountRecord, params
     amount_off: amountOff ?? null,
     created: now(),
     currency: amountOff !== undefined ? (currency ?? null) : null,
-    duration: duration as Stripe.Coupon.Duration,
+    duration,
     duration_in_months: duration === "repeating" ? (months ?? null) : null,
     livemode: account.livemode,
     max_redemptions: null,
