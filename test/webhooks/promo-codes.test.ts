@@ -50,6 +50,19 @@ for (const kind of storeKinds) {
       await sandbox.close();
     });
 
+    async function workspaceOf(key: string): Promise<string> {
+      const workspace = await server.store.workspaceByApiKeyHash(hashApiKey(key));
+      if (!workspace) throw new Error("the key's workspace is gone");
+      return workspace.id;
+    }
+
+    /** The subscription the sandbox made on the merchant's account. */
+    function subscriptionOf(m: Merchant): string {
+      const created = sandbox.events.find((e) => e.accountId === m.accountId && e.type === "customer.subscription.created");
+      if (!created) throw new Error("no subscription was made");
+      return created.object.current.id;
+    }
+
     const call = async (method: string, path: string, key: string, body?: object) => (await server.api(method, path, { key, body })).body as unknown;
 
     /** A workspace with affiliates Ann and Bob, connected to a fresh sandbox account by its restricted key. */
@@ -59,9 +72,9 @@ for (const kind of storeKinds) {
       const ann = affiliateOut.parse(await call("POST", "/api/v1/affiliates", key, { programId: program.id, name: "Ann", email: "ann@example.com", code: "ann" }));
       const bob = affiliateOut.parse(await call("POST", "/api/v1/affiliates", key, { programId: program.id, name: "Bob", email: "bob@example.com", code: "bob" }));
       const account = sandbox.createAccount();
-      const workspace = await server.store.workspaceByApiKeyHash(hashApiKey(key));
+      const workspaceId = await workspaceOf(key);
       await server.store.putConnection({
-        workspaceId: workspace!.id,
+        workspaceId,
         accountId: account.accountId,
         livemode: false,
         method: "restricted_key",
@@ -85,7 +98,7 @@ for (const kind of storeKinds) {
     async function clickFor(m: Merchant, code: string): Promise<string> {
       const res = await server.api("POST", "/t/click", {
         body: JSON.stringify({ program: m.programKey, code, url: "https://shop.example.com/", referrer: null }),
-        headers: { "content-type": "text/plain", "user-agent": `agent-${Math.random()}` },
+        headers: { "content-type": "text/plain", "user-agent": `agent-${String(Math.random())}` },
       });
       return z.object({ clickId: z.string() }).parse(res.body).clickId;
     }
@@ -207,8 +220,7 @@ for (const kind of storeKinds) {
           expect(outcome(await deliverSession(m, sessionId, version))).toBe("processed");
           const [firstInvoice] = eventsOf(m, "invoice.paid", null, version);
           expect(outcome(await post(m, firstInvoice))).toBe("processed");
-          const subscription = sandbox.events.find((e) => e.accountId === m.accountId && e.type === "customer.subscription.created")!.object.current.id;
-          sandbox.advanceSubscription(subscription);
+          sandbox.advanceSubscription(subscriptionOf(m));
           const renewal = eventsOf(m, "invoice.paid", null, version)[1];
           expect(outcome(await post(m, renewal))).toBe("processed");
           const all = await conversions(m);
@@ -226,8 +238,7 @@ for (const kind of storeKinds) {
           // Only the invoices arrive (a subscription made outside Checkout would send no session).
           const [trial] = eventsOf(m, "invoice.paid", null, version);
           expect(outcome(await post(m, trial))).toBe("ignored");
-          const subscription = sandbox.events.find((e) => e.accountId === m.accountId && e.type === "customer.subscription.created")!.object.current.id;
-          sandbox.advanceSubscription(subscription);
+          sandbox.advanceSubscription(subscriptionOf(m));
           const renewal = eventsOf(m, "invoice.paid", null, version)[1];
           expect(outcome(await post(m, renewal))).toBe("processed");
           const [c] = await conversions(m);
@@ -253,8 +264,7 @@ for (const kind of storeKinds) {
         server.ctx.config.stripe.apiUrl = apiUrl;
       }
       expect(await conversions(m)).toEqual([]);
-      const workspace = await server.store.workspaceByApiKeyHash(hashApiKey(m.key));
-      expect(await server.store.eventRecorded(workspace!.id, z.object({ id: z.string() }).parse(evt).id)).toBe(false);
+      expect(await server.store.eventRecorded(await workspaceOf(m.key), z.object({ id: z.string() }).parse(evt).id)).toBe(false);
       const log = deliveryPage.parse(await call("GET", "/api/v1/webhook-deliveries?outcome=failed", m.key)).data;
       expect(log).toHaveLength(1);
       expect(log[0].message).not.toContain("rk_test_");
