@@ -201,8 +201,8 @@ export function createCheckoutSession(state: SandboxState, account: AccountRecor
 
 /** `discounts[0][promotion_code]` or `discounts[0][coupon]` (Stripe takes one discount on a session). */
 function discountParam(state: SandboxState, accountId: string, params: FormObject): { coupon: string; promotionCode: string | null } | null {
+  if (!("discounts" in params)) return null;
   const list = params.discounts;
-  if (list === undefined) return null;
   if (!Array.isArray(list) || list.length > 1 || (list.length === 1 && !isHash(list[0]))) {
     throw v1Error(400, { param: "discounts", message: "Invalid array: discounts takes one hash with coupon or promotion_code." });
   }
