@@ -4,6 +4,7 @@ import { type Answer, AnswerError, maskKey, v1Error } from "./http.js";
 import { allowOnly, API_VERSION, apiVersionParam, bool, events, integer, metadata, required, str, url } from "./params.js";
 import { advanceSubscription, createCheckoutSession, createPriceFromParams, createRefund, owned } from "./payments.js";
 import { DEFAULT_API_VERSION, eventJson, render } from "./render.js";
+import { createCoupon, createPromotionCode, expandDiscount } from "./promotions.js";
 import {
   type AccountRecord,
   type SandboxState,
@@ -366,8 +367,29 @@ function retrieve(kind: string, object: string) {
     const { stored } = owned(state, caller.account.id, id, kind, object);
     const body = render(stored, caller.version);
     if (object === "invoice" && expands(_params, "payments")) body.payments = list(invoicePayments(state, caller, id), `/v1/invoice_payments?invoice=${id}`);
+    const deep = expands(_params, "discounts.promotion_code");
+    if (object === "invoice" && (deep || expands(_params, "discounts")) && Array.isArray(body.discounts)) {
+      body.discounts = body.discounts.map((d: unknown) => (typeof d === "string" ? expandDiscount(state, d, deep) : d));
+    }
+    if (object === "checkout.session" && expands(_params, "total_details.breakdown")) withBreakdown(state, body);
     return { status: 200, body };
   };
+}
+
+/** total_details.breakdown, which Stripe renders only when expanded: the session's discount as a Discount object. */
+function withBreakdown(state: SandboxState, body: Record<string, unknown>): void {
+  const totals = body.total_details as Record<string, unknown> | null;
+  if (!totals) return;
+  const record = state.checkoutSessions.find((r) => r.id === body.id);
+  const amount = typeof totals.amount_discount === "number" ? totals.amount_discount : 0;
+  // The Discount made at payment, else (an open session) one as Stripe shows it before redemption.
+  const redeemed = [...state.objects.values()].find((o) => o.current.object === "discount" && o.current.checkout_session === body.id);
+  const discount = redeemed
+    ? structuredClone(redeemed.current)
+    : record?.discount
+      ? { id: null, object: "discount", checkout_session: body.id, promotion_code: record.discount.promotionCode, source: { coupon: record.discount.coupon, type: "coupon" } }
+      : null;
+  totals.breakdown = { discounts: discount ? [{ amount, discount }] : [], taxes: [] };
 }
 
 function expands(params: FormObject, field: string): boolean {
@@ -436,6 +458,11 @@ const ROUTES: Route[] = [
   { method: "GET", pattern: new RegExp(`^/v1/invoice_payments/${ID}$`), permission: "invoice_read", run: retrieve("invoice_payment", "invoice_payment") },
   { method: "POST", pattern: /^\/v1\/refunds$/, permission: "refund_write", run: (s, c, p) => ({ status: 200, body: createRefund(s, c.account.id, p) }) },
   { method: "GET", pattern: new RegExp(`^/v1/refunds/${ID}$`), permission: "refund_read", run: retrieve("refund", "refund") },
+  { method: "POST", pattern: /^\/v1\/coupons$/, permission: "coupon_write", run: (s, c, p) => ({ status: 200, body: createCoupon(s, c.account, p) }) },
+  { method: "GET", pattern: new RegExp(`^/v1/coupons/${ID}$`), permission: "coupon_read", run: retrieve("coupon", "coupon") },
+  { method: "POST", pattern: /^\/v1\/promotion_codes$/, permission: "promotion_code_write", run: (s, c, p) => ({ status: 200, body: createPromotionCode(s, c.account, p) }) },
+  { method: "GET", pattern: /^\/v1\/promotion_codes$/, permission: "promotion_code_read", run: listOf("promotion_code", "/v1/promotion_codes", ["code"]) },
+  { method: "GET", pattern: new RegExp(`^/v1/promotion_codes/${ID}$`), permission: "promotion_code_read", run: retrieve("promotion code", "promotion_code") },
   { method: "GET", pattern: /^\/v1\/events$/, permission: "event_read", run: listEvents },
   { method: "GET", pattern: new RegExp(`^/v1/events/${ID}$`), permission: "event_read", run: retrieveEvent },
   // Sandbox only (Stripe's test clocks do this on real Stripe): the subscription's next period begins now.

@@ -145,7 +145,7 @@ export type StripeSandbox = {
   /** A price in an account's catalogue, for `line_items[][price]`. */
   createPrice(accountId: string, price: { unitAmount: number; currency: string; productName: string; recurring?: { interval: "day" | "week" | "month" | "year"; interval_count?: number } }): Stripe.Price;
   /** What pressing Pay on the hosted page does (4242… pays, 4000 0000 0000 0002 is declined). */
-  pay(sessionId: string, payment?: { cardNumber?: string; email?: string }): PayResult;
+  pay(sessionId: string, payment?: { cardNumber?: string; email?: string; promotionCode?: string }): PayResult;
   /** The merchant refunds a charge (or a payment intent's charge), in full or in part. */
   refund(chargeOrPaymentIntent: string, amount?: number): Stripe.Refund;
   /** The subscription moves to its next period: its next invoice is made and paid. */
@@ -356,6 +356,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
         cardNumber: payment.cardNumber ?? TEST_CARDS.success,
         expiry: `12 / ${(new Date().getUTCFullYear() + 3) % 100}`,
         cvc: "123",
+        promotionCode: payment.promotionCode,
       });
     },
     refund(id, amount) {

@@ -60,7 +60,7 @@ ${buttons}
 
 // ---- the hosted payment page ----
 
-export function payPage(record: CheckoutSessionRecord, form: { email?: string; error?: string } = {}, status = 200): Answer {
+export function payPage(record: CheckoutSessionRecord, form: { email?: string; promotionCode?: string; error?: string } = {}, status = 200): Answer {
   const session = record.session as unknown as Stripe.Checkout.Session;
   if (session.status !== "open") {
     const back = session.success_url ? `<p><a href="${esc(session.success_url.replaceAll("{CHECKOUT_SESSION_ID}", session.id))}">Back to the shop</a></p>` : "";
@@ -81,11 +81,20 @@ export function payPage(record: CheckoutSessionRecord, form: { email?: string; e
 <label for="cardnumber">Card number</label><input id="cardnumber" name="cardnumber" inputmode="numeric" autocomplete="cc-number" placeholder="1234 1234 1234 1234" required>
 <div class="row"><div><label for="exp">Expiry</label><input id="exp" name="exp" autocomplete="cc-exp" placeholder="MM / YY" required></div>
 <div><label for="cvc">CVC</label><input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="CVC" required></div></div>
+${promotionField(session, form.promotionCode)}
 ${form.error ? `<div class="error" role="alert">${esc(form.error)}</div>` : ""}
 <button class="primary" type="submit">Pay</button>
 </form></div>`,
     status,
   );
+}
+
+/** Where the customer types a promotion code (allow_promotion_codes), or the discount already applied. */
+function promotionField(session: Stripe.Checkout.Session, typed: string | undefined): string {
+  const off = session.total_details?.amount_discount ?? 0;
+  if (off > 0 && !session.allow_promotion_codes) return `<p class="muted">Discount: −${esc(money(off, session.currency))}</p>`;
+  if (!session.allow_promotion_codes) return "";
+  return `<label for="promotion_code">Promotion code</label><input id="promotion_code" name="promotion_code" autocomplete="off" placeholder="Add promotion code" value="${esc(typed ?? "")}">`;
 }
 
 // ---- the sandbox's own page ----

@@ -15,7 +15,8 @@ import {
   refundObject,
   subscriptionObject,
 } from "./objects.js";
-import { integer, metadata, str, url } from "./params.js";
+import { bool, integer, metadata, str, url } from "./params.js";
+import { couponOf, createDiscount, discountAmount, findCode } from "./promotions.js";
 import { emit, put } from "./render.js";
 import { type AccountRecord, type CheckoutSessionRecord, type SandboxState, now, randomId, type StoredObject } from "./state.js";
 
@@ -168,6 +169,11 @@ export function createCheckoutSession(state: SandboxState, account: AccountRecor
   if (uiMode === "hosted_page" && !successUrl) {
     throw v1Error(400, { code: "parameter_missing", param: "success_url", message: "Missing required param: success_url." });
   }
+  const discount = discountParam(state, account.id, params);
+  const allowPromotionCodes = bool(params, "allow_promotion_codes") ?? null;
+  if (discount && allowPromotionCodes) {
+    throw v1Error(400, { param: "discounts", message: "You may only specify one of these parameters: allow_promotion_codes, discounts." });
+  }
   const id = `cs_${livemode ? "live" : "test"}_a1${randomId(56)}`;
   const amount = items.length > 0 ? items.reduce((sum, i) => sum + i.unitAmount * i.quantity, 0) : null;
   const session = checkoutSessionObject({
@@ -186,14 +192,56 @@ export function createCheckoutSession(state: SandboxState, account: AccountRecor
     livemode,
     created: now(),
   });
+  session.allow_promotion_codes = allowPromotionCodes;
+  const record: CheckoutSessionRecord = { id, accountId: account.id, params, session: session as unknown as Record<string, unknown>, lineItems: items, discount: null };
+  if (discount) applyDiscount(state, record, discount);
   put(state, account.id, session);
-  state.checkoutSessions.push({ id, accountId: account.id, params, session: session as unknown as Record<string, unknown>, lineItems: items });
+  state.checkoutSessions.push(record);
   return session;
+}
+
+/** `discounts[0][promotion_code]` or `discounts[0][coupon]` (Stripe takes one discount on a session). */
+function discountParam(state: SandboxState, accountId: string, params: FormObject): { coupon: string; promotionCode: string | null } | null {
+  if (!("discounts" in params)) return null;
+  const list = params.discounts;
+  if (!Array.isArray(list) || list.length > 1 || (list.length === 1 && !isHash(list[0]))) {
+    throw v1Error(400, { param: "discounts", message: "Invalid array: discounts takes one hash with coupon or promotion_code." });
+  }
+  const entry = list[0];
+  if (!isHash(entry)) return null;
+  const promotionCode = str(entry, "promotion_code");
+  const coupon = str(entry, "coupon");
+  if (promotionCode) {
+    const stored = state.objects.get(promotionCode);
+    if (!stored || stored.accountId !== accountId || stored.current.object !== "promotion_code") {
+      throw v1Error(400, { code: "resource_missing", param: "discounts[0][promotion_code]", message: `No such promotion code: '${promotionCode}'` });
+    }
+    return { coupon: couponOf(state, { promotionCode }).id, promotionCode };
+  }
+  if (coupon) {
+    const stored = state.objects.get(coupon);
+    if (!stored || stored.accountId !== accountId || stored.current.object !== "coupon") {
+      throw v1Error(400, { code: "resource_missing", param: "discounts[0][coupon]", message: `No such coupon: '${coupon}'` });
+    }
+    return { coupon, promotionCode: null };
+  }
+  throw v1Error(400, { param: "discounts[0]", message: "Each discount needs a coupon or a promotion_code." });
+}
+
+/** The session's amounts, discounts and total_details once a coupon applies to it. */
+function applyDiscount(state: SandboxState, record: CheckoutSessionRecord, discount: { coupon: string; promotionCode: string | null }): void {
+  const session = record.session as unknown as Stripe.Checkout.Session;
+  const subtotal = session.amount_subtotal ?? 0;
+  const off = discountAmount(couponOf(state, { coupon: discount.coupon }), subtotal, session.currency ?? "usd");
+  record.discount = discount;
+  session.amount_total = subtotal - off;
+  session.discounts = [{ coupon: discount.coupon, promotion_code: discount.promotionCode }];
+  session.total_details = { amount_discount: off, amount_shipping: 0, amount_tax: 0 };
 }
 
 export const TEST_CARDS = { success: "4242424242424242", declined: "4000000000000002" } as const;
 
-export type PayInput = { email: string; cardNumber: string; expiry: string; cvc: string };
+export type PayInput = { email: string; cardNumber: string; expiry: string; cvc: string; promotionCode?: string };
 export type PayResult = { ok: true; redirect: string } | { ok: false; message: string };
 
 /** What the hosted page checks before it charges anything; Stripe's own wording where it has one. */
@@ -219,6 +267,13 @@ export function payCheckoutSession(state: SandboxState, record: CheckoutSessionR
   const session = record.session as unknown as Stripe.Checkout.Session;
   if (session.status !== "open") return { ok: false, message: "This Checkout Session is no longer active." };
   if (session.mode === "setup") return { ok: false, message: "The sandbox does not take setup-mode sessions." };
+  const typed = input.promotionCode?.trim();
+  if (typed) {
+    if (!session.allow_promotion_codes) return { ok: false, message: "This checkout does not take promotion codes." };
+    const promo = findCode(state, record.accountId, typed);
+    if (!promo) return { ok: false, message: "This code is invalid." };
+    applyDiscount(state, record, { coupon: couponOf(state, { promotionCode: promo.id }).id, promotionCode: promo.id });
+  }
   const problem = checkCard(input);
   // A declined card leaves no trace the merchant's integration reads: no customer, no paid
   // session, no event (Stripe's failed charge and payment_intent.payment_failed are not modelled).
@@ -231,6 +286,9 @@ export function payCheckoutSession(state: SandboxState, record: CheckoutSessionR
   session.customer = customer.current.id;
   session.customer_details = { address: null, business_name: null, email, individual_name: null, name: null, phone: null, tax_exempt: "none", tax_ids: [] };
   const params = record.params;
+  const discount = record.discount
+    ? createDiscount(state, account.id, { coupon: couponOf(state, { coupon: record.discount.coupon }), promotionCode: record.discount.promotionCode, checkoutSession: session.id, customer: customer.current.id, subscription: null })
+    : null;
   if (session.mode === "payment") {
     const piData = isHash(params.payment_intent_data) ? params.payment_intent_data : {};
     const { paymentIntent } = charge(state, account, {
@@ -244,7 +302,7 @@ export function payCheckoutSession(state: SandboxState, record: CheckoutSessionR
     });
     session.payment_intent = paymentIntent.id;
   } else {
-    const { subscription, invoice } = startSubscription(state, account, customer, record, nestedMetadata(params, "subscription_data"));
+    const { subscription, invoice } = startSubscription(state, account, customer, record, nestedMetadata(params, "subscription_data"), discount);
     session.subscription = subscription.id;
     session.invoice = invoice.id;
   }
@@ -295,7 +353,7 @@ function charge(
   return { paymentIntent, charge: ch };
 }
 
-function startSubscription(state: SandboxState, account: AccountRecord, customer: StoredObject, record: CheckoutSessionRecord, meta: Record<string, string>) {
+function startSubscription(state: SandboxState, account: AccountRecord, customer: StoredObject, record: CheckoutSessionRecord, meta: Record<string, string>, discount: Stripe.Discount | null) {
   const created = now();
   // Lines given as price_data become prices of their own, as Stripe makes them.
   const prices = record.lineItems.map((item) => {
@@ -319,6 +377,11 @@ function startSubscription(state: SandboxState, account: AccountRecord, customer
     livemode: account.livemode,
     created,
   });
+  if (discount) {
+    // The session's discount becomes the subscription's, as on Stripe.
+    discount.subscription = subscriptionId;
+    subscription.discounts = [discount.id];
+  }
   const storedSub = put(state, account.id, subscription, { current_period_start: created, current_period_end: end });
   emit(state, account.id, "customer.subscription.created", storedSub);
   const invoice = payInvoice(state, account, customer, subscription, invoiceId, "subscription_create", created, end);
@@ -353,32 +416,58 @@ function payInvoice(
     livemode: account.livemode,
     created: paidAt,
   });
-  const { paymentIntent, charge: ch } = charge(state, account, {
-    customer: customer.id,
-    email: customer.email ?? "",
-    amount: invoice.amount_due,
-    currency: invoice.currency,
-    metadata: {},
-    description: billingReason === "subscription_create" ? "Subscription creation" : "Subscription update",
-    invoiceId,
-  });
+  withSubscriptionDiscount(state, invoice, subscription, billingReason);
+  // Nothing to charge (a 100% discount): Stripe pays the invoice without a PaymentIntent.
+  const paid =
+    invoice.amount_due > 0
+      ? charge(state, account, {
+          customer: customer.id,
+          email: customer.email ?? "",
+          amount: invoice.amount_due,
+          currency: invoice.currency,
+          metadata: {},
+          description: billingReason === "subscription_create" ? "Subscription creation" : "Subscription update",
+          invoiceId,
+        })
+      : null;
   const legacy = {
     subscription: subscription.id,
     subscription_details: { metadata: { ...subscription.metadata } },
-    payment_intent: paymentIntent.id,
-    charge: ch.id,
+    payment_intent: paid?.paymentIntent.id ?? null,
+    charge: paid?.charge.id ?? null,
     paid: true,
     paid_out_of_band: false,
   };
   const stored = put(state, account.id, invoice, legacy, ["parent", "amount_overpaid"]);
-  const payment = invoicePaymentObject({ id: `inpay_1${randomId(22)}`, invoice, paymentIntent: paymentIntent.id, chargeId: ch.id, paidAt });
-  const storedPayment = put(state, account.id, payment);
+  const storedPayment = paid
+    ? put(state, account.id, invoicePaymentObject({ id: `inpay_1${randomId(22)}`, invoice, paymentIntent: paid.paymentIntent.id, chargeId: paid.charge.id, paidAt }))
+    : null;
   emit(state, account.id, "invoice.created", stored);
   emit(state, account.id, "invoice.finalized", stored);
   emit(state, account.id, "invoice.paid", stored);
   emit(state, account.id, "invoice.payment_succeeded", stored);
-  emit(state, account.id, "invoice_payment.paid", storedPayment);
+  if (storedPayment) emit(state, account.id, "invoice_payment.paid", storedPayment);
   return invoice;
+}
+
+/**
+ * A subscription's discount on one of its invoices: every invoice for a "forever" or "repeating"
+ * coupon (the sandbox does not count the months), the first only for "once".
+ */
+function withSubscriptionDiscount(state: SandboxState, invoice: Stripe.Invoice, subscription: Stripe.Subscription, billingReason: Stripe.Invoice.BillingReason): void {
+  const discountId = subscription.discounts.map((d) => (typeof d === "string" ? d : d.id))[0];
+  const discount = discountId ? (state.objects.get(discountId)?.current as unknown as Stripe.Discount | undefined) : undefined;
+  const couponId = discount && (typeof discount.source.coupon === "string" ? discount.source.coupon : discount.source.coupon?.id);
+  if (!discount || !couponId) return;
+  const coupon = couponOf(state, { coupon: couponId });
+  if (coupon.duration === "once" && billingReason !== "subscription_create") return;
+  const off = discountAmount(coupon, invoice.subtotal, invoice.currency);
+  invoice.discounts = [discount.id];
+  invoice.total_discount_amounts = [{ amount: off, discount: discount.id }];
+  invoice.total -= off;
+  invoice.total_excluding_tax = (invoice.total_excluding_tax ?? invoice.subtotal) - off;
+  invoice.amount_due -= off;
+  invoice.amount_paid -= off;
 }
 
 /** The sandbox's clock moves a subscription to its next period: the next invoice is made and paid. */

@@ -18,8 +18,14 @@ export const isBasilOrLater = (version: string) => version.slice(0, 10) >= BASIL
 const DAHLIA = "2026-03-25";
 const UI_MODES_BEFORE_DAHLIA: Record<string, string> = { hosted_page: "hosted", embedded_page: "embedded" };
 
+// Checkout.Session.discounts is rendered from 2025-01-27 on (stripe-node's CHANGELOG, "Add
+// support for `discounts` on `Checkout.Session`"); before, only total_details.breakdown (when
+// expanded) names a session's coupon and promotion code.
+const SESSION_DISCOUNTS = "2025-01-27";
+
 export function render(stored: StoredObject, version: string): Record<string, unknown> {
   const copy = structuredClone(stored.current) as Record<string, unknown>;
+  if (version.slice(0, 10) < SESSION_DISCOUNTS && copy.object === "checkout.session") delete copy.discounts;
   if (version.slice(0, 10) < DAHLIA && copy.object === "checkout.session" && typeof copy.ui_mode === "string") {
     copy.ui_mode = UI_MODES_BEFORE_DAHLIA[copy.ui_mode] ?? copy.ui_mode;
   }

@@ -48,10 +48,16 @@ function serve(state: SandboxState, actions: SiteActions, req: SiteRequest): Ans
     if (!record) return page("Not found", `<div class="card narrow"><h1>No such Checkout Session.</h1></div>`, 404);
     if (method === "GET") return payPage(record);
     if (method === "POST") {
-      const input = { email: text(req.body, "email"), cardNumber: text(req.body, "cardnumber"), expiry: text(req.body, "exp"), cvc: text(req.body, "cvc") };
+      const input = {
+        email: text(req.body, "email"),
+        cardNumber: text(req.body, "cardnumber"),
+        expiry: text(req.body, "exp"),
+        cvc: text(req.body, "cvc"),
+        promotionCode: text(req.body, "promotion_code"),
+      };
       const result = payCheckoutSession(state, record, input);
       if (result.ok) return { status: 303, headers: { Location: result.redirect } };
-      return payPage(record, { email: input.email, error: result.message }, 402);
+      return payPage(record, { email: input.email, promotionCode: input.promotionCode, error: result.message }, 402);
     }
   }
 

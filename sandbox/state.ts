@@ -37,6 +37,10 @@ export const PERMISSIONS = [
   "price_read",
   "price_write",
   "event_read",
+  "coupon_read",
+  "coupon_write",
+  "promotion_code_read",
+  "promotion_code_write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -119,6 +123,8 @@ export type CheckoutSessionRecord = {
   /** The session as the sandbox holds it now (the same object as in `objects`). */
   session: Record<string, unknown>;
   lineItems: LineItem[];
+  /** The coupon (and promotion code) given at creation or typed on the hosted page. */
+  discount?: { coupon: string; promotionCode: string | null } | null;
 };
 
 /**

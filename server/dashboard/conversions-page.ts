@@ -32,6 +32,7 @@ export interface ConversionsView {
 const MATCHED_BY: Record<Exclude<MatchedBy, null>, string> = {
   client_reference_id: "checkout reference",
   metadata: "payment metadata",
+  promo_code: "promotion code",
   lead_email: "lead's email",
   click_email: "email at click",
   manual: "by hand",

@@ -81,7 +81,8 @@ export function integrationsPage(v: IntegrationsView): Html {
             Dashboard) and restarts Icodrip. Until then, connect with a restricted key below.</p>`}
     <h2>${v.platform ? "Or connect with a restricted key" : "Connect with a restricted key"}</h2>
     <p>In Stripe's Dashboard > Developers > API keys, create a restricted key that can read the account and write Webhook Endpoints,
-      then paste it here. Icodrip registers its webhook endpoint on your account and keeps the key encrypted.</p>
+      and, so that payments made with a promotion code tied to an affiliate are credited, read Checkout Sessions, Invoices and
+      Promotion Codes; then paste it here. Icodrip registers its webhook endpoint on your account and keeps the key encrypted.</p>
     <form id="restricted-key">
       <p><input name="restrictedKey" placeholder="rk_live_…" autocomplete="off" spellcheck="false" required> <button type="submit">Connect</button></p>
     </form>`;

@@ -1,27 +1,35 @@
 import { normalizeEmail } from "./email.js";
-import type { Click, Lead } from "./types.js";
+import type { Click, Lead, PromoCode } from "./types.js";
 
 // Who referred a payment. The strongest evidence goes first: the click id Icodrip's middleware
-// put on the Checkout Session, then the one it put in metadata, then a lead the snippet saw
-// with the customer's email, then a click that already paid with that email. A click only
-// counts while its cookie window is open at the time of payment.
+// put on the Checkout Session, then the one it put in metadata, then a promotion code tied to
+// an affiliate, then a lead the snippet saw with the customer's email, then a click that
+// already paid with that email. A click only counts while its cookie window is open at the
+// time of payment; a code counts while it is tied.
 
 export interface ReferralHints {
   clientReferenceId: string | null;
   metadataClickId: string | null;
   email: string | null;
+  /** the promotion codes of the payment's discounts: Stripe's promo_… id and, when known, the text */
+  promoCodes?: { id: string; code: string | null }[];
 }
 
 export interface AttributionLookups {
   click(id: string): Promise<Click | null>;
+  /** the tie of a promotion code, by Stripe id or by text (case-insensitive) */
+  promoCode?(by: { stripeId: string } | { text: string }): Promise<PromoCode | null>;
   leadByEmail(email: string): Promise<Lead | null>;
   clickByEmail(email: string): Promise<Click | null>;
 }
 
 export type MatchKey = "client_reference_id" | "metadata" | "lead_email" | "click_email";
 
-/** `detail` says in a sentence which click or lead matched and when (the conversion's matchDetail). */
-export type Match = { ok: true; click: Click; matchedBy: MatchKey; detail: string } | { ok: false; reason: string };
+/** `detail` says in a sentence which click, code or lead matched and when (the conversion's matchDetail). */
+export type Match =
+  | { ok: true; click: Click; matchedBy: MatchKey; detail: string }
+  | { ok: true; promo: PromoCode; matchedBy: "promo_code"; detail: string }
+  | { ok: false; reason: string };
 
 const CLICK_PREFIX = "icd_";
 const DAY_MS = 24 * 3600 * 1000;
@@ -31,10 +39,11 @@ const DAY_MS = 24 * 3600 * 1000;
 type Miss =
   | { kind: "expired"; click: Click; via: string }
   | { kind: "unknown"; clickId: string; via: string }
+  | { kind: "untied_code"; code: string }
   | { kind: "no_email_match"; email: string }
   | { kind: "bad_email"; email: string }
   | { kind: "no_email" };
-const RANK: Record<Miss["kind"], number> = { expired: 0, unknown: 1, no_email_match: 2, bad_email: 3, no_email: 4 };
+const RANK: Record<Miss["kind"], number> = { expired: 0, unknown: 1, untied_code: 2, no_email_match: 3, bad_email: 4, no_email: 5 };
 
 /** A click is inside its window up to and including the millisecond it expires. */
 export const clickOpenAt = (click: Click, paidAt: number) => paidAt <= click.expiresAt;
@@ -65,6 +74,17 @@ export async function matchReferral(h: ReferralHints, l: AttributionLookups, pai
     const via = "the payment's metadata (icodrip_click)";
     const m = await byId(fromMetadata, "metadata", via, byClick(via));
     if (m) return m;
+  }
+
+  for (const ref of h.promoCodes ?? []) {
+    if (!l.promoCode) break;
+    // By Stripe's id first (exact), then by the text customers type (case-insensitive).
+    const promo = (await l.promoCode({ stripeId: ref.id })) ?? (ref.code ? await l.promoCode({ text: ref.code }) : null);
+    if (promo) {
+      const detail = `Matched by promotion code ${ref.code ?? promo.code} (${ref.id}) tied to affiliate ${promo.affiliateId}.`;
+      return { ok: true, promo, matchedBy: "promo_code", detail };
+    }
+    misses.push({ kind: "untied_code", code: ref.code ? `${ref.code} (${ref.id})` : ref.id });
   }
 
   const email = normalizeEmail(h.email);
@@ -101,6 +121,8 @@ function explain(miss: Miss, paidAt: number): string {
     }
     case "unknown":
       return `Click ${miss.clickId} (from ${miss.via}) is unknown to this workspace: it was deleted, or it belongs to another Icodrip install or workspace.`;
+    case "untied_code":
+      return `The payment used promotion code ${miss.code}, which is tied to no affiliate in this workspace, and nothing else matched.`;
     case "no_email_match":
       return `No referral on the payment, and the email ${miss.email} matched no lead or click.`;
     case "bad_email":

@@ -74,6 +74,20 @@ export interface Affiliate {
   createdAt: number;
 }
 
+/** A Stripe promotion code tied to an affiliate: a payment made with it is that affiliate's. */
+export interface PromoCode {
+  /** pcd_… (Icodrip's id of the tie) */
+  id: string;
+  workspaceId: string;
+  programId: string;
+  affiliateId: string;
+  /** the code as the customer types it; matched case-insensitively, unique within the workspace */
+  code: string;
+  /** Stripe's promo_… id, when the merchant gave it; unique within the workspace */
+  stripePromotionCodeId: string | null;
+  createdAt: number;
+}
+
 export interface Link {
   id: string;
   workspaceId: string;
@@ -122,7 +136,7 @@ export interface Lead {
 
 export type LeadSource = "browser" | "server";
 
-export type MatchedBy = "client_reference_id" | "metadata" | "lead_email" | "click_email" | "manual" | null;
+export type MatchedBy = "client_reference_id" | "metadata" | "promo_code" | "lead_email" | "click_email" | "manual" | null;
 
 /** pending → approved after the hold; reversed on full refund or lost dispute; on_hold during a dispute. */
 export type ConversionStatus = "pending" | "approved" | "reversed" | "on_hold" | "unattributed" | "awaiting_payment";

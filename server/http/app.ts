@@ -7,6 +7,7 @@ import { accountRoutes } from "./routes/account.js";
 import { activityRoutes } from "./routes/activity.js";
 import { affiliateRoutes } from "./routes/affiliates.js";
 import { linkRoutes } from "./routes/links.js";
+import { promoCodeRoutes } from "./routes/promo-codes.js";
 import { leadRoutes } from "./routes/leads.js";
 import { programRoutes } from "./routes/programs.js";
 import { publicRoutes } from "./routes/public.js";
@@ -41,7 +42,7 @@ export function createApp(ctx: AppContext): Express {
   // Before requireApiKey: the dashboard calls these with its session cookie instead of a key.
   api.use(integrationRoutes(ctx));
   api.use(sessionOrApiKey(ctx)); // the API key, or the session cookie for the dashboard's own writes
-  api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), activityRoutes(ctx), accountRoutes(ctx));
+  api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), promoCodeRoutes(ctx), activityRoutes(ctx), accountRoutes(ctx));
   api.use(leadRoutes(ctx));
   app.use("/api/v1", api);
 

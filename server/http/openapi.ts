@@ -15,6 +15,7 @@ import {
   leadOut,
   linkOut,
   pageOf,
+  promoCodeOut,
   programOut,
   signupOut,
 } from "./present.js";
@@ -24,8 +25,9 @@ import { attributeBody, clickList, conversionList, deliveryList } from "./routes
 import { keyParam, passwordBody } from "./routes/account.js";
 import { leadCreate } from "./routes/leads.js";
 import { linkList } from "./routes/links.js";
+import { promoCodeList } from "./routes/promo-codes.js";
 import { signupBody } from "./routes/signup.js";
-import { affiliateCreate, affiliateUpdate, idParam, linkCreate, linkUpdate, listQuery, programCreate, programUpdate } from "./schemas.js";
+import { affiliateCreate, affiliateUpdate, idParam, linkCreate, linkUpdate, listQuery, programCreate, programUpdate, promoCodeCreate } from "./schemas.js";
 import { SESSION_COOKIE } from "./session.js";
 
 // GET /api/v1/openapi.json: an OpenAPI 3.1 description of every /api/v1 route, generated from
@@ -42,6 +44,8 @@ export const responseSchemas = {
   AffiliatePage: pageOf(affiliateOut),
   Link: linkOut,
   LinkPage: pageOf(linkOut),
+  PromoCode: promoCodeOut,
+  PromoCodePage: pageOf(promoCodeOut),
   Click: clickOut,
   ClickPage: pageOf(clickOut),
   Conversion: conversionOut,
@@ -198,6 +202,26 @@ export const apiRoutes: ApiRoute[] = [
     errors: [404],
   },
   { method: "delete", path: "/links/:id", summary: "Delete a link.", auth: "apiKey", params: idParam, ok: { 204: null }, errors: [404] },
+
+  {
+    method: "post",
+    path: "/promo-codes",
+    summary: "Tie a Stripe promotion code (by its text, and its promo_… id when given) to an affiliate: payments made with it are that affiliate's.",
+    auth: "apiKey",
+    body: promoCodeCreate,
+    ok: { 201: "PromoCode" },
+    errors: [404, 409],
+  },
+  { path: "/promo-codes", ...list("promotion codes tied to affiliates", "PromoCodePage", promoCodeList) },
+  {
+    method: "delete",
+    path: "/promo-codes/:id",
+    summary: "Untie a promotion code: payments made with it from then on are not attributed by it.",
+    auth: "apiKey",
+    params: idParam,
+    ok: { 204: null },
+    errors: [404],
+  },
 
   { path: "/clicks", ...list("clicks", "ClickPage", clickList) },
   { path: "/conversions", ...list("conversions (payments seen through Stripe, with their commission)", "ConversionPage", conversionList) },

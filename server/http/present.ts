@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Affiliate, Click, Conversion, Lead, Link, Program, WebhookDelivery } from "../domain/types.js";
+import type { Affiliate, Click, Conversion, Lead, Link, Program, PromoCode, WebhookDelivery } from "../domain/types.js";
 import { conversionStatusAt } from "../domain/status.js";
 import type { IntegrationStatus } from "../stripe/connect/status.js";
 import { commissionRule, recurringRule } from "./schemas.js";
@@ -53,6 +53,16 @@ export const linkOut = z.strictObject({
   createdAt: timestamp,
 });
 
+export const promoCodeOut = z.strictObject({
+  id: z.string(),
+  programId: z.string(),
+  affiliateId: z.string(),
+  /** the text customers type, as the merchant wrote it */
+  code: z.string(),
+  stripePromotionCodeId: z.string().nullable(),
+  createdAt: timestamp,
+});
+
 export const clickOut = z.strictObject({
   id: z.string(),
   programId: z.string(),
@@ -80,7 +90,7 @@ export const conversionOut = z.strictObject({
   commission: moneyOut,
   status: z.enum(["pending", "approved", "reversed", "on_hold", "unattributed", "awaiting_payment"]),
   livemode: z.boolean(),
-  matchedBy: z.enum(["client_reference_id", "metadata", "lead_email", "click_email", "manual"]).nullable(),
+  matchedBy: z.enum(["client_reference_id", "metadata", "promo_code", "lead_email", "click_email", "manual"]).nullable(),
   matchDetail: z.string().nullable(),
   reason: z.string().nullable(),
   selfReferral: z.boolean(),
@@ -169,6 +179,7 @@ export type ProgramOut = z.infer<typeof programOut>;
 export type AffiliateOut = z.infer<typeof affiliateOut>;
 export type LinkOut = z.infer<typeof linkOut>;
 export type ClickOut = z.infer<typeof clickOut>;
+export type PromoCodeOut = z.infer<typeof promoCodeOut>;
 export type ConversionOut = z.infer<typeof conversionOut>;
 export type LeadOut = z.infer<typeof leadOut>;
 export type DeliveryOut = z.infer<typeof deliveryOut>;
@@ -189,6 +200,17 @@ export function presentAffiliate(a: Affiliate): AffiliateOut {
 export function presentLink(l: Link, publicUrl: string): LinkOut {
   const { workspaceId: _w, createdAt, ...rest } = l;
   return { ...rest, url: `${publicUrl}/r/${l.code}`, createdAt: iso(createdAt) };
+}
+
+export function presentPromoCode(p: PromoCode): PromoCodeOut {
+  return {
+    id: p.id,
+    programId: p.programId,
+    affiliateId: p.affiliateId,
+    code: p.code,
+    stripePromotionCodeId: p.stripePromotionCodeId,
+    createdAt: iso(p.createdAt),
+  };
 }
 
 export function presentClick(c: Click): ClickOut {

@@ -101,6 +101,22 @@ export const linkCreate = z.strictObject({
 /** A link's deep-link path can change (null: the site's home); its code and affiliate cannot. Left out, it stays. */
 export const linkUpdate = z.strictObject({ path: linkPath.nullable().optional() });
 
+/** A Stripe promotion code's text as customers type it (Stripe allows letters and digits). */
+export const promoCodeText = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, "should be the promotion code as customers type it: 1-100 letters or digits ('-' and '_' allowed)");
+
+export const promoCodeCreate = z.strictObject({
+  affiliateId: z.string().min(1, "should be an affiliate id"),
+  code: promoCodeText,
+  stripePromotionCodeId: z
+    .string()
+    .trim()
+    .regex(/^promo_[A-Za-z0-9]{1,250}$/, "should be a Stripe promotion code id (promo_…)")
+    .optional(),
+});
+
 const time = z.union([
   z.coerce.number().int().nonnegative(),
   z.iso.datetime({ offset: true }).transform((v) => Date.parse(v)),

@@ -23,6 +23,14 @@ export const keys = {
   links: (w: string) => `${ws(w)}:links`,
   linksOfAffiliate: (w: string, affiliateId: string) => `${ws(w)}:links:affiliate:${affiliateId}`,
 
+  promoCode: (w: string, id: string) => `${ws(w)}:promo:${id}`,
+  promoCodes: (w: string) => `${ws(w)}:promos`,
+  promoCodesOfAffiliate: (w: string, affiliateId: string) => `${ws(w)}:promos:affiliate:${affiliateId}`,
+  /** a promotion code's text, lowercased → its tie (one per workspace) */
+  promoCodeText: (w: string, code: string) => `${ws(w)}:promotext:${code.toLowerCase()}`,
+  /** a Stripe promo_… id → its tie (one per workspace) */
+  promoCodeStripe: (w: string, stripeId: string) => `${ws(w)}:promostripe:${stripeId}`,
+
   click: (w: string, id: string) => `${ws(w)}:click:${id}`,
   clicks: (w: string) => `${ws(w)}:clicks`,
   clicksOfProgram: (w: string, programId: string) => `${ws(w)}:clicks:program:${programId}`,

@@ -1,4 +1,4 @@
-import type { Affiliate, Click, Conversion, Lead, Program, StripeConnection } from "../domain/types.js";
+import type { Affiliate, Click, Conversion, Lead, Program, PromoCode, StripeConnection } from "../domain/types.js";
 import { keys } from "./keys.js";
 import type { Unit } from "./unit.js";
 
@@ -53,6 +53,13 @@ export class Ledger {
   /** A paying email remembered with its click, so a later payment by that email finds it. */
   rememberClickEmail(email: string, clickId: string): void {
     this.unit.write(keys.clickByEmail(this.workspaceId, email), { clickId });
+  }
+
+  /** The tie of a Stripe promotion code, by its promo_… id or by its text (case-insensitive). */
+  async promoCode(by: { stripeId: string } | { text: string }): Promise<PromoCode | null> {
+    const key = "stripeId" in by ? keys.promoCodeStripe(this.workspaceId, by.stripeId) : keys.promoCodeText(this.workspaceId, by.text);
+    const ref = await this.unit.read<{ promoCodeId: string }>(key);
+    return ref ? this.unit.read<PromoCode>(keys.promoCode(this.workspaceId, ref.promoCodeId)) : null;
   }
 
   program(id: string): Promise<Program | null> {

@@ -8,6 +8,7 @@ import type {
   Member,
   Page,
   Program,
+  PromoCode,
   StripeConnection,
   WebhookDelivery,
   Workspace,
@@ -390,6 +391,8 @@ export class Store {
       await u.read(keys.children(w, "affiliate", affiliate.id));
       const links = await this.backend.range(keys.linksOfAffiliate(w, affiliate.id), { limit: 1 });
       if (links.length > 0) throw new StoreConflict("affiliateId", "This affiliate still has links; delete them first.");
+      const promos = await this.backend.range(keys.promoCodesOfAffiliate(w, affiliate.id), { limit: 1 });
+      if (promos.length > 0) throw new StoreConflict("affiliateId", "This affiliate still has promotion codes; delete them first.");
       u.remove(keys.children(w, "affiliate", affiliate.id));
       u.remove(keys.affiliate(w, affiliate.id));
       u.remove(keys.affiliateCode(w, affiliate.programId, affiliate.code));
@@ -410,6 +413,69 @@ export class Store {
   listAffiliates(workspaceId: string, q: ListQuery & { programId?: string; status?: string }): Promise<Page<Affiliate>> {
     const index = q.programId ? keys.affiliatesOfProgram(workspaceId, q.programId) : keys.affiliates(workspaceId);
     return this.list(index, (id) => keys.affiliate(workspaceId, id), q, (a: Affiliate) => !q.status || a.status === q.status);
+  }
+
+  // ---- promotion codes ---------------------------------------------------------------------
+
+  /**
+   * Ties a promotion code to an affiliate. Its text (case-insensitive) and its Stripe id each
+   * belong to one tie in the workspace: both are claimed in the same unit as the tie, so two
+   * racing creates of one code cannot both succeed.
+   */
+  async createPromoCode(promo: PromoCode): Promise<void> {
+    const w = promo.workspaceId;
+    await transact(this.backend, async (u) => {
+      if (!(await u.read(keys.affiliate(w, promo.affiliateId)))) {
+        throw new StoreConflict("affiliateId", "This affiliate was deleted; choose another affiliate.");
+      }
+      // Makes a concurrent delete of the affiliate rerun and see this code (deleteAffiliate).
+      u.write(keys.children(w, "affiliate", promo.affiliateId), { at: Date.now() });
+      const textKey = keys.promoCodeText(w, promo.code);
+      if (await u.read(textKey)) {
+        throw new StoreConflict("code", `The promotion code "${promo.code}" is already tied to an affiliate in this workspace; delete that tie first.`);
+      }
+      u.write(textKey, { promoCodeId: promo.id });
+      if (promo.stripePromotionCodeId) {
+        const stripeKey = keys.promoCodeStripe(w, promo.stripePromotionCodeId);
+        if (await u.read(stripeKey)) {
+          throw new StoreConflict(
+            "stripePromotionCodeId",
+            `The Stripe promotion code ${promo.stripePromotionCodeId} is already tied to an affiliate in this workspace; delete that tie first.`,
+          );
+        }
+        u.write(stripeKey, { promoCodeId: promo.id });
+      }
+      u.write(keys.promoCode(w, promo.id), promo);
+      u.index(keys.promoCodes(w), promo.id, promo.createdAt);
+      u.index(keys.promoCodesOfAffiliate(w, promo.affiliateId), promo.id, promo.createdAt);
+    });
+  }
+
+  getPromoCode(workspaceId: string, id: string): Promise<PromoCode | null> {
+    return this.doc<PromoCode>(keys.promoCode(workspaceId, id));
+  }
+
+  /** Removes the tie and frees its text and Stripe id; payments from then on are not matched by it. */
+  async deletePromoCode(promo: PromoCode): Promise<void> {
+    const w = promo.workspaceId;
+    await transact(this.backend, async (u) => {
+      if (!(await u.read(keys.promoCode(w, promo.id)))) return;
+      u.remove(keys.promoCode(w, promo.id));
+      u.remove(keys.promoCodeText(w, promo.code));
+      if (promo.stripePromotionCodeId) u.remove(keys.promoCodeStripe(w, promo.stripePromotionCodeId));
+      u.unindex(keys.promoCodes(w), promo.id);
+      u.unindex(keys.promoCodesOfAffiliate(w, promo.affiliateId), promo.id);
+    });
+  }
+
+  listPromoCodes(workspaceId: string, q: ListQuery & { affiliateId?: string }): Promise<Page<PromoCode>> {
+    const index = q.affiliateId ? keys.promoCodesOfAffiliate(workspaceId, q.affiliateId) : keys.promoCodes(workspaceId);
+    return this.list(index, (id) => keys.promoCode(workspaceId, id), q);
+  }
+
+  /** Whether the workspace ties any promotion code: a payment's code is only worth reading from Stripe then. */
+  async hasPromoCodes(workspaceId: string): Promise<boolean> {
+    return (await this.backend.range(keys.promoCodes(workspaceId), { limit: 1 })).length > 0;
   }
 
   // ---- links -------------------------------------------------------------------------------

@@ -18,13 +18,17 @@ function origin(url: string) {
   return { host: u.hostname, port: u.port || (protocol === "http" ? "80" : "443"), protocol } as const;
 }
 
-/** A client of the API host that authenticates with `key` (platform key, restricted key or OAuth token). */
-export function stripeApi(config: Config, key: string): Stripe {
+/**
+ * A client of the API host that authenticates with `key` (platform key, restricted key or OAuth
+ * token). A webhook delivery that reads from Stripe passes a shorter timeout and no retry: Stripe
+ * retries the delivery itself.
+ */
+export function stripeApi(config: Config, key: string, o: { timeoutMs?: number; retries?: number } = {}): Stripe {
   return new Stripe(key, {
     apiVersion: STRIPE_API_VERSION,
     ...origin(config.stripe.apiUrl),
-    timeout: TIMEOUT_MS,
-    maxNetworkRetries: 1,
+    timeout: o.timeoutMs ?? TIMEOUT_MS,
+    maxNetworkRetries: o.retries ?? 1,
     appInfo: { name: "Icodrip" },
   });
 }

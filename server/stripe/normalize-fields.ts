@@ -100,6 +100,18 @@ export class Fields<T = Record<string, unknown>> {
     return id;
   }
 
+  /** Whether the field is rendered at all (present and not null): tells API version shapes apart. */
+  has(key: Key<T>): boolean {
+    const v = this.value[key];
+    return v !== undefined && v !== null;
+  }
+
+  /** An expandable reference's object when Stripe sent it expanded; null for a bare id or nothing. */
+  expanded<K extends Key<T>>(key: K): Fields<Nested<T[K]>> | null {
+    const v = this.value[key];
+    return isRecord(v) ? Fields.of<Nested<T[K]>>(v, this.at(key)) : null;
+  }
+
   /** A nested object, or null when absent or null. */
   object<K extends Key<T>>(key: K): Fields<Nested<T[K]>> | null {
     const v = this.value[key];
@@ -114,6 +126,17 @@ export class Fields<T = Record<string, unknown>> {
     const path = isRecord(v) ? `${this.at(key)}.data` : this.at(key);
     if (!Array.isArray(items)) throw new MalformedField(path, "a list", items);
     return items.map((item, i) => Fields.of<E>(item, `${path}[${i}]`));
+  }
+
+  /** A list of expandable references (Invoice.discounts): each a bare id, or its object when expanded. */
+  refList<E = Record<string, unknown>>(key: Key<T>): (string | Fields<E>)[] {
+    const v = this.value[key];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) throw new MalformedField(this.at(key), "a list", v);
+    return v.map((item, i) => {
+      if (typeof item === "string" && item !== "") return item;
+      return Fields.of<E>(item, `${this.at(key)}[${i}]`);
+    });
   }
 
   /** One value of a metadata hash; metadata values are strings, anything else counts as unset. */

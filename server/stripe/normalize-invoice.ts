@@ -1,7 +1,8 @@
 import type Stripe from "stripe";
 import { normalizeEmail } from "../domain/email.js";
 import type { Fields } from "./normalize-fields.js";
-import type { NormalizedInvoice } from "./normalize-types.js";
+import type { NormalizedInvoice, Promotions } from "./normalize-types.js";
+import { promoRefs } from "./normalize-session.js";
 import type { ApiVersion } from "./normalize-version.js";
 
 const CLICK_KEY = "icodrip_click";
@@ -28,6 +29,7 @@ export function readInvoice(o: Fields<Stripe.Invoice>, version: ApiVersion, even
     metadataClickId: links.subscriptionClickId ?? o.metadata("metadata", CLICK_KEY) ?? clickInLines(o),
     paymentIntentId: links.paymentIntentId,
     chargeId: links.chargeId,
+    promotions: invoicePromotions(o),
     paidAt: paidAt != null ? paidAt * 1000 : eventCreatedMs,
   };
 }
@@ -74,4 +76,15 @@ function clickInLines(o: Fields<Stripe.Invoice>): string | null {
     if (id) return id;
   }
   return null;
+}
+
+/**
+ * Invoice.discounts, in every version Icodrip reads: Discount ids (di_…) unless expanded, so a
+ * discounted invoice's codes are read from Stripe with expand; an expanded Discount names its
+ * promotion_code (an id, or the object when expanded further).
+ */
+function invoicePromotions(o: Fields<Stripe.Invoice>): Promotions {
+  const entries = o.refList<Stripe.Discount>("discounts");
+  const expanded = entries.filter((e) => typeof e !== "string");
+  return { codes: promoRefs(expanded), unread: expanded.length < entries.length };
 }

@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { normalizeEmail } from "../domain/email.js";
 import type { Fields } from "./normalize-fields.js";
-import type { Normalized } from "./normalize-types.js";
+import type { Normalized, PromoRef, Promotions } from "./normalize-types.js";
 
 const MODES = ["payment", "subscription", "setup"] as const;
 const PAYMENT_STATUSES = ["paid", "unpaid", "no_payment_required"] as const;
@@ -41,7 +41,32 @@ export function readCheckoutSession(o: Fields<Stripe.Checkout.Session>, eventTyp
       subscriptionId: o.ref("subscription"),
       paymentIntentId: o.ref("payment_intent"),
       invoiceId: o.ref("invoice"),
+      promotions: sessionPromotions(o),
       created: o.count("created") * 1000,
     },
   };
+}
+
+/**
+ * Session.discounts[].promotion_code is rendered from API version 2025-01-27 on (stripe-node's
+ * CHANGELOG: "Add support for `discounts` on `Checkout.Session`"); before it only
+ * total_details.amount_discount says a discount was applied, and which code only
+ * total_details.breakdown, which webhook payloads never include, tells.
+ */
+function sessionPromotions(o: Fields<Stripe.Checkout.Session>): Promotions {
+  if (o.has("discounts")) return { codes: promoRefs(o.list<Stripe.Checkout.Session.Discount>("discounts")), unread: false };
+  const discounted = (o.object("total_details")?.optCount("amount_discount") ?? 0) > 0;
+  return { codes: [], unread: discounted };
+}
+
+/** The promotion codes of discount entries ({promotion_code: id | object | null}). */
+export function promoRefs(discounts: Fields<{ promotion_code: unknown }>[]): PromoRef[] {
+  const refs: PromoRef[] = [];
+  for (const d of discounts) {
+    const id = d.ref("promotion_code");
+    if (!id || refs.some((r) => r.id === id)) continue;
+    const expanded = d.expanded("promotion_code");
+    refs.push({ id, code: expanded?.optString("code") ?? null });
+  }
+  return refs;
 }

@@ -2,6 +2,23 @@
 // whichever API version Stripe rendered the event in. Times are epoch milliseconds, amounts
 // minor units, currencies lowercase, emails trimmed and lowercased.
 
+/** A promotion code a payment's discounts name: Stripe's promo_… id, and its text when known. */
+export interface PromoRef {
+  id: string;
+  /** the text customers type; null until read from Stripe (webhook payloads carry only the id) */
+  code: string | null;
+}
+
+/**
+ * The promotion codes a payment used, as far as its payload tells: `unread` is true when it
+ * shows a discount without naming its code (a Checkout Session rendered before 2025-01-27, an
+ * invoice whose discounts are ids), so Stripe must be asked, outside the store's transaction.
+ */
+export interface Promotions {
+  codes: PromoRef[];
+  unread: boolean;
+}
+
 export interface NormalizedSession {
   id: string;
   mode: "payment" | "subscription" | "setup";
@@ -17,6 +34,7 @@ export interface NormalizedSession {
   subscriptionId: string | null;
   paymentIntentId: string | null;
   invoiceId: string | null;
+  promotions: Promotions;
   /** when the session was created (ms) */
   created: number;
 }
@@ -33,6 +51,7 @@ export interface NormalizedInvoice {
   /** null from API version basil on when the payload does not include Invoice.payments */
   paymentIntentId: string | null;
   chargeId: string | null;
+  promotions: Promotions;
   /** status_transitions.paid_at, else the event's creation time (ms) */
   paidAt: number;
 }

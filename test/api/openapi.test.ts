@@ -239,6 +239,15 @@ for (const kind of storeKinds) {
       await call("PATCH", `/api/v1/links/${link.body.id}`, { key, body: { path: "//elsewhere.example" } });
       await call("DELETE", `/api/v1/affiliates/${affiliate.body.id}`, { key });
 
+      // Promotion codes.
+      const promo = await call("POST", "/api/v1/promo-codes", { key, body: { affiliateId: affiliate.body.id, code: "SPRING24", stripePromotionCodeId: "promo_1walk" } });
+      expect(promo.status).toBe(201);
+      await call("POST", "/api/v1/promo-codes", { key, body: { affiliateId: affiliate.body.id, code: "spring24" } });
+      await call("POST", "/api/v1/promo-codes", { key, body: { affiliateId: "aff_missing", code: "NOPE" } });
+      await call("GET", `/api/v1/promo-codes?affiliateId=${affiliate.body.id}`, { key });
+      await call("DELETE", `/api/v1/promo-codes/${promo.body.id}`, { key });
+      await call("DELETE", `/api/v1/promo-codes/${promo.body.id}`, { key });
+
       // A click from the snippet, and a server-side lead from it.
       const clicked = await server.api("POST", "/t/click", { body: { program: program.body.key, code: "ann", url: "https://shop.example.com/?via=ann" } });
       expect(clicked.status).toBe(200);

@@ -13,4 +13,7 @@ export type Probe = {
   refund: Stripe.Refund;
   price: Stripe.Price;
   event: Stripe.Event;
+  coupon: Stripe.Coupon;
+  promotion_code: Stripe.PromotionCode;
+  discount: Stripe.Discount;
 };

@@ -19,6 +19,7 @@ const expected = (o: Partial<NormalizedInvoice> = {}): NormalizedInvoice => ({
   metadataClickId: "icd_sub",
   paymentIntentId: "pi_1",
   chargeId: "ch_1",
+  promotions: { codes: [], unread: false },
   paidAt: 1_780_000_100_000,
   ...o,
 });

@@ -47,7 +47,9 @@ async function checkRestrictedKey(ctx: AppContext, c: StripeConnection): Promise
   try {
     const stripe = stripeApi(ctx.config, unseal(ctx.config.secret, "stripe-token", c.sealedToken));
     const found = await orNull(stripe.webhookEndpoints.retrieve(hook.id));
-    const problem = endpointProblem(hook.id, found, { url: accountWebhookUrl(ctx, c.accountId), events: accountEndpointEvents() });
+    const problem =
+      endpointProblem(hook.id, found, { url: accountWebhookUrl(ctx, c.accountId), events: accountEndpointEvents() }) ??
+      ((await ctx.store.hasPromoCodes(c.workspaceId)) ? await promoReadProblem(stripe, c.accountId) : null);
     return present(c, found ? { id: found.id, url: found.url, enabledEvents: found.enabled_events } : hook, problem);
   } catch (error) {
     if (error instanceof SealError) return present(c, hook, error.message);
@@ -60,6 +62,30 @@ async function checkRestrictedKey(ctx: AppContext, c: StripeConnection): Promise
     }
     return present(c, hook, unreachable(c.accountId, failure.message));
   }
+}
+
+/**
+ * Whether the key may read what naming a payment's promotion code takes (promotions.ts). Asked
+ * only when the workspace ties codes, by fetching ids that do not exist: Stripe checks the
+ * permission first (403), so a 404 means the key may read them.
+ */
+async function promoReadProblem(stripe: ReturnType<typeof stripeApi>, accountId: string): Promise<string | null> {
+  const probes: [string, () => Promise<unknown>][] = [
+    ["checkout_session_read", () => stripe.checkout.sessions.retrieve("cs_icodrip_permission_probe")],
+    ["invoice_read", () => stripe.invoices.retrieve("in_icodrip_permission_probe")],
+    ["promotion_code_read", () => stripe.promotionCodes.retrieve("promo_icodrip_permission_probe")],
+  ];
+  const missing: string[] = [];
+  for (const [permission, probe] of probes) {
+    try {
+      await orNull(probe());
+    } catch (error) {
+      if (classifyStripeError(error).kind !== "permission") throw error;
+      missing.push(permission);
+    }
+  }
+  if (missing.length === 0) return null;
+  return `Key cannot read promotion codes: the restricted key of ${accountId} lacks ${missing.join(", ")}, so payments made with a tied promotion code fail until it can (Stripe retries them). Add ${missing.length === 1 ? "that permission" : "those permissions"} to the key in Stripe's Dashboard > Developers > API keys, or connect a new restricted key.`;
 }
 
 async function tokenProblem(ctx: AppContext, c: StripeConnection): Promise<string | null> {

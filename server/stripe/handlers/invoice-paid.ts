@@ -3,6 +3,7 @@ import type { BillingLink } from "../../store/ledger.js";
 import type { RecurringRule } from "../../domain/types.js";
 import type { Normalized } from "../normalize.js";
 import { buildConversion, type Referral } from "../../domain/conversion.js";
+import { findReferral } from "./match.js";
 import { referralFromClick, withEarlyRefund } from "./referral.js";
 import type { HandlerInput, Outcome } from "./types.js";
 
@@ -20,7 +21,7 @@ export async function handleInvoicePaid({ ledger, event, data, now }: HandlerInp
   if (existing) return { outcome: "processed", message: `Invoice ${inv.id} was already counted as conversion ${existing.id}; nothing changed.` };
 
   const ids = [inv.subscriptionId, inv.customerId];
-  const link = await billingLinkFor(ledger, ids, inv.metadataClickId);
+  const link = await billingLinkFor(ledger, ids, inv);
   const first = link.firstPaidAt === null;
 
   if (inv.amountPaid <= 0) {
@@ -70,15 +71,23 @@ async function withPaymentIds(ledger: HandlerInput<Invoice>["ledger"], inv: Invo
 
 /**
  * The subscription's link to its referral: the one a Checkout Session (or an earlier invoice)
- * made, completed by the click id in the subscription's metadata when that link has no referral.
+ * made, completed when that link has no referral by the click id in the subscription's
+ * metadata, else by a promotion code of the invoice's discounts tied to an affiliate. Saved
+ * even for a zero-amount invoice (a trial), so the renewals keep the referral.
  */
-async function billingLinkFor(ledger: HandlerInput<Invoice>["ledger"], ids: (string | null)[], metadataClickId: string | null): Promise<BillingLink> {
+async function billingLinkFor(ledger: HandlerInput<Invoice>["ledger"], ids: (string | null)[], inv: Invoice): Promise<BillingLink> {
   const link = (await ledger.billingLink(...ids)) ?? { clickId: null, programId: null, affiliateId: null, matchedBy: null, firstPaidAt: null, waiting: [] };
-  if (link.affiliateId || !metadataClickId) return link;
-  const click = await ledger.click(metadataClickId);
-  if (!click) return link;
-  const matchDetail = `Matched by click ${click.id} in the subscription's metadata (icodrip_click), clicked ${new Date(click.createdAt).toISOString()}.`;
-  return { ...link, clickId: click.id, programId: click.programId, affiliateId: click.affiliateId, matchedBy: "metadata", matchDetail };
+  if (link.affiliateId) return link;
+  const click = inv.metadataClickId ? await ledger.click(inv.metadataClickId) : null;
+  if (click) {
+    const matchDetail = `Matched by click ${click.id} in the subscription's metadata (icodrip_click), clicked ${new Date(click.createdAt).toISOString()}.`;
+    return { ...link, clickId: click.id, programId: click.programId, affiliateId: click.affiliateId, matchedBy: "metadata", matchDetail };
+  }
+  if (inv.promotions.codes.length === 0) return link;
+  // Only the code is evidence here: the email belongs to the session's or a later match.
+  const byCode = await findReferral(ledger, { clientReferenceId: null, metadataClickId: null, email: null, promotions: inv.promotions }, inv.paidAt);
+  if ("reason" in byCode || byCode.matchedBy !== "promo_code") return link;
+  return { ...link, clickId: null, programId: byCode.program.id, affiliateId: byCode.affiliate.id, matchedBy: "promo_code", matchDetail: byCode.detail ?? null };
 }
 
 async function referralFor(ledger: HandlerInput<Invoice>["ledger"], link: BillingLink): Promise<Referral> {
@@ -88,7 +97,7 @@ async function referralFor(ledger: HandlerInput<Invoice>["ledger"], link: Billin
   const matchedBy = link.matchedBy ?? "metadata";
   // Links saved before explanations existed still get one, naming what is known.
   const detail = link.matchDetail ?? `Matched by ${matchedBy}${link.clickId ? ` (click ${link.clickId})` : ""} when this subscription was linked to its referral.`;
-  return referralFromClick(ledger, { id: link.clickId ?? "", programId: link.programId, affiliateId: link.affiliateId }, matchedBy, detail);
+  return referralFromClick(ledger, { id: link.clickId, programId: link.programId, affiliateId: link.affiliateId }, matchedBy, detail);
 }
 
 function describe(rule: RecurringRule): string {

@@ -8,16 +8,20 @@ export async function withEarlyRefund(ledger: Ledger, c: Conversion): Promise<Co
   return early ? withRefund(c, early.amountRefunded, early.chargeAmount) : c;
 }
 
-/** Resolves a matched click to its program and affiliate; a disabled affiliate still earns what it referred. */
+/**
+ * Resolves a matched click (or a promotion code's tie, which has no click: id null) to its
+ * program and affiliate; a disabled affiliate still earns what it referred.
+ */
 export async function referralFromClick(
   ledger: Ledger,
-  click: { id: string; programId: string; affiliateId: string } | null,
+  click: { id: string | null; programId: string; affiliateId: string } | null,
   matchedBy: Exclude<MatchedBy, null>,
   detail?: string,
 ): Promise<Referral> {
   if (!click) return { reason: "The referral's click no longer exists." };
   const [program, affiliate] = await Promise.all([ledger.program(click.programId), ledger.affiliate(click.affiliateId)]);
-  if (!program) return { reason: `The program of click ${click.id} was deleted.` };
-  if (!affiliate) return { reason: `The affiliate of click ${click.id} was deleted.` };
-  return { program, affiliate, clickId: click.id, matchedBy, detail };
+  const of = click.id ? `click ${click.id}` : "the referral";
+  if (!program) return { reason: `The program of ${of} was deleted.` };
+  if (!affiliate) return { reason: `The affiliate of ${of} was deleted.` };
+  return { program, affiliate, clickId: click.id || null, matchedBy, detail };
 }

@@ -9,6 +9,7 @@ import { CommitOutcomeUnknown } from "../../store/store.js";
 import { dispatch } from "../handlers/dispatch.js";
 import type { EventInfo } from "../handlers/types.js";
 import { normalizeEvent } from "../normalize.js";
+import { StripeReadFailed, withPromotions } from "../promotions.js";
 import type { Rejections } from "./rejections.js";
 import { accountEndpointSecrets, platformSecrets } from "./secrets.js";
 
@@ -36,7 +37,8 @@ type Row = Omit<WebhookDelivery, "id" | "receivedAt">;
 
 /**
  * One webhook delivery, start to end: verify the signature, read the event, find its workspace,
- * apply it exactly once, log what happened. Never calls Stripe.
+ * apply it exactly once, log what happened. Calls Stripe only to name a payment's promotion
+ * codes when the payload cannot (see promotions.ts), before the store's transaction.
  * Rejected deliveries (anyone can post them) are limited per address before any store write and
  * logged coalesced (see Rejections); verified ones are never limited.
  */
@@ -160,6 +162,19 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
     return { status: 200, body: { received: true, outcome: "ignored" } };
   }
 
+  // Promotion codes the payload cannot name are asked of Stripe here, outside the transaction;
+  // when Stripe cannot answer, nothing is recorded and Stripe retries the delivery.
+  let data = normalized.data;
+  try {
+    data = await withPromotions(ctx, connection, event.id, normalized.data);
+  } catch (error) {
+    ctx.log.warn({ err: error, eventId: event.id, workspaceId }, "webhook could not read promotion codes from Stripe");
+    const why = error instanceof StripeReadFailed ? error.message : `Reading the payment's promotion codes failed (${(error as Error).message}).`;
+    const message = `${why} Event ${event.id} was not applied; Stripe will retry it. If this repeats, check the connection on Settings > Integrations.`;
+    await log({ workspaceId, ...base, outcome: "failed", message }).catch(() => {});
+    return reply(503, "stripe_unreachable", message);
+  }
+
   // The delivery's row is written in the same commit as the event and its effects, so the log
   // says processed exactly when the event was applied, and duplicate exactly when it had been.
   const duplicateMessage = `Event ${event.id} was delivered before and already applied; this delivery changed nothing.`;
@@ -167,7 +182,7 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
     const result = await ctx.store.recordEventOnce(
       workspaceId,
       event.id,
-      (unit) => dispatch(new Ledger(unit, workspaceId), event, normalized.data, ctx.now()),
+      (unit) => dispatch(new Ledger(unit, workspaceId), event, data, ctx.now()),
       (r) => ({
         id: deliveryId,
         receivedAt,
