@@ -11,6 +11,8 @@ export interface AffiliatesView {
   affiliatesOf: Map<string, Affiliate[]>;
   /** tracking link URLs by affiliate id */
   linksOf: Map<string, { url: string; path: string | null }[]>;
+  /** promotion codes tied to each affiliate */
+  codesOf: Map<string, { id: string; code: string; stripePromotionCodeId: string | null }[]>;
   /** some list was longer than the page reads */
   truncated: boolean;
 }
@@ -29,6 +31,13 @@ function linkList(links: { url: string; path: string | null }[] | undefined): Ht
   )}</ul>`;
 }
 
+function codeList(codes: AffiliatesView["codesOf"] extends Map<string, infer T> ? T | undefined : never): Html {
+  if (!codes || codes.length === 0) return dash;
+  return html`<ul class="links">${codes.map(
+    (c) => html`<li><code>${c.code}</code>${c.stripePromotionCodeId ? html` <span class="muted">${c.stripePromotionCodeId}</span>` : null} <button type="button" class="secondary small" data-untie="${c.id}" aria-label="Stop attributing ${c.code}">Remove</button></li>`,
+  )}</ul>`;
+}
+
 function programSection(p: Program, v: AffiliatesView): Html {
   const affiliates = v.affiliatesOf.get(p.id) ?? [];
   return html`<section aria-labelledby="program-${p.id}">
@@ -38,12 +47,13 @@ function programSection(p: Program, v: AffiliatesView): Html {
     ${affiliates.length === 0
       ? html`<p class="muted">No affiliates yet; add one below.</p>`
       : html`<div class="scroll"><table>
-          <thead><tr><th scope="col">Affiliate</th><th scope="col">Email</th><th scope="col">Code</th><th scope="col">Status</th><th scope="col">Tracking links</th></tr></thead>
+          <thead><tr><th scope="col">Affiliate</th><th scope="col">Email</th><th scope="col">Code</th><th scope="col">Status</th><th scope="col">Tracking links</th><th scope="col">Promotion codes</th></tr></thead>
           <tbody>${affiliates.map(
             (a) => html`<tr>
               <td>${a.name}</td><td>${a.email}</td><td><code>${a.code}</code></td>
               <td><span class="${a.status === "active" ? "badge green" : "badge"}">${a.status}</span></td>
               <td>${linkList(v.linksOf.get(a.id))}</td>
+              <td>${codeList(v.codesOf.get(a.id))}</td>
             </tr>`,
           )}</tbody>
         </table></div>`}
@@ -96,6 +106,22 @@ function linkForm(v: AffiliatesView): Html {
     </form>`;
 }
 
+function promoCodeForm(v: AffiliatesView): Html {
+  const groups = v.programs.map((p) => ({ p, list: v.affiliatesOf.get(p.id) ?? [] })).filter((g) => g.list.length > 0);
+  if (groups.length === 0) return html``;
+  return html`<h2>Tie a promotion code</h2>
+    <p class="muted">A payment whose discount carries this Stripe promotion code (and no click id) becomes the affiliate's conversion.</p>
+    <form class="create" data-create="promo-codes">
+      ${field("Affiliate", html`<select name="affiliateId" required>${groups.map(
+        (g) => html`<optgroup label="${g.p.name}">${g.list.map((a) => html`<option value="${a.id}">${a.name} (${a.code})</option>`)}</optgroup>`,
+      )}</select>`)}
+      ${field("Code customers type", html`<input name="code" required placeholder="SPRING24">`)}
+      ${field("Stripe promotion code id (optional)", html`<input name="stripePromotionCodeId" placeholder="promo_…">`)}
+      <button type="submit">Tie code</button>
+      ${formError}
+    </form>`;
+}
+
 export function affiliatesPage(v: AffiliatesView): Html {
   return html`<h1>Affiliates</h1>
     ${v.truncated ? html`<p class="notice warn">This workspace has more programs, affiliates or links than this page shows; the JSON API lists them all.</p>` : null}
@@ -105,5 +131,6 @@ export function affiliatesPage(v: AffiliatesView): Html {
       : v.programs.map((p) => programSection(p, v))}
     ${programForm()}
     ${v.programs.length > 0 ? affiliateForm(v) : null}
-    ${linkForm(v)}`;
+    ${linkForm(v)}
+    ${promoCodeForm(v)}`;
 }

@@ -16,10 +16,11 @@ const MAX_LINKS = 2000;
 export function affiliatesRoute(ctx: AppContext): RequestHandler {
   return memberPage(ctx, async (_req, res, signedIn) => {
     const w = signedIn.workspace.id;
-    const [programs, affiliates, links] = await Promise.all([
+    const [programs, affiliates, links, codes] = await Promise.all([
       collect((cursor) => ctx.store.listPrograms(w, { limit: 100, cursor }), MAX_PROGRAMS),
       collect((cursor) => ctx.store.listAffiliates(w, { limit: 100, cursor }), MAX_AFFILIATES),
       collect((cursor) => ctx.store.listLinks(w, { limit: 100, cursor }), MAX_LINKS),
+      collect((cursor) => ctx.store.listPromoCodes(w, { limit: 100, cursor }), MAX_LINKS),
     ]);
     // The store lists newest first; a program's roster reads better oldest first, like a register.
     const affiliatesOf = groupBy([...affiliates.items].reverse(), (a: Affiliate) => a.programId);
@@ -32,7 +33,8 @@ export function affiliatesRoute(ctx: AppContext): RequestHandler {
       programs: [...programs.items].reverse(),
       affiliatesOf,
       linksOf,
-      truncated: programs.truncated || affiliates.truncated || links.truncated,
+      codesOf: groupBy([...codes.items].reverse(), (c) => c.affiliateId),
+      truncated: programs.truncated || affiliates.truncated || links.truncated || codes.truncated,
     });
     sendDashboard(res, { title: "Affiliates", tab: "affiliates", signedIn, body, script: "affiliates" });
   });

@@ -4,22 +4,30 @@ import type { AppContext } from "./context.js";
 import { ApiError } from "./errors.js";
 import { currentMember, sameOrigin } from "./session.js";
 
-// The dashboard's forms (create a program, an affiliate, a link; attribute a conversion) post to
-// the JSON API with the member's session cookie. Only those writes accept the cookie: the pages
-// read the store themselves, so nothing else needs it, and every other route, and every request
-// that carries an Authorization header, is judged by requireApiKey exactly as before.
+// The dashboard's forms (create a program, an affiliate, a link; tie or untie a promotion code;
+// attribute a conversion) call the JSON API with the member's session cookie. Only those writes
+// accept the cookie: the pages read the store themselves, so nothing else needs it, and every
+// other route, and every request that carries an Authorization header, is judged by
+// requireApiKey exactly as before.
 //
 // A cookie rides along on any request the browser makes, whoever's page made it, so a
 // cookie-authenticated write must carry Icodrip's own origin in its Origin header (the
 // integrations routes hold the same line); other sites' forms and scripts are refused.
 
-const DASHBOARD_WRITES: RegExp[] = [/^\/programs$/, /^\/affiliates$/, /^\/links$/, /^\/conversions\/[^/]+\/attribute$/];
+const DASHBOARD_WRITES: { method: string; path: RegExp }[] = [
+  { method: "POST", path: /^\/programs$/ },
+  { method: "POST", path: /^\/affiliates$/ },
+  { method: "POST", path: /^\/links$/ },
+  { method: "POST", path: /^\/promo-codes$/ },
+  { method: "DELETE", path: /^\/promo-codes\/[^/]+$/ },
+  { method: "POST", path: /^\/conversions\/[^/]+\/attribute$/ },
+];
 // The account routes (API keys, password, sessions) take the cookie on every method: the
 // Settings > Account page lists keys as well as changing things.
 const ACCOUNT_ROUTES: RegExp[] = [/^\/api-keys(\/[^/]+)?$/, /^\/password$/, /^\/sessions$/];
 
 const takesSession = (req: Request) =>
-  (req.method === "POST" && DASHBOARD_WRITES.some((route) => route.test(req.path))) || ACCOUNT_ROUTES.some((route) => route.test(req.path));
+  DASHBOARD_WRITES.some((route) => route.method === req.method && route.path.test(req.path)) || ACCOUNT_ROUTES.some((route) => route.test(req.path));
 
 /** requireApiKey, or for the dashboard's own writes and the account routes the session cookie (changes only from Icodrip's origin). */
 export function sessionOrApiKey(ctx: AppContext): RequestHandler {

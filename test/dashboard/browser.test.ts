@@ -73,4 +73,37 @@ describe.runIf(services.chromium)("the dashboard in a real browser", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("ties a promotion code to an affiliate from the Affiliates tab, and removes it", async () => {
+    const m = await merchant(server, { affiliateName: "Pod Caster" });
+    const context = await browser.newContext();
+    const [name, value] = m.cookie.split("=");
+    await context.addCookies([{ name, value, url: server.url }]);
+    const page = await context.newPage();
+    page.setDefaultTimeout(8_000);
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${server.url}/dashboard/affiliates`);
+    const form = page.locator("form[data-create=promo-codes]");
+    await form.getByLabel("Code customers type").fill("PODCAST10");
+    await form.getByLabel("Stripe promotion code id (optional)").fill("promo_pod10");
+    await form.getByRole("button", { name: "Tie code" }).click();
+    const row = page.getByRole("row").filter({ hasText: "Pod Caster" });
+    await row.getByText("PODCAST10").waitFor();
+    const tied = await server.api("GET", "/api/v1/promo-codes", { key: m.key });
+    expect(tied.body.data).toMatchObject([{ affiliateId: m.affiliate.id, code: "PODCAST10", stripePromotionCodeId: "promo_pod10" }]);
+
+    // A second tie of the same text says why, in the form.
+    await form.getByLabel("Code customers type").fill("podcast10");
+    await form.getByLabel("Stripe promotion code id (optional)").fill("");
+    await form.getByRole("button", { name: "Tie code" }).click();
+    await form.locator("[data-error]").getByText(/taken|tied/i).waitFor();
+
+    await row.getByRole("button", { name: "Stop attributing PODCAST10" }).click();
+    await page.waitForLoadState("load");
+    await expect.poll(async () => (await server.api("GET", "/api/v1/promo-codes", { key: m.key })).body.data.length).toBe(0);
+    await row.getByText("PODCAST10").waitFor({ state: "detached" });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

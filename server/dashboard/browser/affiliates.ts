@@ -1,6 +1,6 @@
 import "./layout.js";
-import type { AffiliateCreateBody, FormBody, LinkCreateBody, ProgramCreateBody } from "./api-types.js";
-import { element, errorOf, inside, number, text } from "./page.js";
+import type { AffiliateCreateBody, FormBody, LinkCreateBody, ProgramCreateBody, PromoCodeCreateBody } from "./api-types.js";
+import { element, errorOf, inside, number, request, text } from "./page.js";
 
 // The Affiliates tab's script: each form becomes a JSON request to the API it is named after,
 // sent with the session cookie (the browser adds Origin, which the API checks); success reloads
@@ -36,6 +36,11 @@ const bodies = {
     code: text(d, "code") || undefined,
   }),
   links: (d: FormData): LinkCreateBody => ({ affiliateId: text(d, "affiliateId"), path: text(d, "path") || undefined }),
+  "promo-codes": (d: FormData): PromoCodeCreateBody => ({
+    affiliateId: text(d, "affiliateId"),
+    code: text(d, "code"),
+    stripePromotionCodeId: text(d, "stripePromotionCodeId") || undefined,
+  }),
 };
 const isKind = (kind: string | undefined): kind is keyof typeof bodies => kind !== undefined && Object.hasOwn(bodies, kind);
 
@@ -102,7 +107,23 @@ async function copyLink(button: HTMLElement): Promise<void> {
   status.textContent = done ? `Copied ${link}` : "Copying did not work; select the link and copy it by hand.";
 }
 
+// Untying a code stops attributing by it from then on; conversions it made stay as they are.
+async function untie(button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  const res = await request("DELETE", `/api/v1/promo-codes/${encodeURIComponent(button.dataset.untie ?? "")}`).catch(() => null);
+  if (res?.ok) {
+    location.assign(location.pathname);
+    return;
+  }
+  button.disabled = false;
+  const error = res ? await errorOf(res) : null;
+  status.textContent = error?.message ?? "Removing the code did not work; try again.";
+}
+
 document.addEventListener("click", (event) => {
-  const button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
-  if (button instanceof HTMLElement) void copyLink(button);
+  const target = event.target instanceof Element ? event.target : null;
+  const copyButton = target?.closest("button[data-copy]");
+  if (copyButton instanceof HTMLElement) void copyLink(copyButton);
+  const untieButton = target?.closest("button[data-untie]");
+  if (untieButton instanceof HTMLButtonElement) void untie(untieButton);
 });

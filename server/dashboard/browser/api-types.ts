@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { errorOut, ApiKeyCreatedOut } from "../../http/present.js";
-import type { affiliateCreate, linkCreate, programCreate } from "../../http/schemas.js";
+import type { affiliateCreate, linkCreate, programCreate, promoCodeCreate } from "../../http/schemas.js";
 import type { attributeBody } from "../../http/routes/activity.js";
 import type { passwordBody } from "../../http/routes/account.js";
 import type { restrictedKeyBody } from "../../http/routes/integrations.js";
@@ -22,6 +22,7 @@ export type FormBody<T> = T extends number
 export type ProgramCreateBody = z.input<typeof programCreate>;
 export type AffiliateCreateBody = z.input<typeof affiliateCreate>;
 export type LinkCreateBody = z.input<typeof linkCreate>;
+export type PromoCodeCreateBody = z.input<typeof promoCodeCreate>;
 export type AttributeBody = z.input<typeof attributeBody>;
 export type PasswordBody = z.input<typeof passwordBody>;
 export type RestrictedKeyBody = z.input<typeof restrictedKeyBody>;
