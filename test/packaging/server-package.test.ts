@@ -29,6 +29,8 @@ beforeAll(async () => {
   mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "operator", private: true }));
   await run("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: app, timeout: 170_000 });
+  // As an operator's deploy does it: a clean install from the lockfile that first install wrote.
+  await run("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, timeout: 170_000 });
   const built = join(root, "node_modules/better-sqlite3/build");
   cpSync(built, join(app, "node_modules/better-sqlite3/build"), { recursive: true });
 }, 180_000);
