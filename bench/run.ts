@@ -146,6 +146,7 @@ for (const store of ["embedded", "redis"] as const) {
     for (let i = 0; i < n; i++) ms.push(await one(from + i));
     return ms.sort((a, b) => a - b);
   };
+  const signed = (ms: number) => `${ms < 0 ? "−" : "+"}${Math.abs(ms).toFixed(1)}`;
   const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
   const quiet = await genuine(0, 100);
   const paced = async (perSecond: number, stop: { done: boolean }) => {
@@ -171,7 +172,7 @@ for (const store of ["embedded", "redis"] as const) {
     rows.push([
       `  one genuine delivery at a time, during ${label}`,
       `p50 ${pct(during, 0.5).toFixed(1)} ms, p95 ${pct(during, 0.95).toFixed(1)} ms`,
-      `quiet: p50 ${pct(quiet, 0.5).toFixed(1)} ms, p95 ${pct(quiet, 0.95).toFixed(1)} ms (+${(pct(during, 0.5) - pct(quiet, 0.5)).toFixed(1)} ms at p50)`,
+      `quiet: p50 ${pct(quiet, 0.5).toFixed(1)} ms, p95 ${pct(quiet, 0.95).toFixed(1)} ms (${signed(pct(during, 0.5) - pct(quiet, 0.5))} ms at p50)`,
     ]);
   }
 
