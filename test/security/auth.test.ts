@@ -1,9 +1,7 @@
 import { sign } from "cookie-signature";
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { decoyHash, HashGate, HashingBusy, hashParameters, hashPassword, passwordHashing } from "../../server/domain/password.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { startTestServer, captureLog, type TestServer } from "../support/server.js";
 import { storeKinds } from "../support/stores.js";
 
 // Issue 7, items 3, 6 and 7 (signup part), replayed as an attacker or a careless user would:
@@ -54,7 +52,7 @@ describe("password hashing cost", () => {
 for (const kind of storeKinds) {
   describe.runIf(kind.available)(`Authentication under attack on the ${kind.name} store`, () => {
     let server: TestServer;
-    const lines: Record<string, unknown>[] = [];
+    let lines: Record<string, any>[] = [];
     beforeAll(async () => {
       server = await startTestServer(kind, {
         ICODRIP_SECRET: SECRET,
@@ -62,13 +60,7 @@ for (const kind of storeKinds) {
         ICODRIP_LOGIN_RATE_LIMIT: String(LOGIN_LIMIT),
         ICODRIP_SIGNUP_RATE_LIMIT: String(SIGNUP_LIMIT),
       });
-      const sink = new Writable({
-        write(chunk, _encoding, done) {
-          for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-          done();
-        },
-      });
-      server.ctx.log = pino({ level: "info" }, sink);
+      lines = captureLog(server);
     });
     afterAll(async () => {
       await server.stop();

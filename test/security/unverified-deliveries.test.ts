@@ -1,11 +1,9 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seal } from "../../server/crypto/seal.js";
 import { hashApiKey } from "../../server/domain/password.js";
 import { REJECTED_PER_ADDRESS_PER_MINUTE } from "../../server/stripe/webhooks/rejections.js";
 import { ICODRIP_SECRET, merchant, page, PLATFORM_SECRET, SERVER_ENV, type Merchant } from "../dashboard/support.js";
-import { signup, startTestServer, type TestServer } from "../support/server.js";
+import { signup, startTestServer, captureLog, type TestServer } from "../support/server.js";
 import { checkoutSession, event, sign } from "../support/stripe-events.js";
 import { storeKinds } from "../support/stores.js";
 
@@ -24,7 +22,7 @@ for (const kind of storeKinds) {
   describe.runIf(kind.available)(`Rejected deliveries in the merchant's log, ${kind.name} store`, () => {
     let server: TestServer;
     let clock = 0;
-    const lines: Record<string, any>[] = [];
+    let lines: Record<string, any>[] = [];
     let victim: Merchant;
     let bystander: Merchant;
     const platformUrl = () => `${server.url}/webhooks/stripe`;
@@ -32,13 +30,7 @@ for (const kind of storeKinds) {
     beforeAll(async () => {
       server = await startTestServer(kind, { ...SERVER_ENV, TRUST_PROXY: "true" });
       server.ctx.now = () => clock;
-      const sink = new Writable({
-        write(chunk, _encoding, done) {
-          for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-          done();
-        },
-      });
-      server.ctx.log = pino({ level: "info" }, sink);
+      lines = captureLog(server);
     });
     afterAll(async () => {
       await server.stop();

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { pino } from "pino";
 import { loadConfig, type Config } from "../../server/config/config.js";
 import { startServer, type RunningServer } from "../../server/serve.js";
@@ -64,4 +65,20 @@ export async function signup(server: TestServer, workspace = "Acme"): Promise<st
   const res = await server.api("POST", "/api/v1/signup", { body: { email, password: "correct horse battery", workspace } });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.apiKey as string;
+}
+
+/**
+ * Replaces the server's logger with one that keeps every line, parsed, in the returned array, so
+ * a test can read what the server logged (and check what it must never log).
+ */
+export function captureLog(server: TestServer, level = "info"): Record<string, any>[] {
+  const lines: Record<string, any>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line) as Record<string, any>);
+      done();
+    },
+  });
+  server.ctx.log = pino({ level }, sink);
+  return lines;
 }
