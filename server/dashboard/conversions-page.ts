@@ -56,7 +56,18 @@ function filterForm(v: ConversionsView): Html {
       <select name="mode">${option("", "Test and live", f.mode)}${option("test", "Test", f.mode)}${option("live", "Live", f.mode)}</select>
     </label>
     <button type="submit" class="secondary">Filter</button>
+    <a class="button secondary" id="export-csv" href="${exportUrl(f)}" download>Download CSV</a>
   </form>`;
+}
+
+/** The export with the filters on screen (the API spells mode as livemode). */
+function exportUrl(f: ConversionsView["filters"]): string {
+  const q = new URLSearchParams();
+  if (f.status) q.set("status", f.status);
+  if (f.programId) q.set("programId", f.programId);
+  if (f.mode) q.set("livemode", String(f.mode === "live"));
+  const query = q.toString();
+  return `/api/v1/conversions/export.csv${query ? `?${query}` : ""}`;
 }
 
 function affiliateCell(c: Conversion, affiliates: Map<string, Affiliate>): Html {

@@ -21,7 +21,7 @@ import {
 } from "./present.js";
 import { accountParam, disconnectQuery, restrictedKeyBody } from "./routes/integrations.js";
 import { affiliateList } from "./routes/affiliates.js";
-import { attributeBody, clickList, conversionList, deliveryList } from "./routes/activity.js";
+import { attributeBody, clickList, CONVERSION_COLUMNS, conversionExport, conversionList, deliveryList } from "./routes/activity.js";
 import { keyParam, passwordBody } from "./routes/account.js";
 import { leadCreate } from "./routes/leads.js";
 import { linkList } from "./routes/links.js";
@@ -88,8 +88,8 @@ export interface ApiRoute {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** success statuses: the shape answered, or null for no body */
-  ok: Partial<Record<number, ResponseName | null>>;
+  /** success statuses: the shape answered, null for no body, or the columns of a CSV answer */
+  ok: Partial<Record<number, ResponseName | null | { csv: readonly string[] }>>;
   /** error statuses besides those its auth (401, 403), params, query and body (400, 413, 415) bring */
   errors?: number[];
 }
@@ -225,6 +225,14 @@ export const apiRoutes: ApiRoute[] = [
 
   { path: "/clicks", ...list("clicks", "ClickPage", clickList) },
   { path: "/conversions", ...list("conversions (payments seen through Stripe, with their commission)", "ConversionPage", conversionList) },
+  {
+    method: "get",
+    path: "/conversions/export.csv",
+    summary: "Every conversion the list's filters select, as CSV (amounts in major units with their currency); a spreadsheet formula in a cell is neutralised.",
+    auth: "apiKeyOrSession",
+    query: conversionExport,
+    ok: { 200: { csv: CONVERSION_COLUMNS } },
+  },
   { method: "get", path: "/conversions/:id", summary: "Get a conversion.", auth: "apiKey", params: idParam, ok: { 200: "Conversion" }, errors: [404] },
   {
     method: "post",
@@ -353,7 +361,10 @@ function operation(route: ApiRoute) {
   const json = (name: ResponseName) => ({ "application/json": { schema: { $ref: componentRef(name) } } });
   const responses: Record<string, unknown> = {};
   for (const [status, name] of Object.entries(route.ok)) {
-    responses[status] = name ? { description: "Success.", content: json(name) } : { description: "Done; no body." };
+    if (name !== null && typeof name === "object") {
+      const columns = `A header row, then one row per record; columns: ${name.csv.join(", ")}.`;
+      responses[status] = { description: "Success.", content: { "text/csv": { schema: { type: "string", description: columns } } } };
+    } else responses[status] = name ? { description: "Success.", content: json(name) } : { description: "Done; no body." };
   }
   for (const status of errorStatuses(route)) responses[String(status)] = { description: ERROR_MEANING[status] ?? "An error.", content: json("Error") };
   responses.default = { description: "Our own failure (500 internal_error); the error is logged.", content: json("Error") };

@@ -21,6 +21,8 @@ const DASHBOARD_WRITES: { method: string; path: RegExp }[] = [
   { method: "POST", path: /^\/promo-codes$/ },
   { method: "DELETE", path: /^\/promo-codes\/[^/]+$/ },
   { method: "POST", path: /^\/conversions\/[^/]+\/attribute$/ },
+  // The Conversions tab's "Download CSV" link.
+  { method: "GET", path: /^\/conversions\/export\.csv$/ },
 ];
 // The account routes (API keys, password, sessions) take the cookie on every method: the
 // Settings > Account page lists keys as well as changing things.

@@ -187,6 +187,13 @@ for (const kind of storeKinds) {
         const where = `${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`;
         const response = operation.responses[String(res.status)];
         expect(response, `the document lists status ${res.status} for ${where}`).toBeDefined();
+        if (response.content?.["text/csv"]) {
+          expect(res.headers.get("content-type"), where).toMatch(/^text\/csv/);
+          const columns = (response.content["text/csv"].schema as { description?: string }).description ?? "";
+          const header = String(res.body).split("\r\n")[0];
+          expect(columns, where).toContain(header.split(",").join(", "));
+          return res;
+        }
         const ref = response.content?.["application/json"]?.schema.$ref;
         if (!ref) {
           expect(res.body, where).toBeNull();
@@ -297,6 +304,8 @@ for (const kind of storeKinds) {
       });
       await call("GET", "/api/v1/conversions?status=unattributed&livemode=false", { key });
       await call("GET", "/api/v1/conversions?status=paid", { key });
+      await call("GET", "/api/v1/conversions/export.csv?livemode=false", { key });
+      await call("GET", "/api/v1/conversions/export.csv?status=paid", { key });
       await call("GET", `/api/v1/conversions/${conversion.id}`, { key });
       await call("GET", "/api/v1/conversions/cnv_missing", { key });
       await call("POST", `/api/v1/conversions/${conversion.id}/attribute`, { key, body: { affiliateId: affiliate.body.id } });

@@ -5,7 +5,9 @@ import { attribute } from "../../domain/conversion.js";
 import { Ledger } from "../../store/ledger.js";
 import { ApiError, notFound } from "../errors.js";
 import { parseRequest } from "../parse.js";
-import { presentClick, presentConversion, presentDelivery } from "../present.js";
+import type { Conversion, Page } from "../../domain/types.js";
+import { csvLine, majorUnits, type Cell } from "../csv.js";
+import { presentClick, presentConversion, presentDelivery, type ConversionOut } from "../present.js";
 import { idParam, listQuery } from "../schemas.js";
 
 export const attributeBody = z.strictObject({ affiliateId: z.string().min(1, "should be an affiliate id") });
@@ -23,6 +25,26 @@ export const conversionList = listQuery.extend({
   status: conversionStatus.optional(),
   livemode: z.enum(["true", "false"], { error: "should be true or false" }).optional(),
 });
+
+/** The list's filters without paging: an export holds every conversion they select. */
+export const conversionExport = conversionList.omit({ limit: true, cursor: true });
+
+const MAX_EXPORT_ROWS = 100_000;
+
+export const CONVERSION_COLUMNS = [
+  "id", "created_at", "paid_at", "status", "livemode", "program_id", "affiliate_id", "click_id", "matched_by",
+  "amount", "currency", "commission", "refunded_amount", "customer_email", "reason",
+  "stripe_account", "checkout_session", "payment_intent", "invoice", "charge", "subscription",
+] as const;
+
+function conversionRow(c: ConversionOut): Cell[] {
+  return [
+    c.id, c.createdAt, c.paidAt, c.status, c.livemode, c.programId, c.affiliateId, c.clickId, c.matchedBy,
+    majorUnits(c.amount, c.currency), c.currency, majorUnits(c.commission.amount, c.commission.currency), majorUnits(c.refundedAmount, c.currency),
+    c.customerEmail, c.reason,
+    c.stripe.accountId, c.stripe.checkoutSessionId, c.stripe.paymentIntentId, c.stripe.invoiceId, c.stripe.chargeId, c.stripe.subscriptionId,
+  ];
+}
 
 export const deliveryList = listQuery.extend({
   outcome: z
@@ -51,6 +73,29 @@ export function activityRoutes(ctx: AppContext): Router {
         (!q.status || presentConversion(c, now).status === q.status) && (!q.livemode || String(c.livemode) === q.livemode),
     });
     res.json({ data: page.data.map((c) => presentConversion(c, now)), nextCursor: page.nextCursor });
+  });
+
+  // Every conversion the filters select, as a spreadsheet reads it; amounts in major units with
+  // their currency. Read page by page from the store and written as it goes.
+  router.get("/conversions/export.csv", async (req, res) => {
+    const q = parseRequest(conversionExport, req.query);
+    const now = ctx.now();
+    const match = (c: Conversion) => (!q.status || presentConversion(c, now).status === q.status) && (!q.livemode || String(c.livemode) === q.livemode);
+    res
+      .status(200)
+      .type("text/csv; charset=utf-8")
+      .set("Content-Disposition", `attachment; filename="conversions-${new Date(now).toISOString().slice(0, 10)}.csv"`)
+      .set("Cache-Control", "no-store");
+    res.write(csvLine([...CONVERSION_COLUMNS]));
+    let cursor: string | null = null;
+    let rows = 0;
+    do {
+      const page: Page<Conversion> = await ctx.store.listConversions(res.locals.workspace.id, { ...q, limit: 100, cursor, match });
+      for (const c of page.data) res.write(csvLine(conversionRow(presentConversion(c, now))));
+      rows += page.data.length;
+      cursor = page.nextCursor;
+    } while (cursor && rows < MAX_EXPORT_ROWS);
+    res.end();
   });
 
   router.get("/conversions/:id", async (req, res) => {
