@@ -67,6 +67,13 @@ for (const kind of storeKinds) {
       expect(exported).toEqual(list.body.data.map((c: { id: string }) => c.id));
       expect(exported).toHaveLength(2);
 
+      // The webhook log writes money as a person reads it, in the currency's own decimals.
+      const log = await server.api("GET", "/api/v1/webhook-deliveries?limit=100&outcome=processed", { key: m.key });
+      const messages = (log.body.data as { message: string }[]).map((d) => d.message);
+      expect(messages.some((t) => /^Payment \$49\.00 .* commission \$14\.70/.test(t))).toBe(true);
+      expect(messages.some((t) => /¥500 .* commission ¥150/.test(t))).toBe(true);
+      expect(messages.some((t) => t.includes("refunded $49.00 of $49.00 in all"))).toBe(true);
+
       const refused = await fetch(`${server.url}/api/v1/conversions/export.csv?status=paid`, { headers: { authorization: `Bearer ${m.key}` } });
       expect(refused.status).toBe(400);
     });

@@ -1,4 +1,5 @@
 import type { Normalized } from "../normalize.js";
+import { formatMoney } from "../../domain/money-format.js";
 import { attribute, buildConversion } from "../../domain/conversion.js";
 import { withEarlyRefund } from "./referral.js";
 import { findReferral } from "./match.js";
@@ -43,7 +44,7 @@ export async function handleCheckoutSession({ ledger, event, data: s, now }: Han
   ledger.saveConversion(conversion, null, [s.id, s.paymentIntentId, s.invoiceId]);
   if ("reason" in referral) return { outcome: "unattributed", message: `Payment ${money(s)} from Checkout Session ${s.id} is unattributed: ${referral.reason}` };
   if (s.email && conversion.clickId) ledger.rememberClickEmail(s.email, conversion.clickId);
-  return { outcome: "processed", message: `Payment ${money(s)} from Checkout Session ${s.id} credited to ${referral.affiliate.code} (matched by ${referral.matchedBy}); commission ${conversion.commission.amount} ${conversion.commission.currency}${conversion.selfReferral ? " — flagged as a self-referral" : ""}.` };
+  return { outcome: "processed", message: `Payment ${money(s)} from Checkout Session ${s.id} credited to ${referral.affiliate.code} (matched by ${referral.matchedBy}); commission ${formatMoney(conversion.commission.amount, conversion.commission.currency)}${conversion.selfReferral ? " — flagged as a self-referral" : ""}.` };
 }
 
 async function linkSubscription(ledger: HandlerInput<Session>["ledger"], s: Session, referral: Awaited<ReturnType<typeof findReferral>>, _now: number): Promise<Outcome> {
@@ -74,5 +75,5 @@ async function linkSubscription(ledger: HandlerInput<Session>["ledger"], s: Sess
 }
 
 function money(s: { amountTotal: number; currency: string }): string {
-  return `${s.amountTotal} ${s.currency}`;
+  return formatMoney(s.amountTotal, s.currency);
 }

@@ -1,4 +1,5 @@
 import { renewalAllowed } from "../../domain/rules.js";
+import { formatMoney } from "../../domain/money-format.js";
 import type { BillingLink } from "../../store/ledger.js";
 import type { RecurringRule } from "../../domain/types.js";
 import type { Normalized } from "../normalize.js";
@@ -55,11 +56,11 @@ export async function handleInvoicePaid({ ledger, event, data, now }: HandlerInp
   if ("reason" in referral) {
     // A Checkout Session that arrives later can still complete the picture.
     ledger.saveBillingLink({ ...link, waiting: [...link.waiting, conversion.id] }, ids);
-    return { outcome: "unattributed", message: `Invoice ${inv.id} (${inv.amountPaid} ${inv.currency}) is unattributed: ${referral.reason}` };
+    return { outcome: "unattributed", message: `Invoice ${inv.id} (${formatMoney(inv.amountPaid, inv.currency)}) is unattributed: ${referral.reason}` };
   }
   ledger.saveBillingLink(link, ids);
   const which = first ? "first payment" : "renewal";
-  return { outcome: "processed", message: `Invoice ${inv.id} (${which}, ${inv.amountPaid} ${inv.currency}) credited to ${referral.affiliate.code}; commission ${conversion.commission.amount} ${conversion.commission.currency}.` };
+  return { outcome: "processed", message: `Invoice ${inv.id} (${which}, ${formatMoney(inv.amountPaid, inv.currency)}) credited to ${referral.affiliate.code}; commission ${formatMoney(conversion.commission.amount, conversion.commission.currency)}.` };
 }
 
 /** From basil on the invoice does not say what paid it; invoice_payment.paid may have told us already. */
