@@ -38,6 +38,7 @@ const STYLE = `
   .ok { background: #e7f6ec; } .bad { background: #fdecea; } .warn { background: #fff4e5; }
   table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
   td.num, th.num { text-align: right; white-space: nowrap; }
+  td { overflow-wrap: anywhere; } /* long ids and webhook messages wrap instead of widening the table */
   .scroll { overflow-x: auto; }
   .button, button { display: inline-block; padding: .45rem .9rem; border-radius: 6px; border: 1px solid #635bff; background: #635bff; color: #fff; text-decoration: none; font: inherit; cursor: pointer; }
   button.secondary, .button.secondary { background: #fff; color: #635bff; }

@@ -106,4 +106,27 @@ describe.runIf(services.chromium)("the dashboard in a real browser", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("shows times in the reader's time zone, UTC in the tooltip, also after the table refreshes", async () => {
+    const m = await merchant(server);
+    await pay(server, m, { amount: 2_500, clickId: await click(server, m) });
+    const context = await browser.newContext({ timezoneId: "Asia/Tokyo", locale: "en-US" });
+    const [name, value] = m.cookie.split("=");
+    await context.addCookies([{ name, value, url: server.url }]);
+    const page = await context.newPage();
+    page.setDefaultTimeout(8_000);
+    await page.goto(`${server.url}/dashboard/conversions`);
+    const time = page.locator("#results time[datetime]").first();
+    await time.and(page.locator("[data-local]")).waitFor();
+    const read = async () => ({ iso: await time.getAttribute("datetime"), text: await time.textContent(), title: await time.getAttribute("title") });
+    const shown = await read();
+    const expected = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Tokyo" }).format(new Date(shown.iso ?? ""));
+    expect(shown.text).toBe(expected);
+    expect(shown.title).toBe(`${(shown.iso ?? "").slice(0, 16).replace("T", " ")} UTC`);
+    // A new payment makes the page swap its table; the new rows are shown the same way.
+    await pay(server, m, { amount: 3_500, clickId: await click(server, m) });
+    await page.locator("#results tr").filter({ hasText: "$35.00" }).locator("time[data-local]").waitFor();
+    expect(await page.locator("#results time[datetime]:not([data-local])").count()).toBe(0);
+    await context.close();
+  });
 });

@@ -1,6 +1,6 @@
 import "./layout.js";
 import type { AttributeBody } from "./api-types.js";
-import { element, errorOf, inside, text } from "./page.js";
+import { element, errorOf, inside, localizeTimes, text } from "./page.js";
 
 // The Conversions tab's script. It re-reads the page every two seconds and swaps the table when
 // it changed, so a payment Stripe just reported shows up without a reload; it leaves the table
@@ -19,6 +19,9 @@ function choosing(): boolean {
   return focused || [...box.querySelectorAll("select")].some((s) => s.value !== "");
 }
 
+// What the server last sent for the table; the page shows it with times in the reader's zone,
+// so the two are compared as sent, not as shown.
+let served: string | null = null;
 let refreshing = false;
 async function refresh(force: boolean): Promise<void> {
   if (!force && (refreshing || document.hidden || choosing())) return;
@@ -28,7 +31,12 @@ async function refresh(force: boolean): Promise<void> {
     // Redirected means signed out (sent to /login): keep what is shown rather than show the form.
     if (!res.ok || res.redirected) return;
     const fresh = new DOMParser().parseFromString(await res.text(), "text/html").getElementById("results");
-    if (fresh && fresh.innerHTML !== results().innerHTML) results().replaceWith(document.adoptNode(fresh));
+    if (fresh && fresh.innerHTML !== served) {
+      served = fresh.innerHTML;
+      const node = document.adoptNode(fresh);
+      localizeTimes(node);
+      results().replaceWith(node);
+    }
   } catch {
     // A failed refresh is retried on the next tick.
   } finally {

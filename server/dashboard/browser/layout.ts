@@ -1,4 +1,7 @@
-import { element } from "./page.js";
+import { element, localizeTimes } from "./page.js";
+
+// Times in the reader's zone, on every page.
+localizeTimes(document);
 
 // The layout's one button. Signing out is a DELETE on /session (the cookie is HttpOnly, so only
 // the server can clear it), then the login form. Every page loads this, the pages' own scripts

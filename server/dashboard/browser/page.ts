@@ -47,3 +47,19 @@ export async function errorOf(res: Response): Promise<ApiErrorBody | null> {
   if (typeof answer !== "object" || answer === null || !("error" in answer)) return null;
   return isErrorBody(answer.error) ? answer.error : null;
 }
+
+/**
+ * Shows every <time datetime> under `root` in the reader's own time zone; the server writes UTC,
+ * not knowing the reader's zone, and that stays in the tooltip.
+ */
+export function localizeTimes(root: ParentNode): void {
+  const local = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  for (const time of root.querySelectorAll<HTMLTimeElement>("time[datetime]")) {
+    if (time.dataset.local !== undefined) continue;
+    const at = new Date(time.dateTime);
+    if (Number.isNaN(at.getTime())) continue;
+    time.title = time.textContent;
+    time.textContent = local.format(at);
+    time.dataset.local = "";
+  }
+}
