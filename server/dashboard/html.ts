@@ -39,6 +39,7 @@ const STYLE = `
   table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
   td.num, th.num { text-align: right; white-space: nowrap; }
   td { overflow-wrap: anywhere; } /* long ids and webhook messages wrap instead of widening the table */
+  td.message { min-width: 14rem; }
   .scroll { overflow-x: auto; }
   .button, button { display: inline-block; padding: .45rem .9rem; border-radius: 6px; border: 1px solid #635bff; background: #635bff; color: #fff; text-decoration: none; font: inherit; cursor: pointer; }
   button.secondary, .button.secondary { background: #fff; color: #635bff; }

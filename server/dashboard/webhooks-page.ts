@@ -28,7 +28,7 @@ function row(d: WebhookDelivery): Html {
     <td>${formatMode(d.livemode)}</td>
     <td>${d.apiVersion ?? dash}</td>
     <td>${outcomeBadge(d.outcome)}${d.verified === false ? html` ${unverifiedBadge()}` : null}</td>
-    <td>${d.message}${(d.count ?? 1) > 1 ? html` <span class="muted">(×${d.count} that minute)</span>` : null}</td>
+    <td class="message">${d.message}${(d.count ?? 1) > 1 ? html` <span class="muted">(×${d.count} that minute)</span>` : null}</td>
   </tr>`;
 }
 
