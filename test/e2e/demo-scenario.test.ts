@@ -157,15 +157,22 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
       return await res.json();
     };
     const conversions = async () => (await read("/api/v1/conversions?limit=100")).data as any[];
-    /** Polls the API (no event to wait on) until `check` holds; bounded. */
+    /**
+     * Reads the API until `check` holds (the demo runs in another process, so there is no event
+     * to await); vitest's expect.poll does the bounded retrying.
+     */
     const apiUntil = async <T,>(what: string, get: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await get();
-        if (check(value)) return value;
-        if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; last: ${JSON.stringify(value)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      let last: T | undefined;
+      await expect
+        .poll(
+          async () => {
+            last = await get();
+            return check(last);
+          },
+          { timeout: timeoutMs, interval: 200, message: `waited ${timeoutMs} ms for ${what}` },
+        )
+        .toBe(true);
+      return last as T;
     };
 
     // ---- 1. A new merchant signs up, creates a program and connects Stripe by OAuth. ----
