@@ -16,6 +16,7 @@ import { trackingRoutes } from "./routes/tracking.js";
 import { webhookRoutes } from "../stripe/webhooks/routes.js";
 import { integrationRoutes } from "./routes/integrations.js";
 import { openApiRoutes } from "./openapi.js";
+import { reportRoutes } from "../reports/routes.js";
 import { sessionRoutes } from "./routes/session.js";
 import { stripeOAuthRoutes } from "../stripe/connect/oauth-routes.js";
 import { dashboardRoutes } from "../dashboard/routes.js";
@@ -42,7 +43,7 @@ export function createApp(ctx: AppContext): Express {
   // Before requireApiKey: the dashboard calls these with its session cookie instead of a key.
   api.use(integrationRoutes(ctx));
   api.use(sessionOrApiKey(ctx)); // the API key, or the session cookie for the dashboard's own writes
-  api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), promoCodeRoutes(ctx), activityRoutes(ctx), accountRoutes(ctx));
+  api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), promoCodeRoutes(ctx), activityRoutes(ctx), reportRoutes(ctx), accountRoutes(ctx));
   api.use(leadRoutes(ctx));
   app.use("/api/v1", api);
 

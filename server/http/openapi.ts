@@ -29,6 +29,8 @@ import { promoCodeList } from "./routes/promo-codes.js";
 import { signupBody } from "./routes/signup.js";
 import { affiliateCreate, affiliateUpdate, idParam, linkCreate, linkUpdate, listQuery, programCreate, programUpdate, promoCodeCreate } from "./schemas.js";
 import { SESSION_COOKIE } from "./session.js";
+import { reportQuery, timeseriesQuery } from "../reports/routes.js";
+import { reportAffiliatesOut, reportSummaryOut, reportTimeseriesOut, reportVersionOut } from "../reports/present.js";
 
 // GET /api/v1/openapi.json: an OpenAPI 3.1 description of every /api/v1 route, generated from
 // the zod schemas the routes parse their requests with and the ones the presenters' return types
@@ -57,6 +59,10 @@ export const responseSchemas = {
   ApiKeyList: apiKeyList,
   ApiKeyCreated: apiKeyCreated,
   Signup: signupOut,
+  ReportSummary: reportSummaryOut,
+  ReportTimeseries: reportTimeseriesOut,
+  ReportAffiliates: reportAffiliatesOut,
+  ReportVersion: reportVersionOut,
   Error: errorOut,
   OpenApiDocument: z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }),
 } as const;
@@ -243,6 +249,37 @@ export const apiRoutes: ApiRoute[] = [
     body: attributeBody,
     ok: { 200: "Conversion" },
     errors: [404, 409],
+  },
+  {
+    method: "get",
+    path: "/reports/summary",
+    summary: "Clicks, conversions, revenue and commission (pending, approved, paid, reversed, on hold) per currency over a range of UTC days (default the last 30).",
+    auth: "apiKeyOrSession",
+    query: reportQuery,
+    ok: { 200: "ReportSummary" },
+  },
+  {
+    method: "get",
+    path: "/reports/timeseries",
+    summary: "The summary's figures for each UTC day of the range, days without activity included.",
+    auth: "apiKeyOrSession",
+    query: timeseriesQuery,
+    ok: { 200: "ReportTimeseries" },
+  },
+  {
+    method: "get",
+    path: "/reports/affiliates",
+    summary: "The summary's figures for each affiliate active in the range, most conversions first.",
+    auth: "apiKeyOrSession",
+    query: reportQuery,
+    ok: { 200: "ReportAffiliates" },
+  },
+  {
+    method: "get",
+    path: "/reports/version",
+    summary: "A version that changes whenever a click or conversion is written: poll it to know when to reload a report.",
+    auth: "apiKeyOrSession",
+    ok: { 200: "ReportVersion" },
   },
   { path: "/webhook-deliveries", ...list("the Stripe webhook deliveries Icodrip received and what it did with each", "WebhookDeliveryPage", deliveryList) },
 

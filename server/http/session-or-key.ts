@@ -23,6 +23,8 @@ const DASHBOARD_WRITES: { method: string; path: RegExp }[] = [
   { method: "POST", path: /^\/conversions\/[^/]+\/attribute$/ },
   // The Conversions tab's "Download CSV" link.
   { method: "GET", path: /^\/conversions\/export\.csv$/ },
+  // The Overview's range picker and the open pages' live updates.
+  { method: "GET", path: /^\/reports\/(summary|timeseries|affiliates|version)$/ },
 ];
 // The account routes (API keys, password, sessions) take the cookie on every method: the
 // Settings > Account page lists keys as well as changing things.

@@ -40,12 +40,25 @@ export interface IndexRemove {
   member: string;
 }
 
+/** Adds `by` to a counter field (a missing one counts from 0); counters are never checked. */
+export interface Increment {
+  key: string;
+  field: string;
+  by: number;
+}
+
 export interface Commit {
   checks: Check[];
   puts: Put[];
   deletes: string[];
   indexAdds: IndexAdd[];
   indexRemoves: IndexRemove[];
+  /**
+   * Applied with the rest of the commit or not at all. A counter is never a check: many writers
+   * add to the same counter without conflicting, and the sum stays exact because each writer's
+   * increments land only with the writes they describe.
+   */
+  increments?: Increment[];
 }
 
 export interface RangeQuery {
@@ -65,11 +78,13 @@ export interface Backend {
   getMany(keys: string[]): Promise<(Doc | null)[]>;
   range(indexKey: string, query: RangeQuery): Promise<{ member: string; score: number }[]>;
   commit(commit: Commit): Promise<boolean>;
+  /** The counter fields under each key (a key never incremented reads {}), in the order asked. */
+  counters(keys: string[]): Promise<Record<string, number>[]>;
   /** Counts hits in a fixed window; answers the count after this hit. */
   hit(key: string, windowMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
 export function emptyCommit(): Commit {
-  return { checks: [], puts: [], deletes: [], indexAdds: [], indexRemoves: [] };
+  return { checks: [], puts: [], deletes: [], indexAdds: [], indexRemoves: [], increments: [] };
 }

@@ -55,6 +55,16 @@ export const keys = {
   earlyRefund: (w: string, chargeOrIntent: string) => `${ws(w)}:earlyrefund:${chargeOrIntent}`,
   event: (w: string, eventId: string) => `${ws(w)}:event:${eventId}`,
 
+  /** pending conversions by the time their hold ends (Store.approveDue makes them approved) */
+  approvals: (w: string) => `${ws(w)}:approvals`,
+
+  /** report counters of one UTC day: the workspace's ("all"), a program's ("p:ID") or an affiliate's ("a:ID") */
+  stats: (w: string, scope: string, day: string) => `${ws(w)}:stats:${scope}:${day}`,
+  /** report counters of one UTC day for every affiliate, fields prefixed "PROGRAM|AFFILIATE|" */
+  statsByAffiliate: (w: string, day: string) => `${ws(w)}:stats:byaff:${day}`,
+  /** how many times clicks and conversions were written: open pages poll it to know when to reload */
+  statsVersion: (w: string) => `${ws(w)}:stats:version`,
+
   delivery: (w: string, id: string) => `${ws(w)}:delivery:${id}`,
   deliveries: (w: string) => `${ws(w)}:deliveries`,
 

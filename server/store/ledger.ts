@@ -1,5 +1,7 @@
 import type { Affiliate, Click, Conversion, Lead, Program, PromoCode, StripeConnection } from "../domain/types.js";
+import { conversionTally } from "../reports/figures.js";
 import { keys } from "./keys.js";
+import { bumpVersion, recount } from "./stats.js";
 import type { Unit } from "./unit.js";
 
 /** What a subscription or customer is tied to, written by whichever of session or invoice came first. */
@@ -80,10 +82,18 @@ export class Ledger {
     return ref ? this.conversion(ref.conversionId) : null;
   }
 
-  /** Saves a conversion, its list indexes and the Stripe ids that lead to it. */
+  /**
+   * Saves a conversion, its list indexes, the Stripe ids that lead to it, and its share of the
+   * report counters (its old share, from `before` as read in this unit, taken away).
+   */
   saveConversion(c: Conversion, before: Conversion | null, stripeIds: (string | null)[]): void {
     const w = this.workspaceId;
     this.unit.write(keys.conversion(w, c.id), c);
+    recount(this.unit, w, before ? conversionTally(before) : null, conversionTally(c));
+    bumpVersion(this.unit, w, "conversions");
+    // A pending commission waits in the approvals index until its hold ends.
+    if (c.status === "pending" && c.affiliateId) this.unit.index(keys.approvals(w), c.id, c.approvesAt);
+    else if (before?.status === "pending") this.unit.unindex(keys.approvals(w), c.id);
     this.unit.index(keys.conversions(w), c.id, c.createdAt);
     if (c.programId) this.unit.index(keys.conversionsOfProgram(w, c.programId), c.id, c.createdAt);
     if (c.affiliateId) this.unit.index(keys.conversionsOfAffiliate(w, c.affiliateId), c.id, c.createdAt);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createClient, createCluster } from "redis";
-import type { Backend, Commit, Doc, RangeQuery } from "./backend.js";
+import type { Backend, Commit, Doc, Increment, RangeQuery } from "./backend.js";
 
 // A document is a hash {v: version, d: json}. The commit script checks every expected version and
 // then applies every write, all inside one Lua call, so it is atomic; every key it touches is
@@ -24,6 +24,7 @@ end
 for _, d in ipairs(c.d) do redis.call('DEL', KEYS[d]) end
 for _, a in ipairs(c.a) do redis.call('ZADD', KEYS[a[1]], a[3], a[2]) end
 for _, r in ipairs(c.r) do redis.call('ZREM', KEYS[r[1]], r[2]) end
+for _, i in ipairs(c.i) do redis.call('HINCRBY', KEYS[i[1]], i[2], i[3]) end
 return 1
 `;
 
@@ -100,6 +101,8 @@ interface Connection {
   send(firstKey: string, readonly: boolean, args: string[]): Promise<unknown>;
   /** HMGET v d of every key in one MULTI; the keys must share a hash slot. */
   readDocs(keys: string[]): Promise<unknown[]>;
+  /** HGETALL of every key, in one MULTI per hash slot. */
+  readHashes(keys: string[]): Promise<unknown[]>;
   /** The nodes that hold keys: the server itself, or every master of the Cluster. */
   masters(): Promise<NodeConnection[]>;
   close(): Promise<void>;
@@ -213,9 +216,22 @@ export class RedisBackend implements Backend {
       d: c.deletes.map((k) => ref(k)),
       a: c.indexAdds.map((a) => [ref(a.key), a.member, a.score]),
       r: c.indexRemoves.map((r) => [ref(r.key), r.member]),
+      i: mergeIncrements(c.increments ?? []).map((i) => [ref(i.key), i.field, String(i.by)]),
     };
     const result = await this.evalScript(this.commitSha, COMMIT_SCRIPT, keys, [JSON.stringify(payload)]);
     return Number(result) === 1;
+  }
+
+  async counters(keys: string[]): Promise<Record<string, number>[]> {
+    if (keys.length === 0) return [];
+    const replies = await this.conn.readHashes(keys.map((key) => this.prefix + key));
+    return replies.map((reply) => {
+      const out: Record<string, number> = {};
+      // RESP2 answers a flat [field, value, …] list, RESP3 a map.
+      if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = Number(reply[i + 1]);
+      else if (reply && typeof reply === "object") for (const [f, v] of Object.entries(reply)) out[f] = Number(v);
+      return out;
+    });
   }
 
   async hit(key: string, windowMs: number): Promise<number> {
@@ -299,6 +315,11 @@ async function singleConnection(url: string, timeoutMs: number): Promise<Connect
       for (const key of keys) multi.hmGet(key, ["v", "d"]);
       return await multi.exec();
     },
+    readHashes: async (keys) => {
+      const multi = client.multi();
+      for (const key of keys) multi.hGetAll(key);
+      return await multi.exec();
+    },
     masters: () => Promise.resolve([node]),
     close: () => client.close(),
   };
@@ -323,6 +344,26 @@ async function clusterConnection(url: string, timeoutMs: number): Promise<Connec
       const multi = cluster.multi(keys[0]);
       for (const key of keys) multi.hmGet(key, ["v", "d"]);
       return await multi.exec();
+    },
+    readHashes: async (keys) => {
+      // One MULTI per slot: a Cluster refuses a transaction across slots.
+      const bySlot = new Map<string, number[]>();
+      keys.forEach((key, i) => {
+        const tag = hashTag(key);
+        const at = bySlot.get(tag);
+        if (at) at.push(i);
+        else bySlot.set(tag, [i]);
+      });
+      const out: unknown[] = new Array<unknown>(keys.length);
+      await Promise.all(
+        [...bySlot.values()].map(async (at) => {
+          const multi = cluster.multi(keys[at[0]]);
+          for (const i of at) multi.hGetAll(keys[i]);
+          const replies = await multi.exec();
+          at.forEach((i, j) => (out[i] = replies[j]));
+        }),
+      );
+      return out;
     },
     masters: () => Promise.all(cluster.masters.map(async (master) => nodeConnection(await cluster.nodeClient(master)))),
     close: () => cluster.close(),
@@ -349,6 +390,18 @@ export function hashTag(key: string): string {
     if (close > open + 1) return key.slice(open + 1, close);
   }
   return key;
+}
+
+/** One increment per (key, field): a commit that adds to a field many times sends it once. */
+function mergeIncrements(increments: Increment[]): Increment[] {
+  const merged = new Map<string, Increment>();
+  for (const i of increments) {
+    const id = `${i.key}\u0000${i.field}`;
+    const at = merged.get(id);
+    if (at) at.by += i.by;
+    else merged.set(id, { ...i });
+  }
+  return [...merged.values()].filter((i) => i.by !== 0);
 }
 
 function bound(n: number): string {

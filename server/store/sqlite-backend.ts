@@ -32,6 +32,9 @@ export class SqliteBackend implements Backend {
         key TEXT NOT NULL, member TEXT NOT NULL, score REAL NOT NULL, PRIMARY KEY (key, member)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS idx_by_score ON idx (key, score, member);
+      CREATE TABLE IF NOT EXISTS counters (
+        key TEXT NOT NULL, field TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (key, field)
+      ) WITHOUT ROWID;
     `);
     this.stmt = {
       get: this.db.prepare<[string, number], { value: string; version: number }>(
@@ -50,6 +53,10 @@ export class SqliteBackend implements Backend {
         "INSERT INTO idx (key, member, score) VALUES (?, ?, ?) ON CONFLICT(key, member) DO UPDATE SET score = excluded.score",
       ),
       indexRemove: this.db.prepare("DELETE FROM idx WHERE key = ? AND member = ?"),
+      increment: this.db.prepare(
+        "INSERT INTO counters (key, field, value) VALUES (?, ?, ?) ON CONFLICT(key, field) DO UPDATE SET value = value + excluded.value",
+      ),
+      counters: this.db.prepare<[string], { field: string; value: number }>("SELECT field, value FROM counters WHERE key = ?"),
       purge: this.db.prepare("DELETE FROM docs WHERE expires_at IS NOT NULL AND expires_at <= ?"),
     };
   }
@@ -107,11 +114,22 @@ export class SqliteBackend implements Backend {
       for (const key of c.deletes) this.stmt.delete.run(key);
       for (const a of c.indexAdds) this.stmt.indexAdd.run(a.key, a.member, a.score);
       for (const r of c.indexRemoves) this.stmt.indexRemove.run(r.key, r.member);
+      for (const i of c.increments ?? []) this.stmt.increment.run(i.key, i.field, i.by);
       return true;
     });
     // IMMEDIATE takes the write lock before the checks, so another process sharing the file
     // (an operator's mistake, but possible) cannot slip in between check and write.
     return apply.immediate();
+  }
+
+  counters(keys: string[]): Promise<Record<string, number>[]> {
+    return settle(() =>
+      keys.map((key) => {
+        const out: Record<string, number> = {};
+        for (const row of this.stmt.counters.all(key)) out[row.field] = row.value;
+        return out;
+      }),
+    );
   }
 
   hit(key: string, windowMs: number): Promise<number> {

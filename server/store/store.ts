@@ -19,6 +19,9 @@ import { IcodripError } from "../domain/errors.js";
 import { keys } from "./keys.js";
 import { StoreConflictError, transact, type Unit } from "./unit.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
+import { Ledger } from "./ledger.js";
+import { bumpVersion, countTally } from "./stats.js";
+import { clickTally } from "../reports/figures.js";
 
 /** A uniqueness rule was broken; `field` names what is taken. */
 export class StoreConflict extends IcodripError {
@@ -563,6 +566,8 @@ export class Store {
       u.index(keys.clicks(w), click.id, click.createdAt);
       u.index(keys.clicksOfProgram(w, click.programId), click.id, click.createdAt);
       u.index(keys.clicksOfAffiliate(w, click.affiliateId), click.id, click.createdAt);
+      countTally(u, w, clickTally(click), 1);
+      bumpVersion(u, w, "clicks");
       return { click, repeated: false };
     });
   }
@@ -663,6 +668,52 @@ export class Store {
     return this.list(index, (id) => keys.conversion(workspaceId, id), q, (c: Conversion) =>
       (!q.programId || c.programId === q.programId) && (!q.match || q.match(c)),
     );
+  }
+
+  /**
+   * Makes pending conversions whose hold has ended approved, as stored (their status read at
+   * `now` already says so; this moves their commission to approved in the report counters).
+   * Reads only the approvals index up to `now`, so its cost is what came due since the last
+   * call, not the size of the workspace. Answers how many it approved.
+   */
+  async approveDue(workspaceId: string, now: number, batch = 100, rounds = 50): Promise<number> {
+    let approved = 0;
+    for (let round = 0; round < rounds; round++) {
+      const due = await this.backend.range(keys.approvals(workspaceId), { max: now, limit: batch });
+      if (due.length === 0) break;
+      approved += await transact(this.backend, async (u) => {
+        const ledger = new Ledger(u, workspaceId);
+        let n = 0;
+        for (const { member } of due) {
+          const c = await ledger.conversion(member);
+          if (c?.status === "pending" && c.approvesAt <= now) {
+            ledger.saveConversion({ ...c, status: "approved" }, c, []);
+            n++;
+          } else if (c?.status !== "pending" || !c.affiliateId) {
+            u.unindex(keys.approvals(workspaceId), member); // gone, or no longer waiting
+          }
+        }
+        return n;
+      });
+      if (due.length < batch) break;
+    }
+    return approved;
+  }
+
+  /** Counter hashes (see reports/figures.ts) of a scope ("all", "p:ID", "a:ID") on each day. */
+  readStats(workspaceId: string, scope: string, days: string[]): Promise<Record<string, number>[]> {
+    return this.backend.counters(days.map((day) => keys.stats(workspaceId, scope, day)));
+  }
+
+  /** The per-affiliate counter hash of each day. */
+  readAffiliateStats(workspaceId: string, days: string[]): Promise<Record<string, number>[]> {
+    return this.backend.counters(days.map((day) => keys.statsByAffiliate(workspaceId, day)));
+  }
+
+  /** Grows whenever a click or conversion of the workspace is written. */
+  async statsVersion(workspaceId: string): Promise<{ clicks: number; conversions: number }> {
+    const [hash] = await this.backend.counters([keys.statsVersion(workspaceId)]);
+    return { clicks: hash.clicks ?? 0, conversions: hash.conversions ?? 0 };
   }
 
   /** Runs read-decide-write work atomically (retried on conflict). Used by webhook ingestion. */

@@ -44,9 +44,14 @@ export class Unit {
     this.commit.indexRemoves.push({ key, member });
   }
 
+  /** Adds to a counter when the unit commits (see Increment); increments of one field add up. */
+  count(key: string, field: string, by: number): void {
+    if (by !== 0) (this.commit.increments ??= []).push({ key, field, by });
+  }
+
   get isEmpty(): boolean {
     const c = this.commit;
-    return c.puts.length + c.deletes.length + c.indexAdds.length + c.indexRemoves.length === 0;
+    return c.puts.length + c.deletes.length + c.indexAdds.length + c.indexRemoves.length + (c.increments?.length ?? 0) === 0;
   }
 
   toCommit(): Commit {

@@ -53,6 +53,10 @@ class FaultyBackend implements Backend {
     return this.inner.range(indexKey, query);
   }
 
+  counters(keys: string[]): Promise<Record<string, number>[]> {
+    return this.inner.counters(keys);
+  }
+
   async commit(c: Commit): Promise<boolean> {
     for (const p of c.puts) {
       if (p.key.includes(":delivery:")) this.deliveryPuts.push({ key: p.key, ttlMs: p.ttlMs, outcome: JSON.parse(p.value).outcome });

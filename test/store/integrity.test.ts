@@ -46,6 +46,10 @@ class DyingBackend implements Backend {
     if (this.applied) await this.inner.commit(c);
     throw new Error("killed");
   }
+  async counters(keys: string[]) {
+    this.alive();
+    return this.inner.counters(keys);
+  }
   async hit(key: string, windowMs: number) {
     this.alive();
     return this.inner.hit(key, windowMs);
