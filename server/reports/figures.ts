@@ -118,8 +118,9 @@ export function readFigures(hashes: Record<string, number>[], mode?: Mode): Figu
       }
     }
   }
-  figures.revenue = [...revenue].map(([currency, amount]) => ({ amount, currency })).sort(byCurrency);
-  figures.commission = [...commission.values()].sort(byCurrency);
+  // A currency whose figures all came to 0 (every sale in it refunded, say) is left out.
+  figures.revenue = [...revenue].filter(([, amount]) => amount !== 0).map(([currency, amount]) => ({ amount, currency })).sort(byCurrency);
+  figures.commission = [...commission.values()].filter((c) => COMMISSION_STATES.some((s) => c[s] !== 0)).sort(byCurrency);
   return figures;
 }
 
@@ -134,8 +135,10 @@ export function splitByAffiliate(hashes: Record<string, number>[], programId?: s
   for (const hash of hashes) {
     const perDay = new Map<string, Record<string, number>>();
     for (const [field, value] of Object.entries(hash)) {
-      const [p, a, measure] = field.split("|");
-      if (measure === undefined || (programId && p !== programId)) continue;
+      const parts = field.split("|");
+      if (parts.length !== 3) continue;
+      const [p, a, measure] = parts;
+      if (programId && p !== programId) continue;
       let row = perDay.get(a);
       if (!row) {
         perDay.set(a, (row = {}));

@@ -712,7 +712,7 @@ export class Store {
 
   /** Grows whenever a click or conversion of the workspace is written. */
   async statsVersion(workspaceId: string): Promise<{ clicks: number; conversions: number }> {
-    const [hash] = await this.backend.counters([keys.statsVersion(workspaceId)]);
+    const [hash]: Partial<Record<string, number>>[] = await this.backend.counters([keys.statsVersion(workspaceId)]);
     return { clicks: hash.clicks ?? 0, conversions: hash.conversions ?? 0 };
   }
 

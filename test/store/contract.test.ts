@@ -6,6 +6,7 @@ import { affiliate, click, createWorkspace, program } from "../support/records.j
 import { StoreConflict, type Store } from "../../server/store/store.js";
 import { clusterKind } from "../support/cluster-store.js";
 import { storeKinds, type StoreHandle } from "../support/stores.js";
+import { keys } from "../../server/store/keys.js";
 
 // One suite, run against every store implementation: they must behave the same.
 
@@ -19,6 +20,38 @@ for (const kind of [...storeKinds, clusterKind]) {
     });
     afterEach(async () => {
       await handle.destroy();
+    });
+
+    it("applies a counter's increments with the commit that carries them, exactly, however many writers race", async () => {
+      const { ws } = await createWorkspace(store);
+      const doc = keys.workspace(ws.id);
+      const counter = keys.stats(ws.id, "all", "2026-01-01");
+      const untouched = keys.stats(ws.id, "all", "2026-01-02");
+      // 60 writers each read-modify-write one document and add to one counter: every rerun of a
+      // conflicted unit must leave no trace, so the counter equals the writes that landed.
+      await Promise.all(
+        Array.from({ length: 60 }, () =>
+          store.transact(async (u) => {
+            const current = await u.read<{ n?: number }>(doc);
+            u.write(doc, { ...current, n: (current?.n ?? 0) + 1 });
+            u.count(counter, "n", 1);
+            u.count(counter, "big", 1_000_000_000_000);
+            u.count(counter, "down", -7);
+          }),
+        ),
+      );
+      const stale = await store.backend.get(doc);
+      const refused = await store.backend.commit({
+        checks: [{ key: doc, version: (stale?.version ?? 0) - 1 }],
+        puts: [],
+        deletes: [],
+        indexAdds: [],
+        indexRemoves: [],
+        increments: [{ key: counter, field: "n", by: 1000 }],
+      });
+      expect(refused).toBe(false);
+      expect(JSON.parse((await store.backend.get(doc))?.value ?? "{}")).toMatchObject({ n: 60 });
+      expect(await store.backend.counters([counter, untouched])).toEqual([{ n: 60, big: 60_000_000_000_000, down: -420 }, {}]);
     });
 
     it("creates a workspace found by its API key hash, and refuses a second account for one email", async () => {

@@ -1,63 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seal } from "../../server/crypto/seal.js";
-import type { StripeConnection } from "../../server/domain/types.js";
-import { signup, startTestServer, type TestServer } from "../support/server.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { ACCOUNT_SECRET, click, merchant, PLATFORM_SECRET, SECRET, type Setup } from "../support/merchant.js";
 import { charge, checkoutSession, deliver, event, invoice, invoicePayment } from "../support/stripe-events.js";
 import { storeKinds } from "../support/stores.js";
 
 // Signed deliveries posted over HTTP to a running server; the resulting conversions asserted
 // through the API, on both stores.
-
-const PLATFORM_SECRET = "whsec_platformtestsecret";
-const ACCOUNT_SECRET = "whsec_accountendpointsecret";
-const SECRET = "test-secret-test-secret-test-secret-0123";
-
-interface Setup {
-  key: string;
-  programId: string;
-  programKey: string;
-  affiliateId: string;
-  accountId: string;
-}
-
-async function merchant(server: TestServer, accountId: string, method: StripeConnection["method"] = "oauth"): Promise<Setup> {
-  const key = await signup(server);
-  const program = await server.api("POST", "/api/v1/programs", {
-    key,
-    body: { name: "Main", url: "https://shop.example.com", commission: { type: "percent", percent: 30 }, recurring: { type: "months", months: 12 } },
-  });
-  const affiliate = await server.api("POST", "/api/v1/affiliates", {
-    key,
-    body: { programId: program.body.id, name: "Ann", email: "ann@example.com", code: `ann${Math.random().toString(36).slice(2, 6)}` },
-  });
-  const workspace = await server.store.workspaceByApiKeyHash((await import("../../server/domain/password.js")).hashApiKey(key));
-  await server.store.putConnection({
-    workspaceId: workspace!.id,
-    accountId,
-    livemode: false,
-    method,
-    sealedToken: seal(SECRET, "stripe-token", "rk_test_x"),
-    webhook:
-      method === "restricted_key"
-        ? { id: "we_1", url: `${server.url}/webhooks/stripe/${accountId}`, enabledEvents: [], sealedSecret: seal(SECRET, "webhook-secret", ACCOUNT_SECRET) }
-        : null,
-    status: "connected",
-    lastEventAt: null,
-    problem: null,
-    connectedAt: Date.now(),
-  });
-  return { key, programId: program.body.id, programKey: program.body.key, affiliateId: affiliate.body.id, accountId };
-}
-
-async function click(server: TestServer, m: Setup, ua = `agent-${Math.random()}`): Promise<string> {
-  const affiliate = await server.api("GET", `/api/v1/affiliates/${m.affiliateId}`, { key: m.key });
-  const res = await server.api("POST", "/t/click", {
-    body: JSON.stringify({ program: m.programKey, code: affiliate.body.code, url: "https://shop.example.com/?via=x", referrer: null }),
-    headers: { "content-type": "text/plain", "user-agent": ua },
-  });
-  expect(res.status).toBe(200);
-  return res.body.clickId;
-}
 
 async function conversions(server: TestServer, m: Setup, query = "") {
   const res = await server.api("GET", `/api/v1/conversions?limit=100${query}`, { key: m.key });
