@@ -121,6 +121,8 @@ export interface Click {
    * evidence that both came from one browser. Set once; absent on clicks recorded before it existed.
    */
   previousClickId?: string | null;
+  /** true once the click is in the report counters (absent on clicks stored before them) */
+  counted?: true;
 }
 
 export interface Lead {
@@ -184,6 +186,8 @@ export interface Conversion {
   paidAt: number;
   /** when the commission becomes approved unless reversed */
   approvesAt: number;
+  /** true once the record's share is in the report counters (absent on records stored before them) */
+  counted?: true;
 }
 
 export type DeliveryOutcome = "processed" | "duplicate" | "ignored" | "unattributed" | "rejected" | "failed";

@@ -36,8 +36,19 @@ async function scopeOf(store: Store, workspaceId: string, q: ReportQuery): Promi
   return q.programId ? `p:${q.programId}` : "all";
 }
 
-async function dayHashes(store: Store, workspaceId: string, q: ReportQuery, now: number): Promise<{ days: string[]; hashes: Record<string, number>[] }> {
+/** Brings the counters up to `now`: rows from before the counters once, then holds that ended. */
+async function settle(store: Store, workspaceId: string, now: number): Promise<void> {
+  if (!complete.has(workspaceId)) {
+    await store.countOldRows(workspaceId);
+    complete.add(workspaceId);
+  }
   await store.approveDue(workspaceId, now);
+}
+// Workspaces this process saw complete (the marker never goes away once written).
+const complete = new Set<string>();
+
+async function dayHashes(store: Store, workspaceId: string, q: ReportQuery, now: number): Promise<{ days: string[]; hashes: Record<string, number>[] }> {
+  await settle(store, workspaceId, now);
   const days = daysBetween(q.from, q.to);
   const scope = await scopeOf(store, workspaceId, q);
   return { days, hashes: scope ? await store.readStats(workspaceId, scope, days) : days.map(() => ({})) };
@@ -59,7 +70,7 @@ export async function reportTimeseries(store: Store, workspaceId: string, q: Rep
  * given; only `affiliateId` when given), most conversions first, then most clicks.
  */
 export async function reportAffiliates(store: Store, workspaceId: string, q: ReportQuery, now: number): Promise<AffiliateFigures[]> {
-  await store.approveDue(workspaceId, now);
+  await settle(store, workspaceId, now);
   const days = daysBetween(q.from, q.to);
   const split = splitByAffiliate(await store.readAffiliateStats(workspaceId, days), q.programId);
   const rows: AffiliateFigures[] = [];

@@ -64,6 +64,8 @@ export const keys = {
   statsByAffiliate: (w: string, day: string) => `${ws(w)}:stats:byaff:${day}`,
   /** how many times clicks and conversions were written: open pages poll it to know when to reload */
   statsVersion: (w: string) => `${ws(w)}:stats:version`,
+  /** present once every row of the workspace is in the counters (Store.countOldRows) */
+  statsComplete: (w: string) => `${ws(w)}:stats:complete`,
 
   delivery: (w: string, id: string) => `${ws(w)}:delivery:${id}`,
   deliveries: (w: string) => `${ws(w)}:deliveries`,

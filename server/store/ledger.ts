@@ -88,8 +88,14 @@ export class Ledger {
    */
   saveConversion(c: Conversion, before: Conversion | null, stripeIds: (string | null)[]): void {
     const w = this.workspaceId;
-    this.unit.write(keys.conversion(w, c.id), c);
-    recount(this.unit, w, before ? conversionTally(before) : null, conversionTally(c));
+    const key = keys.conversion(w, c.id);
+    // The share to take away is that of the record as this unit knows it (read, or written by an
+    // earlier save in the same unit), and only if it was counted: a record stored before the
+    // counters existed has no share in them yet (Store.countOldRows gives it one).
+    const known = this.unit.peek(key) as Conversion | null | undefined;
+    const prior = known === undefined ? before : known;
+    this.unit.write(key, { ...c, counted: true } satisfies Conversion);
+    recount(this.unit, w, prior?.counted ? conversionTally(prior) : null, conversionTally(c));
     bumpVersion(this.unit, w, "conversions");
     // A pending commission waits in the approvals index until its hold ends.
     if (c.status === "pending" && c.affiliateId) this.unit.index(keys.approvals(w), c.id, c.approvesAt);

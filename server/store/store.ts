@@ -152,6 +152,8 @@ export class Store {
       ],
       (u) => {
         u.write(keys.workspace(w), workspace);
+        // Every row of a new workspace is counted as it is written: nothing older to count.
+        u.write(keys.statsComplete(w), { at: workspace.createdAt });
         u.write(keys.member(w, member.id), member);
         u.write(keys.apiKey(w, apiKey.id), apiKey);
         u.index(keys.apiKeys(w), apiKey.id, apiKey.createdAt);
@@ -562,7 +564,7 @@ export class Store {
       }
       u.write(repeatKey, { clickId: click.id }, repeatWindowMs);
       // At least 1 ms: a zero or negative time to live would mean "keep forever" to Redis.
-      u.write(keys.click(w, click.id), click, Math.max(1, click.expiresAt - Date.now() + CLICK_RETENTION_MARGIN_MS));
+      u.write(keys.click(w, click.id), { ...click, counted: true } satisfies Click, Math.max(1, click.expiresAt - Date.now() + CLICK_RETENTION_MARGIN_MS));
       u.index(keys.clicks(w), click.id, click.createdAt);
       u.index(keys.clicksOfProgram(w, click.programId), click.id, click.createdAt);
       u.index(keys.clicksOfAffiliate(w, click.affiliateId), click.id, click.createdAt);
@@ -698,6 +700,64 @@ export class Store {
       if (due.length < batch) break;
     }
     return approved;
+  }
+
+  /**
+   * Gives the rows stored before the report counters existed their share in them, once per
+   * workspace (an upgrade's migration): each uncounted row is counted in a unit of its own
+   * that checks it is still uncounted, so a concurrent write of the same row, or another
+   * instance doing the same, cannot count it twice. Later calls read one marker.
+   */
+  async countOldRows(workspaceId: string): Promise<{ clicks: number; conversions: number }> {
+    const done = { clicks: 0, conversions: 0 };
+    const marker = keys.statsComplete(workspaceId);
+    if (await this.backend.get(marker)) return done;
+    const w = workspaceId;
+    const uncounted = async (index: string, docKey: (id: string) => string, each: (ids: string[]) => Promise<number>) => {
+      let after: { score: number; member: string } | undefined;
+      let n = 0;
+      for (;;) {
+        const entries = await this.backend.range(index, { after, limit: 200 });
+        if (entries.length === 0) return n;
+        after = entries[entries.length - 1];
+        const docs = await this.backend.getMany(entries.map((e) => docKey(e.member)));
+        const ids = entries.filter((_, i) => {
+          const doc = docs[i];
+          return doc !== null && !(JSON.parse(doc.value) as { counted?: true }).counted;
+        });
+        if (ids.length > 0) n += await each(ids.map((e) => e.member));
+      }
+    };
+    done.conversions = await uncounted(keys.conversions(w), (id) => keys.conversion(w, id), (ids) =>
+      transact(this.backend, async (u) => {
+        const ledger = new Ledger(u, w);
+        let n = 0;
+        for (const id of ids) {
+          const c = await ledger.conversion(id);
+          if (!c || c.counted) continue;
+          ledger.saveConversion(c, c, []);
+          n++;
+        }
+        return n;
+      }),
+    );
+    done.clicks = await uncounted(keys.clicks(w), (id) => keys.click(w, id), (ids) =>
+      transact(this.backend, async (u) => {
+        let n = 0;
+        for (const id of ids) {
+          const click = await u.read<Click>(keys.click(w, id));
+          if (!click || click.counted) continue;
+          u.write(keys.click(w, id), { ...click, counted: true } satisfies Click, Math.max(1, click.expiresAt - Date.now() + CLICK_RETENTION_MARGIN_MS));
+          countTally(u, w, clickTally(click), 1);
+          n++;
+        }
+        return n;
+      }),
+    );
+    await transact(this.backend, (u) => {
+      u.write(marker, { at: Date.now(), ...done });
+    });
+    return done;
   }
 
   /** Counter hashes (see reports/figures.ts) of a scope ("all", "p:ID", "a:ID") on each day. */

@@ -10,6 +10,7 @@ import { IcodripError } from "../domain/errors.js";
 export class Unit {
   private readonly seen = new Map<string, { version: number | null; value: unknown }>();
   private readonly commit: Commit = emptyCommit();
+  private readonly written = new Map<string, unknown>();
 
   constructor(private readonly backend: Backend) {}
 
@@ -22,7 +23,17 @@ export class Unit {
     return value;
   }
 
+  /**
+   * What this unit knows of a key without reading it: the value it read or wrote, or undefined
+   * when it has done neither.
+   */
+  peek(key: string): unknown {
+    if (this.written.has(key)) return this.written.get(key);
+    return this.seen.get(key)?.value;
+  }
+
   write(key: string, value: unknown, ttlMs?: number): void {
+    this.written.set(key, value);
     const put = { key, value: JSON.stringify(value), ttlMs };
     const at = this.commit.puts.findIndex((p) => p.key === key);
     if (at >= 0) this.commit.puts[at] = put;
@@ -33,6 +44,7 @@ export class Unit {
   }
 
   remove(key: string): void {
+    this.written.set(key, null);
     this.commit.deletes.push(key);
   }
 
