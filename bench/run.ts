@@ -11,6 +11,7 @@ import Stripe from "stripe";
 import { hashApiKey } from "../server/domain/password.js";
 import { RedisBackend } from "../server/store/redis-backend.js";
 import { measure } from "./load.js";
+import { seedReportCounters } from "./seed-reports.js";
 
 // One table, every figure measured in this run side by side, so a busy machine slows both sides
 // of each ratio alike. Run with `npm run bench`.
@@ -203,6 +204,45 @@ for (const store of ["embedded", "redis"] as const) {
     `${during.ms.toFixed(0)} ms (${during.status})`,
     `${(during.ms / median(alone)).toFixed(1)}× alone; first try ${firstTry.status} in ${firstTry.ms.toFixed(0)} ms, ${during.tries} tries; flood answered ${statuses(flooded)}`,
   ]);
+
+  // 6. Reports over a big workspace: 1,000,000 clicks and 100,000 conversions over 90 days, 5
+  // programs, 500 affiliates, two currencies, some refunded. The counters are seeded with the
+  // tallies those rows would add when written (reports/figures.ts, store/stats.ts), in large
+  // units, since writing a million clicks one request at a time would take the bench minutes;
+  // the reports read the counters only, so what they cost is what is measured. Each answer is
+  // timed end to end over HTTP, against GET /healthz on the same server.
+  await seedReportCounters(server.store, workspace.id);
+  const auth = { headers: { authorization: `Bearer ${apiKey}` } };
+  const to = new Date().toISOString().slice(0, 10);
+  const from = new Date(Date.now() - 29 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  const timed = async (path: string, n: number) => {
+    const ms: number[] = [];
+    let body = "";
+    for (let i = 0; i < n; i++) {
+      const started = performance.now();
+      const res = await fetch(server.url + path, auth);
+      body = await res.text();
+      if (!res.ok) throw new Error(`${path} answered ${res.status}: ${body}`);
+      ms.push(performance.now() - started);
+    }
+    return { ms: ms.sort((a, b) => a - b), body };
+  };
+  const health = await timed("/healthz", 200);
+  const summary = await timed(`/api/v1/reports/summary?from=${from}&to=${to}`, 200);
+  const summaryClicks = (JSON.parse(summary.body) as { clicks: number }).clicks;
+  for (const [label, path] of [
+    ["30-day summary", `/api/v1/reports/summary?from=${from}&to=${to}`],
+    ["30-day time series", `/api/v1/reports/timeseries?from=${from}&to=${to}`],
+    ["30-day summary of one program", `/api/v1/reports/summary?from=${from}&to=${to}&programId=bench_p0`],
+    ["30-day rows of 500 affiliates", `/api/v1/reports/affiliates?from=${from}&to=${to}`],
+  ] as const) {
+    const r = label === "30-day summary" ? summary : await timed(path, 200);
+    rows.push([
+      `GET ${label}, ${store} store (1M clicks, 100k conversions)`,
+      `p50 ${pct(r.ms, 0.5).toFixed(1)} ms, p99 ${pct(r.ms, 0.99).toFixed(1)} ms`,
+      `${(pct(r.ms, 0.5) / pct(health.ms, 0.5)).toFixed(1)}× /healthz (p50 ${pct(health.ms, 0.5).toFixed(2)} ms)${label === "30-day summary" ? `; ${summaryClicks.toLocaleString("en-US")} clicks in range` : ""}`,
+    ]);
+  }
 
   if (store === "redis" && server.store.backend instanceof RedisBackend) await server.store.backend.dropAll();
   await server.close();

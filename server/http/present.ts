@@ -214,12 +214,12 @@ export function presentPromoCode(p: PromoCode): PromoCodeOut {
 }
 
 export function presentClick(c: Click): ClickOut {
-  const { workspaceId: _w, ipHash: _ip, createdAt, expiresAt, ...rest } = c;
+  const { workspaceId: _w, ipHash: _ip, counted: _c, createdAt, expiresAt, ...rest } = c;
   return { ...rest, createdAt: iso(createdAt), expiresAt: iso(expiresAt) };
 }
 
 export function presentConversion(c: Conversion, now: number): ConversionOut {
-  const { workspaceId: _w, createdAt, paidAt, approvesAt, baseCommission: _b, ...rest } = c;
+  const { workspaceId: _w, createdAt, paidAt, approvesAt, baseCommission: _b, counted: _c, ...rest } = c;
   return {
     ...rest,
     // Conversions recorded before the explanation existed have none.

@@ -1,4 +1,4 @@
-import type { Backend, Commit } from "./backend.js";
+import type { Backend, Commit, Increment } from "./backend.js";
 import { emptyCommit } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
 
@@ -11,6 +11,7 @@ export class Unit {
   private readonly seen = new Map<string, { version: number | null; value: unknown }>();
   private readonly commit: Commit = emptyCommit();
   private readonly written = new Map<string, unknown>();
+  private readonly counts = new Map<string, Increment>();
 
   constructor(private readonly backend: Backend) {}
 
@@ -56,19 +57,24 @@ export class Unit {
     this.commit.indexRemoves.push({ key, member });
   }
 
-  /** Adds to a counter when the unit commits (see Increment); increments of one field add up. */
+  /** Adds to a counter when the unit commits (see Increment); increments of one field add up to one. */
   count(key: string, field: string, by: number): void {
-    if (by !== 0) (this.commit.increments ??= []).push({ key, field, by });
+    if (by === 0) return;
+    const id = `${key}\u0000${field}`;
+    const at = this.counts.get(id);
+    if (at) at.by += by;
+    else this.counts.set(id, { key, field, by });
   }
 
   get isEmpty(): boolean {
     const c = this.commit;
-    return c.puts.length + c.deletes.length + c.indexAdds.length + c.indexRemoves.length + (c.increments?.length ?? 0) === 0;
+    return c.puts.length + c.deletes.length + c.indexAdds.length + c.indexRemoves.length + this.counts.size === 0;
   }
 
   toCommit(): Commit {
     const checks = [...this.seen.entries()].map(([key, s]) => ({ key, version: s.version }));
-    return { ...this.commit, checks };
+    const increments = [...this.counts.values()].filter((i) => i.by !== 0);
+    return { ...this.commit, checks, increments };
   }
 }
 

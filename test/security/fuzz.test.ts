@@ -18,14 +18,14 @@ import { REDIS_URL, services } from "../support/services.js";
 // Arbitrary requests to every route the server has: whatever the method, path, query, headers,
 // cookies and body, the answer is never a 5xx, never shows a stack trace, and a request that
 // carries no valid credential and no valid Stripe signature changes nothing that it should not.
-// Public writes that exist by design are left out of that last check: tracking (clicks, leads),
-// rate-limit counters, the bounded log of rejected webhook deliveries and a successful signup.
+// Public writes that exist by design are left out of that last check: tracking (clicks, leads,
+// and the report counters a click adds to), rate-limit counters, the bounded log of rejected webhook deliveries and a successful signup.
 //
 // `npm test` runs a bounded number of requests per store; `npm run fuzz` runs many more
 // (FUZZ_RUNS, default 5,000).
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
-const PUBLIC_BY_DESIGN = /(^|:)(rate|click|clicks|clickrepeat|clickemail|lead|leads|leadsofclick|delivery|deliveries|rejected)(:|$)/;
+const PUBLIC_BY_DESIGN = /(^|:)(rate|click|clicks|clickrepeat|clickemail|lead|leads|leadsofclick|delivery|deliveries|rejected|stats)(:|$)/;
 
 interface Target {
   server: RunningServer;
