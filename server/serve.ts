@@ -5,6 +5,7 @@ import type { Config } from "./config/config.js";
 import { createApp } from "./http/app.js";
 import type { AppContext } from "./http/context.js";
 import { createLogger } from "./logger.js";
+import { createMailer } from "./mail/mailer.js";
 import { openStore } from "./store/open-store.js";
 import { SqliteBackend } from "./store/sqlite-backend.js";
 import type { Store } from "./store/store.js";
@@ -21,7 +22,8 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { store?: Store; log?: Logger; now?: () => number } = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore(config));
-  const ctx: AppContext = { config, store, log, now: options.now ?? Date.now };
+  // The mailer reads ctx.log when it writes, so a logger swapped in later (tests) is the one used.
+  const ctx: AppContext = { config, store, log, now: options.now ?? Date.now, mailer: createMailer(config, () => ctx.log) };
   const app = createApp(ctx);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, "0.0.0.0", (error?: Error) => (error ? reject(error) : resolve(s)));

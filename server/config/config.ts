@@ -47,6 +47,12 @@ const schema = z.object({
   ICODRIP_CLICK_RATE_LIMIT: z.coerce.number({ error: "should be a number of clicks" }).int("should be a whole number").min(1).default(120),
   ICODRIP_LOGIN_RATE_LIMIT: z.coerce.number({ error: "should be a number of sign-in attempts" }).int("should be a whole number").min(1).default(20),
   ICODRIP_SIGNUP_RATE_LIMIT: z.coerce.number({ error: "should be a number of signups" }).int("should be a whole number").min(1).default(10),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), "should be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587")
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3, "should be a sender, e.g. Icodrip <no-reply@example.com>").max(200).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -74,6 +80,8 @@ export interface Config {
   /** signups one address may make per hour */
   signupRateLimit: number;
   logLevel: string;
+  /** Sign-in links for affiliates go by SMTP when smtpUrl is set, else to the log. */
+  mail: { smtpUrl: string | null; from: string };
 }
 
 export class ConfigError extends Error {
@@ -120,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: c.ICODRIP_LOGIN_RATE_LIMIT,
     signupRateLimit: c.ICODRIP_SIGNUP_RATE_LIMIT,
     logLevel: c.LOG_LEVEL,
+    mail: { smtpUrl: c.SMTP_URL ?? null, from: c.MAIL_FROM ?? `Icodrip <no-reply@${new URL(c.PUBLIC_URL ?? "http://localhost").hostname}>` },
   };
 }
 
@@ -153,5 +162,5 @@ function blankToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undef
 }
 
 function redact(name: string, value: string): string {
-  return /SECRET|KEY|TOKEN|PASSWORD/.test(name) ? `${value.slice(0, 3)}…` : value.slice(0, 80);
+  return /SECRET|KEY|TOKEN|PASSWORD|SMTP_URL/.test(name) ? `${value.slice(0, 3)}…` : value.slice(0, 80);
 }

@@ -58,6 +58,9 @@ const STYLE = `
   .badge.green { background: #d7f2df; color: #135b2b; } .badge.amber { background: #ffe9c2; color: #6b4400; }
   .badge.red { background: #fbd5d1; color: #8a1c10; } .badge.blue { background: #dde3ff; color: #2a2f8f; }
   .pager { display: flex; gap: 1rem; margin: 1rem 0; }
+  /* the affiliates' portal and join page */
+  .trap { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
+  svg.chart { width: 100%; height: 8rem; display: block; margin: .5rem 0; }
 `;
 
 /**

@@ -4,3 +4,11 @@ export function normalizeEmail(value: string | null | undefined): string | null 
   const email = value.trim().toLowerCase();
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) && email.length <= 320 ? email : null;
 }
+
+/** "jane@example.com" → "j***@example.com": enough to tell customers apart, not to write to them. */
+export function maskEmail(email: string | null): string | null {
+  if (!email) return null;
+  const at = email.lastIndexOf("@");
+  if (at < 1) return "***";
+  return `${email[0]}***${email.slice(at)}`;
+}

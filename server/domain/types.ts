@@ -43,6 +43,12 @@ export type RecurringRule = { type: "once" } | { type: "months"; months: number 
 
 export type AttributionModel = "last" | "first";
 
+/** Who may become an affiliate: invited by the merchant only, anyone after approval, or anyone at once. */
+export type JoinPolicy = "invite" | "approval" | "open";
+
+/** Where an affiliate wants to be paid; bank details are free text the merchant reads. */
+export type PayoutMethod = { type: "paypal" | "wise"; email: string } | { type: "bank"; details: string };
+
 export interface Program {
   id: string;
   workspaceId: string;
@@ -57,10 +63,15 @@ export interface Program {
   commission: CommissionRule;
   recurring: RecurringRule;
   allowSelfReferral: boolean;
+  /** absent on programs stored before it existed: invite */
+  join?: JoinPolicy;
+  /** the smallest payout per currency, minor units; absent: 0 */
+  minPayout?: number;
   createdAt: number;
 }
 
-export type AffiliateStatus = "active" | "disabled";
+/** pending: joined a program that approves, and not approved yet (may sign in, has no links). */
+export type AffiliateStatus = "active" | "pending" | "disabled";
 
 export interface Affiliate {
   id: string;
@@ -72,6 +83,11 @@ export interface Affiliate {
   code: string;
   status: AffiliateStatus;
   createdAt: number;
+  /** when the affiliate last signed in to the portal */
+  lastSignInAt?: number | null;
+  payoutMethod?: PayoutMethod | null;
+  /** the id of the one portal sign-in link still valid (a new link voids the older ones); null once used */
+  portalLinkId?: string | null;
 }
 
 /** A Stripe promotion code tied to an affiliate: a payment made with it is that affiliate's. */

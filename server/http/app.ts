@@ -17,6 +17,8 @@ import { webhookRoutes } from "../stripe/webhooks/routes.js";
 import { integrationRoutes } from "./routes/integrations.js";
 import { openApiRoutes } from "./openapi.js";
 import { reportRoutes } from "../reports/routes.js";
+import { portalApiRoutes } from "../portal/api.js";
+import { portalPages } from "../portal/pages.js";
 import { sessionRoutes } from "./routes/session.js";
 import { stripeOAuthRoutes } from "../stripe/connect/oauth-routes.js";
 import { dashboardRoutes } from "../dashboard/routes.js";
@@ -34,6 +36,8 @@ export function createApp(ctx: AppContext): Express {
   app.use(trackingRoutes(ctx));
   // Webhooks read their raw body themselves, so they are mounted before any JSON parser.
   app.use(webhookRoutes(ctx));
+  // The affiliates' portal: its own cookie (Path=/portal), its own JSON under /portal/api.
+  app.use(portalApiRoutes(ctx), portalPages(ctx));
   app.use(sessionRoutes(ctx), stripeOAuthRoutes(ctx), dashboardRoutes(ctx));
 
   const api = express.Router();

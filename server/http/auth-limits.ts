@@ -51,6 +51,21 @@ export function signupLimit(ctx: AppContext, req: Request): Promise<Limit> {
   return within(ctx, [{ name: `signup:addr:${address(ctx, req)}`, windowMs: HOUR, limit: ctx.config.signupRateLimit }]);
 }
 
+/** Portal sign-in requests from one address: each may mail a link, so fewer than member sign-ins. */
+export function portalLoginLimit(ctx: AppContext, req: Request): Promise<Limit> {
+  return within(ctx, [{ name: `portal-login:addr:${address(ctx, req)}`, windowMs: MINUTE, limit: Math.min(10, ctx.config.loginRateLimit) }]);
+}
+
+/** Links mailed to one email per hour, whoever asks: nobody can fill an affiliate's inbox. */
+export function portalMailLimit(ctx: AppContext, email: string): Promise<Limit> {
+  return within(ctx, [{ name: `portal-mail:${createHmac("sha256", ctx.config.secret).update(`email:${email}`).digest("base64url").slice(0, 22)}`, windowMs: HOUR, limit: 5 }]);
+}
+
+/** Joining a program from one address: a handful an hour is every honest use. */
+export function joinLimit(ctx: AppContext, req: Request): Promise<Limit> {
+  return within(ctx, [{ name: `join:addr:${address(ctx, req)}`, windowMs: HOUR, limit: ctx.config.signupRateLimit }]);
+}
+
 /** The limit's answer as an HTTP refusal: 429 with Retry-After. */
 export function refuse(res: Response, limit: Limit & { allowed: false }, message: string): ApiError {
   res.set("Retry-After", String(limit.retryAfterSeconds));

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { Workspace } from "../domain/types.js";
 import type { Store } from "../store/store.js";
+import type { Mailer } from "../mail/mailer.js";
 import type { SignedIn } from "./session.js";
 
 /** What every route needs; built once by createApp and passed down. */
@@ -10,6 +11,7 @@ export interface AppContext {
   store: Store;
   log: Logger;
   now: () => number;
+  mailer: Mailer;
 }
 
 declare module "express-serve-static-core" {

@@ -59,6 +59,7 @@ export const responseSchemas = {
   ApiKeyList: apiKeyList,
   ApiKeyCreated: apiKeyCreated,
   Signup: signupOut,
+  PortalLink: z.strictObject({ url: z.string(), expiresAt: z.iso.datetime() }),
   ReportSummary: reportSummaryOut,
   ReportTimeseries: reportTimeseriesOut,
   ReportAffiliates: reportAffiliatesOut,
@@ -177,7 +178,7 @@ export const apiRoutes: ApiRoute[] = [
   {
     method: "patch",
     path: "/affiliates/:id",
-    summary: "Change an affiliate (name, email, code, status); fields left out stay as they are.",
+    summary: "Change an affiliate (name, email, code, status; pending → active approves one who joined, gives them a first link and mails them a sign-in link); fields left out stay as they are.",
     auth: "apiKey",
     params: idParam,
     body: affiliateUpdate,
@@ -185,6 +186,15 @@ export const apiRoutes: ApiRoute[] = [
     errors: [404, 409],
   },
   { method: "delete", path: "/affiliates/:id", summary: "Delete an affiliate that has no links left.", auth: "apiKey", params: idParam, ok: { 204: null }, errors: [404, 409] },
+  {
+    method: "post",
+    path: "/affiliates/:id/portal-link",
+    summary: "A single-use sign-in link to the affiliates' portal for this affiliate, valid 7 days; it voids the affiliate's older links.",
+    auth: "apiKeyOrSession",
+    params: idParam,
+    ok: { 201: "PortalLink" },
+    errors: [404, 409],
+  },
 
   {
     method: "post",

@@ -29,8 +29,17 @@ export const programOut = z.strictObject({
   commission: commissionRule,
   recurring: recurringRule,
   allowSelfReferral: z.boolean(),
+  /** who may join at /join/<key>: invite (the merchant adds affiliates), approval, open */
+  join: z.enum(["invite", "approval", "open"]),
+  /** the smallest payout per currency, in minor units */
+  minPayout: z.number().int(),
   createdAt: timestamp,
 });
+
+export const payoutMethodOut = z.union([
+  z.strictObject({ type: z.enum(["paypal", "wise"]), email: z.string() }),
+  z.strictObject({ type: z.literal("bank"), details: z.string() }),
+]);
 
 export const affiliateOut = z.strictObject({
   id: z.string(),
@@ -38,7 +47,11 @@ export const affiliateOut = z.strictObject({
   name: z.string(),
   email: z.string(),
   code: z.string(),
-  status: z.enum(["active", "disabled"]),
+  status: z.enum(["active", "pending", "disabled"]),
+  /** when the affiliate last signed in to the portal; null if never */
+  lastSignInAt: timestamp.nullable(),
+  /** where the affiliate asked to be paid (set in the portal); null until set */
+  payoutMethod: payoutMethodOut.nullable(),
   createdAt: timestamp,
 });
 
@@ -189,12 +202,13 @@ export type SignupOut = z.infer<typeof signupOut>;
 
 export function presentProgram(p: Program): ProgramOut {
   const { workspaceId: _w, createdAt, ...rest } = p;
-  return { ...rest, createdAt: iso(createdAt) };
+  // Programs stored before join and minPayout existed take their defaults.
+  return { ...rest, join: p.join ?? "invite", minPayout: p.minPayout ?? 0, createdAt: iso(createdAt) };
 }
 
 export function presentAffiliate(a: Affiliate): AffiliateOut {
-  const { workspaceId: _w, createdAt, ...rest } = a;
-  return { ...rest, createdAt: iso(createdAt) };
+  const { workspaceId: _w, createdAt, portalLinkId: _l, lastSignInAt, payoutMethod, ...rest } = a;
+  return { ...rest, lastSignInAt: lastSignInAt ? iso(lastSignInAt) : null, payoutMethod: payoutMethod ?? null, createdAt: iso(createdAt) };
 }
 
 export function presentLink(l: Link, publicUrl: string): LinkOut {

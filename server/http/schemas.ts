@@ -55,6 +55,8 @@ const programFields = {
   commission: commissionRule,
   recurring: recurringRule,
   allowSelfReferral: z.boolean(),
+  join: z.enum(["invite", "approval", "open"], { error: "should be invite, approval or open" }),
+  minPayout: z.number().int("should be a whole number of minor units (cents)").min(0, "should be 0 or more").max(100_000_000),
 };
 
 export const programCreate = z.strictObject({
@@ -64,6 +66,8 @@ export const programCreate = z.strictObject({
   holdDays: programFields.holdDays.default(30),
   recurring: programFields.recurring.default({ type: "once" }),
   allowSelfReferral: programFields.allowSelfReferral.default(false),
+  join: programFields.join.default("invite"),
+  minPayout: programFields.minPayout.default(0),
 });
 
 export const programUpdate = z.strictObject(programFields).partial();
@@ -84,8 +88,19 @@ export const affiliateUpdate = z.strictObject({
   name: z.string().trim().min(1).max(120).optional(),
   email: z.email("should be an email address").transform((v) => v.trim().toLowerCase()).optional(),
   code: affiliateCode.optional(),
+  // pending → active approves an affiliate who joined; disabled stops their links and portal sign-in.
   status: z.enum(["active", "disabled"], { error: "should be active or disabled" }).optional(),
 });
+
+/** Where an affiliate is paid: a PayPal or Wise account's email, or bank details as text. */
+export const payoutMethod = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({ type: z.enum(["paypal", "wise"]), email: z.email("should be the account's email address").transform((v) => v.trim().toLowerCase()) }),
+    z.strictObject({ type: z.literal("bank"), details: z.string().trim().min(5, "should hold the account holder, IBAN or account number and bank").max(1000) }),
+  ],
+  { error: 'should be {"type":"paypal"|"wise","email":"…"} or {"type":"bank","details":"…"}' },
+);
 
 const linkPath = z
   .string()

@@ -21,6 +21,8 @@ const DASHBOARD_WRITES: { method: string; path: RegExp }[] = [
   { method: "POST", path: /^\/promo-codes$/ },
   { method: "DELETE", path: /^\/promo-codes\/[^/]+$/ },
   { method: "POST", path: /^\/conversions\/[^/]+\/attribute$/ },
+  // The Affiliates tab's "Portal link" button.
+  { method: "POST", path: /^\/affiliates\/[^/]+\/portal-link$/ },
   // The Conversions tab's "Download CSV" link.
   { method: "GET", path: /^\/conversions\/export\.csv$/ },
   // The Overview's range picker and the open pages' live updates.

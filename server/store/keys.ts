@@ -19,6 +19,11 @@ export const keys = {
   affiliatesOfProgram: (w: string, programId: string) => `${ws(w)}:affiliates:program:${programId}`,
   affiliateCode: (w: string, programId: string, code: string) => `${ws(w)}:affcode:${programId}:${code.toLowerCase()}`,
 
+  /** an affiliate's email in one program → the affiliate (joining refuses a second) */
+  affiliateEmail: (w: string, programId: string, email: string) => `${ws(w)}:affemail:${programId}:${email.toLowerCase()}`,
+  /** a signed-in affiliate's portal session (the icodrip_portal cookie names it) */
+  portalSession: (w: string, id: string) => `${ws(w)}:portalsession:${id}`,
+
   link: (w: string, id: string) => `${ws(w)}:link:${id}`,
   links: (w: string) => `${ws(w)}:links`,
   linksOfAffiliate: (w: string, affiliateId: string) => `${ws(w)}:links:affiliate:${affiliateId}`,
@@ -88,6 +93,10 @@ export const keys = {
     oauthState: (state: string) => `oauthstate:${state}`,
     platformEndpoint: (livemode: boolean) => `platformendpoint:${livemode ? "live" : "test"}`,
     rate: (bucket: string) => `rate:${bucket}`,
+    /** every affiliate with this email, in any workspace, as WORKSPACE|AFFILIATE (portal sign-in by email) */
+    affiliatesByEmail: (email: string) => `affemails:${email.toLowerCase()}`,
+    /** a portal sign-in link's token hash → the affiliate and the link's id (expires with the link) */
+    portalLink: (hash: string) => `portallink:${hash}`,
     deliveries: () => `{platform}:deliveries`,
     delivery: (id: string) => `{platform}:delivery:${id}`,
   },

@@ -73,6 +73,15 @@ export interface Session {
   expiresAt: number;
 }
 
+/** A signed-in affiliate's portal session; the icodrip_portal cookie carries its id, signed. */
+export interface PortalSession {
+  id: string;
+  workspaceId: string;
+  affiliateId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface PlatformEndpoint {
   id: string;
   url: string;
@@ -350,12 +359,23 @@ export class Store {
 
   // ---- affiliates --------------------------------------------------------------------------
 
-  async createAffiliate(affiliate: Affiliate): Promise<void> {
+  /**
+   * Creates an affiliate. With `uniqueEmail` (joining a program) a second affiliate with the same
+   * email in the program is refused; the merchant may add one by hand (two people sharing an
+   * inbox, say). The email lookup for portal sign-in is global, so it is added after the commit.
+   */
+  async createAffiliate(affiliate: Affiliate, options: { uniqueEmail?: boolean } = {}): Promise<void> {
     const w = affiliate.workspaceId;
     await transact(this.backend, async (u) => {
       if (!(await u.read(keys.program(w, affiliate.programId)))) {
         throw new StoreConflict("programId", "This program was deleted; choose another program.");
       }
+      const emailKey = keys.affiliateEmail(w, affiliate.programId, affiliate.email);
+      const holder = await u.read<{ affiliateId: string }>(emailKey);
+      if (options.uniqueEmail && holder && (await u.read<Affiliate>(keys.affiliate(w, holder.affiliateId)))?.email === affiliate.email.toLowerCase()) {
+        throw new StoreConflict("email", "This email has joined this program already; sign in to the affiliates' portal instead.");
+      }
+      u.write(emailKey, { affiliateId: affiliate.id });
       // Makes a concurrent delete of the program rerun and see this affiliate (deleteProgram).
       u.write(keys.children(w, "program", affiliate.programId), { at: Date.now() });
       const codeKey = keys.affiliateCode(w, affiliate.programId, affiliate.code);
@@ -367,12 +387,41 @@ export class Store {
       u.index(keys.affiliates(w), affiliate.id, affiliate.createdAt);
       u.index(keys.affiliatesOfProgram(w, affiliate.programId), affiliate.id, affiliate.createdAt);
     });
+    await this.indexAffiliateEmail(affiliate, null);
+  }
+
+  /**
+   * Keeps the global email → affiliates lookup in step with an affiliate's email (`before`: the
+   * email it had, null for a new one, and `after` null when it is deleted). A separate commit,
+   * since the lookup lives outside the workspace's slot; readers check each entry against the
+   * affiliate itself, so an entry left behind by a crash matches nobody.
+   */
+  private async indexAffiliateEmail(after: Affiliate | null, before: Affiliate | null): Promise<void> {
+    const ref = (a: Affiliate) => `${a.workspaceId}|${a.id}`;
+    if (before && (!after || before.email.toLowerCase() !== after.email.toLowerCase())) {
+      await this.backend.commit({ checks: [], puts: [], deletes: [], indexAdds: [], indexRemoves: [{ key: keys.global.affiliatesByEmail(before.email), member: ref(before) }] });
+    }
+    if (after && (!before || before.email.toLowerCase() !== after.email.toLowerCase())) {
+      await this.backend.commit({ checks: [], puts: [], deletes: [], indexAdds: [{ key: keys.global.affiliatesByEmail(after.email), member: ref(after), score: after.createdAt }], indexRemoves: [] });
+    }
+  }
+
+  /** Every affiliate, in any workspace, whose email this is (at most 50). */
+  async affiliatesByEmail(email: string): Promise<Affiliate[]> {
+    const entries = await this.backend.range(keys.global.affiliatesByEmail(email), { limit: 50 });
+    const found = await Promise.all(
+      entries.map(({ member }) => {
+        const [w, id] = member.split("|");
+        return this.getAffiliate(w, id);
+      }),
+    );
+    return found.filter((a): a is Affiliate => a !== null && a.email.toLowerCase() === email.toLowerCase());
   }
 
   /** Applies `changes` to the affiliate as it is at commit time; a new code is claimed in the same unit. */
   async updateAffiliate(workspaceId: string, id: string, changes: Partial<Affiliate>): Promise<Affiliate | null> {
     const w = workspaceId;
-    return transact(this.backend, async (u) => {
+    const changed = await transact(this.backend, async (u) => {
       const before = await u.read<Affiliate>(keys.affiliate(w, id));
       if (!before) return null;
       const after: Affiliate = { ...before, ...changes, id: before.id, workspaceId: before.workspaceId, programId: before.programId };
@@ -384,9 +433,16 @@ export class Store {
         u.write(codeKey, { affiliateId: after.id });
         u.remove(keys.affiliateCode(w, before.programId, before.code));
       }
+      if (before.email.toLowerCase() !== after.email.toLowerCase()) {
+        const oldKey = keys.affiliateEmail(w, before.programId, before.email);
+        if ((await u.read<{ affiliateId: string }>(oldKey))?.affiliateId === before.id) u.remove(oldKey);
+        u.write(keys.affiliateEmail(w, after.programId, after.email), { affiliateId: after.id });
+      }
       u.write(keys.affiliate(w, after.id), after);
-      return after;
+      return { before, after };
     });
+    if (changed) await this.indexAffiliateEmail(changed.after, changed.before);
+    return changed?.after ?? null;
   }
 
   async deleteAffiliate(affiliate: Affiliate): Promise<void> {
@@ -401,8 +457,70 @@ export class Store {
       u.remove(keys.children(w, "affiliate", affiliate.id));
       u.remove(keys.affiliate(w, affiliate.id));
       u.remove(keys.affiliateCode(w, affiliate.programId, affiliate.code));
+      const emailKey = keys.affiliateEmail(w, affiliate.programId, affiliate.email);
+      if ((await u.read<{ affiliateId: string }>(emailKey))?.affiliateId === affiliate.id) u.remove(emailKey);
       u.unindex(keys.affiliates(w), affiliate.id);
       u.unindex(keys.affiliatesOfProgram(w, affiliate.programId), affiliate.id);
+    });
+    await this.indexAffiliateEmail(null, affiliate);
+  }
+
+  // ---- the affiliates' portal --------------------------------------------------------------
+
+  /**
+   * Makes a sign-in link the affiliate's only valid one: the token's lookup is written first (it
+   * leads nowhere until the affiliate names its id), then the affiliate records the link's id,
+   * which voids every older link. Answers false when the affiliate is gone.
+   */
+  async issuePortalLink(affiliate: Affiliate, tokenHash: string, linkId: string, expiresAt: number, now: number): Promise<boolean> {
+    const w = affiliate.workspaceId;
+    await this.claim(keys.global.portalLink(tokenHash), { workspaceId: w, affiliateId: affiliate.id, linkId, expiresAt }, undefined, Math.max(1, expiresAt - now));
+    return transact(this.backend, async (u) => {
+      const current = await u.read<Affiliate>(keys.affiliate(w, affiliate.id));
+      if (!current) return false;
+      u.write(keys.affiliate(w, affiliate.id), { ...current, portalLinkId: linkId } satisfies Affiliate);
+      return true;
+    });
+  }
+
+  /** What a sign-in link's token leads to, if it was issued and has not expired. */
+  portalLinkByHash(tokenHash: string): Promise<{ workspaceId: string; affiliateId: string; linkId: string; expiresAt: number } | null> {
+    return this.doc(keys.global.portalLink(tokenHash));
+  }
+
+  /**
+   * Uses a sign-in link once: in one unit the affiliate must still name this link (not used, not
+   * replaced by a newer one) and not be disabled; the link is then spent and the session written.
+   * Answers the affiliate, or why not.
+   */
+  async usePortalLink(
+    tokenHash: string,
+    session: PortalSession,
+  ): Promise<{ affiliate: Affiliate } | { refused: "unknown" | "used" | "expired" | "disabled" }> {
+    const ref = await this.portalLinkByHash(tokenHash);
+    if (!ref) return { refused: "unknown" };
+    if (ref.expiresAt <= session.createdAt) return { refused: "expired" };
+    const w = ref.workspaceId;
+    const result = await transact(this.backend, async (u): Promise<{ affiliate: Affiliate } | { refused: "used" | "disabled" }> => {
+      const affiliate = await u.read<Affiliate>(keys.affiliate(w, ref.affiliateId));
+      if (!affiliate || affiliate.portalLinkId !== ref.linkId) return { refused: "used" };
+      if (affiliate.status === "disabled") return { refused: "disabled" };
+      const signedIn: Affiliate = { ...affiliate, portalLinkId: null, lastSignInAt: session.createdAt };
+      u.write(keys.affiliate(w, affiliate.id), signedIn);
+      u.write(keys.portalSession(w, session.id), { ...session, workspaceId: w, affiliateId: affiliate.id }, Math.max(1, session.expiresAt - session.createdAt));
+      return { affiliate: signedIn };
+    });
+    if ("affiliate" in result) await this.releaseClaim(keys.global.portalLink(tokenHash), (r) => r.linkId === ref.linkId);
+    return result;
+  }
+
+  getPortalSession(workspaceId: string, id: string): Promise<PortalSession | null> {
+    return this.doc<PortalSession>(keys.portalSession(workspaceId, id));
+  }
+
+  async deletePortalSession(workspaceId: string, id: string): Promise<void> {
+    await transact(this.backend, (u) => {
+      u.remove(keys.portalSession(workspaceId, id));
     });
   }
 

@@ -310,6 +310,10 @@ for (const kind of storeKinds) {
       await call("GET", "/api/v1/conversions/cnv_missing", { key });
       await call("POST", `/api/v1/conversions/${conversion.id}/attribute`, { key, body: { affiliateId: affiliate.body.id } });
       await call("POST", `/api/v1/conversions/${conversion.id}/attribute`, { key, body: { affiliateId: "aff_missing" } });
+      // A portal sign-in link for the affiliate, and for one that does not exist.
+      await call("POST", `/api/v1/affiliates/${affiliate.body.id}/portal-link`, { key });
+      await call("POST", "/api/v1/affiliates/aff_missing/portal-link", { key });
+
       // The reports over what was just written, and a range they refuse.
       await call("GET", "/api/v1/reports/summary", { key });
       await call("GET", `/api/v1/reports/summary?programId=${program.body.id}&livemode=false`, { key });

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { errorOut, ApiKeyCreatedOut } from "../../http/present.js";
-import type { affiliateCreate, linkCreate, programCreate, promoCodeCreate } from "../../http/schemas.js";
+import type { affiliateCreate, linkCreate, payoutMethod, programCreate, promoCodeCreate } from "../../http/schemas.js";
 import type { attributeBody } from "../../http/routes/activity.js";
 import type { passwordBody } from "../../http/routes/account.js";
 import type { restrictedKeyBody } from "../../http/routes/integrations.js";
@@ -26,6 +26,8 @@ export type PromoCodeCreateBody = z.input<typeof promoCodeCreate>;
 export type AttributeBody = z.input<typeof attributeBody>;
 export type PasswordBody = z.input<typeof passwordBody>;
 export type RestrictedKeyBody = z.input<typeof restrictedKeyBody>;
+export type PayoutMethodBody = z.input<typeof payoutMethod>;
+export type PortalLinkBody = Pick<LinkCreateBody, "path">;
 
 /** Every failed API call answers {"error":{"code","message","fields?"}}. */
 export type ErrorAnswer = z.infer<typeof errorOut>;

@@ -8,10 +8,12 @@ import { parseRequest } from "../parse.js";
 import { presentAffiliate } from "../present.js";
 import { affiliateCreate, affiliateUpdate, idParam, listQuery } from "../schemas.js";
 import { stripUndefined } from "./programs.js";
+import { welcome } from "../../portal/join.js";
+import { issueSignInLink, MERCHANT_LINK_TTL_MS } from "../../portal/sign-in.js";
 
 export const affiliateList = listQuery.extend({
   programId: z.string().optional(),
-  status: z.enum(["active", "disabled"], { error: "should be active or disabled" }).optional(),
+  status: z.enum(["active", "pending", "disabled"], { error: "should be active, pending or disabled" }).optional(),
 });
 
 export function affiliateRoutes(ctx: AppContext): Router {
@@ -56,9 +58,27 @@ export function affiliateRoutes(ctx: AppContext): Router {
   router.patch("/affiliates/:id", async (req, res) => {
     const { id } = parseRequest(idParam, req.params);
     const changes = parseRequest(affiliateUpdate, req.body);
-    const after = await ctx.store.updateAffiliate(res.locals.workspace.id, id, stripUndefined(changes));
+    const workspaceId = res.locals.workspace.id;
+    const before = await load(workspaceId, id);
+    const after = await ctx.store.updateAffiliate(workspaceId, id, stripUndefined(changes));
     if (!after) throw notFound(`Affiliate ${id}`);
+    // Approving someone who joined: their first link, and a sign-in link by mail.
+    if (before.status === "pending" && after.status === "active") {
+      const program = await ctx.store.getProgram(workspaceId, after.programId);
+      if (program) await welcome(ctx, after, program, "approved");
+    }
     res.json(presentAffiliate(after));
+  });
+
+  // A sign-in link for the affiliates' portal that the merchant hands over (7 days, single use;
+  // it voids the affiliate's older links).
+  router.post("/affiliates/:id/portal-link", async (req, res) => {
+    const { id } = parseRequest(idParam, req.params);
+    const affiliate = await load(res.locals.workspace.id, id);
+    if (affiliate.status === "disabled") throw new ApiError(409, "affiliate_disabled", "This affiliate is disabled and cannot sign in; enable them first.");
+    const link = await issueSignInLink(ctx, affiliate, MERCHANT_LINK_TTL_MS);
+    if (!link) throw notFound(`Affiliate ${id}`);
+    res.status(201).json({ url: link.url, expiresAt: new Date(link.expiresAt).toISOString() });
   });
 
   router.delete("/affiliates/:id", async (req, res) => {
@@ -71,7 +91,7 @@ export function affiliateRoutes(ctx: AppContext): Router {
 }
 
 /** "Ann Lee" → "ann-lee-x7k2": readable, with a random tail so two Anns do not collide. */
-function codeFromName(name: string): string {
+export function codeFromName(name: string): string {
   const slug = name
     .normalize("NFKD")
     .replace(/[^A-Za-z0-9]+/g, "-")

@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { newId, newLinkCode } from "../../domain/ids.js";
-import type { Link } from "../../domain/types.js";
+import type { Affiliate, Link } from "../../domain/types.js";
 import type { AppContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
 import { parseRequest } from "../parse.js";
@@ -10,6 +10,11 @@ import { idParam, linkCreate, linkUpdate, listQuery } from "../schemas.js";
 import { stripUndefined } from "./programs.js";
 
 export const linkList = listQuery.extend({ affiliateId: z.string().optional(), programId: z.string().optional() });
+
+/** A new tracking link of an affiliate (the API's, the portal's, and the first one of an affiliate who joined). */
+export function newLink(affiliate: Affiliate, path: string | null, now: number): Link {
+  return { id: newId("lnk"), workspaceId: affiliate.workspaceId, programId: affiliate.programId, affiliateId: affiliate.id, code: newLinkCode(), path, createdAt: now };
+}
 
 export function linkRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -28,15 +33,7 @@ export function linkRoutes(ctx: AppContext): Router {
     if (!affiliate) {
       throw new ApiError(404, "not_found", `Affiliate ${body.affiliateId} was not found in this workspace.`, { affiliateId: "not found" });
     }
-    const link: Link = {
-      id: newId("lnk"),
-      workspaceId,
-      programId: affiliate.programId,
-      affiliateId: affiliate.id,
-      code: newLinkCode(),
-      path: body.path ?? null,
-      createdAt: ctx.now(),
-    };
+    const link = newLink(affiliate, body.path ?? null, ctx.now());
     await ctx.store.createLink(link);
     res.status(201).json(present(link));
   });
