@@ -53,7 +53,7 @@ export function signupLimit(ctx: AppContext, req: Request): Promise<Limit> {
 
 /** Portal sign-in requests from one address: each may mail a link, so fewer than member sign-ins. */
 export function portalLoginLimit(ctx: AppContext, req: Request): Promise<Limit> {
-  return within(ctx, [{ name: `portal-login:addr:${address(ctx, req)}`, windowMs: MINUTE, limit: Math.min(10, ctx.config.loginRateLimit) }]);
+  return within(ctx, [{ name: `portal-login:addr:${address(ctx, req)}`, windowMs: MINUTE, limit: Math.max(1, Math.floor(ctx.config.loginRateLimit / 2)) }]);
 }
 
 /** Links mailed to one email per hour, whoever asks: nobody can fill an affiliate's inbox. */
