@@ -14,12 +14,19 @@ export type DashboardScript = (typeof DASHBOARD_SCRIPTS)[number];
 
 export const scriptPath = (name: DashboardScript) => `/dashboard/assets/${name}.js`;
 
-const isScript = (name: string): name is DashboardScript => (DASHBOARD_SCRIPTS as readonly string[]).includes(name);
+/**
+ * The chunk rollup makes of the helpers several entries share (browser/page.ts): the portal's
+ * script does not load the dashboard's layout, so the helpers no longer live inside layout.js.
+ */
+export const SHARED_CHUNKS = ["page"] as const;
+type Served = DashboardScript | (typeof SHARED_CHUNKS)[number];
+
+const isScript = (name: string): name is Served => (DASHBOARD_SCRIPTS as readonly string[]).includes(name) || (SHARED_CHUNKS as readonly string[]).includes(name);
 
 /** GET /dashboard/assets/:file — a built script, read once; 404 for any other name. */
 export function dashboardAssets(): RequestHandler {
   const dir = join(packageRoot(), "dist", "dashboard");
-  const cache = new Map<DashboardScript, Promise<Buffer>>();
+  const cache = new Map<Served, Promise<Buffer>>();
   return async (req, res) => {
     const name = /^([a-z]+)\.js$/.exec(String(req.params.file))?.[1] ?? "";
     if (!isScript(name)) throw new ApiError(404, "not_found", "There is no such dashboard script.");

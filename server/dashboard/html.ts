@@ -61,6 +61,8 @@ const STYLE = `
   /* the affiliates' portal and join page */
   .trap { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
   svg.chart { width: 100%; height: 8rem; display: block; margin: .5rem 0; }
+  main.portal form.create label { flex: 1 1 14rem; min-width: 0; }
+  main.portal form.create input, main.portal form.create select { width: 100%; box-sizing: border-box; }
 `;
 
 /**

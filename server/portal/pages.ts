@@ -120,13 +120,13 @@ async function portalPage(ctx: AppContext, affiliate: Affiliate, program: Progra
     <section aria-labelledby="figures-h"><h2 id="figures-h">Your results</h2>
       <p><strong id="portal-clicks">${summary.clicks}</strong> clicks · <strong id="portal-conversions">${summary.conversions}</strong> conversions</p>
       ${chart(days)}
-      <table><thead><tr><th>Currency</th><th class="num">Pending</th><th class="num">Due</th><th class="num">Paid</th></tr></thead>
-      <tbody id="portal-earnings">${summary.commission.length === 0 ? html`<tr><td colspan="4" class="muted">No earnings yet.</td></tr>` : summary.commission.map((c) => html`<tr data-currency="${c.currency}"><td>${c.currency.toUpperCase()}</td><td class="num">${formatMoney(c.pending + c.onHold, c.currency)}</td><td class="num">${formatMoney(c.approved, c.currency)}</td><td class="num">${formatMoney(c.paid, c.currency)}</td></tr>`)}</tbody></table>
+      <div class="scroll"><table><thead><tr><th>Currency</th><th class="num">Pending</th><th class="num">Due</th><th class="num">Paid</th></tr></thead>
+      <tbody id="portal-earnings">${summary.commission.length === 0 ? html`<tr><td colspan="4" class="muted">No earnings yet.</td></tr>` : summary.commission.map((c) => html`<tr data-currency="${c.currency}"><td>${c.currency.toUpperCase()}</td><td class="num">${formatMoney(c.pending + c.onHold, c.currency)}</td><td class="num">${formatMoney(c.approved, c.currency)}</td><td class="num">${formatMoney(c.paid, c.currency)}</td></tr>`)}</tbody></table></div>
       <p class="muted">Pending commission waits out the program's hold of ${program.holdDays} days in case of refunds; then it is due.</p>
     </section>
     <section aria-labelledby="conv-h"><h2 id="conv-h">Conversions</h2>
-      <table><thead><tr><th>Date</th><th>Customer</th><th class="num">Sale</th><th class="num">Commission</th><th>Status</th></tr></thead>
-      <tbody id="portal-conversion-rows">${conversions.data.length === 0 ? html`<tr><td colspan="5" class="muted">No conversions yet.</td></tr>` : conversions.data.map((c) => html`<tr data-conversion="${c.id}"><td>${formatTime(c.createdAt)}</td><td>${maskEmail(c.customerEmail) ?? "—"}</td><td class="num">${formatMoney(c.amount, c.currency)}</td><td class="num">${formatMoney(c.commission.amount, c.commission.currency)}</td><td>${conversionStatusAt(c, now)}</td></tr>`)}</tbody></table>
+      <div class="scroll"><table><thead><tr><th>Date</th><th>Customer</th><th class="num">Sale</th><th class="num">Commission</th><th>Status</th></tr></thead>
+      <tbody id="portal-conversion-rows">${conversions.data.length === 0 ? html`<tr><td colspan="5" class="muted">No conversions yet.</td></tr>` : conversions.data.map((c) => html`<tr data-conversion="${c.id}"><td>${formatTime(c.createdAt)}</td><td>${maskEmail(c.customerEmail) ?? "—"}</td><td class="num">${formatMoney(c.amount, c.currency)}</td><td class="num">${formatMoney(c.commission.amount, c.commission.currency)}</td><td>${conversionStatusAt(c, now)}</td></tr>`)}</tbody></table></div>
     </section>
     <section aria-labelledby="payouts-h"><h2 id="payouts-h">Payouts</h2><p class="muted">No payouts yet.</p></section>
     <section aria-labelledby="method-h"><h2 id="method-h">How you are paid</h2>
@@ -213,7 +213,7 @@ export function portalPages(ctx: AppContext): Router {
     const signedIn = await currentAffiliate(ctx, req);
     const program = signedIn ? await ctx.store.getProgram(signedIn.affiliate.workspaceId, signedIn.affiliate.programId) : null;
     if (!signedIn || !program) { res.redirect(303, "/portal/login"); return; }
-    sendPage(res, `${program.name} · Affiliates`, await portalPage(ctx, signedIn.affiliate, program), scriptPath("portal"));
+    sendPage(res, `${program.name} · Affiliates`, html`<main class="portal">${await portalPage(ctx, signedIn.affiliate, program)}</main>`, scriptPath("portal"));
   });
 
   return router;

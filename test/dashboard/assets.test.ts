@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { DASHBOARD_SCRIPTS } from "../../server/dashboard/assets.js";
+import { DASHBOARD_SCRIPTS, SHARED_CHUNKS } from "../../server/dashboard/assets.js";
 import type { AttributeBody, FormBody, PasswordBody, ProgramCreateBody, RestrictedKeyBody } from "../../server/dashboard/browser/api-types.js";
 import { packageRoot } from "../../server/package-root.js";
 import { launchChromium } from "../support/browser.js";
@@ -59,11 +59,12 @@ for (const kind of storeKinds) {
       }
       // Every page loads the layout's (sign-out) module, itself or through an import.
       expect(seen).toContain("/dashboard/assets/layout.js");
-      expect([...seen].sort()).toEqual(DASHBOARD_SCRIPTS.map((name) => `/dashboard/assets/${name}.js`).sort());
+      // The tabs' scripts, and the shared chunk the portal's script made (the portal loads no layout).
+      expect([...seen].sort()).toEqual([...DASHBOARD_SCRIPTS.filter((name) => name !== "portal"), ...SHARED_CHUNKS].map((name) => `/dashboard/assets/${name}.js`).sort());
     });
 
     it("answers 404 for any name that is not one of the built scripts", async () => {
-      for (const path of ["nope.js", "page.js", "api-types.js", "layout.ts", "LAYOUT.js", "layout", "layout.js.map", "..%2F..%2Fpackage.json", "..%2Fsnippet.js", "%2e%2e%2fserver%2fcli.js"]) {
+      for (const path of ["nope.js", "pages.js", "api-types.js", "layout.ts", "LAYOUT.js", "layout", "layout.js.map", "..%2F..%2Fpackage.json", "..%2Fsnippet.js", "%2e%2e%2fserver%2fcli.js"]) {
         const res = await fetch(`${server.url}/dashboard/assets/${path}`);
         expect(res.status, path).toBe(404);
         expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -93,8 +94,8 @@ describe("the built dashboard scripts", () => {
   const dir = join(packageRoot(), "dist", "dashboard");
 
   it("are exactly the names the server serves, small, and hold no zod", () => {
-    expect(readdirSync(dir).sort()).toEqual(DASHBOARD_SCRIPTS.map((name) => `${name}.js`).sort());
-    for (const name of DASHBOARD_SCRIPTS) {
+    expect(readdirSync(dir).sort()).toEqual([...DASHBOARD_SCRIPTS, ...SHARED_CHUNKS].map((name) => `${name}.js`).sort());
+    for (const name of [...DASHBOARD_SCRIPTS, ...SHARED_CHUNKS]) {
       const code = readFileSync(join(dir, `${name}.js`), "utf8");
       // The schemas are imported as types only; a value import would pull zod in (tens of kB).
       expect(code.length, name).toBeLessThan(4_000);
