@@ -58,9 +58,16 @@ const STYLE = `
   .badge.green { background: #d7f2df; color: #135b2b; } .badge.amber { background: #ffe9c2; color: #6b4400; }
   .badge.red { background: #fbd5d1; color: #8a1c10; } .badge.blue { background: #dde3ff; color: #2a2f8f; }
   .pager { display: flex; gap: 1rem; margin: 1rem 0; }
+  /* the overview: tiles, charts, two columns that stack on a phone */
+  .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .75rem; margin: 1rem 0; }
+  .tile { border: 1px solid #ddd; border-radius: 6px; padding: .6rem .8rem; display: flex; flex-direction: column; gap: .1rem; min-width: 0; }
+  .tile strong { font-size: 1.3rem; } .tile .line, td .line { display: block; } .delta { color: #555; font-size: .85rem; font-weight: normal; }
+  .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
+  figure.chart { margin: 0; min-width: 0; } figure.chart svg { width: 100%; height: 7rem; display: block; }
+  figure.chart rect:last-child { fill: #635bff; } figure.chart .axis { display: flex; justify-content: space-between; font-size: .75rem; color: #666; }
+  .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1.5rem; }
   /* the affiliates' portal and join page */
   .trap { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
-  svg.chart { width: 100%; height: 8rem; display: block; margin: .5rem 0; }
   main.portal form.create label { flex: 1 1 14rem; min-width: 0; }
   main.portal form.create input, main.portal form.create select { width: 100%; box-sizing: border-box; }
 `;

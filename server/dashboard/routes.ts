@@ -12,6 +12,7 @@ import { affiliatesRoute } from "./affiliates-route.js";
 import { dashboardAssets } from "./assets.js";
 import { clicksRoute } from "./clicks-route.js";
 import { conversionsRoute } from "./conversions-route.js";
+import { overviewRoute } from "./overview-route.js";
 import { sendPage } from "./html.js";
 import { integrationsPage } from "./integrations-page.js";
 import { sendDashboard } from "./layout.js";
@@ -66,8 +67,9 @@ export function dashboardRoutes(ctx: AppContext): Router {
   // The pages' scripts; public, like the login form, since they hold no data.
   router.get("/dashboard/assets/:file", dashboardAssets());
 
-  // Conversions are what a merchant comes to see, so the dashboard opens on them.
-  router.get("/dashboard", (_req, res) => res.redirect(303, "/dashboard/conversions"));
+  // The dashboard opens on the overview: how the program is doing, who brings most, what is owed.
+  router.get("/dashboard", (_req, res) => res.redirect(303, "/dashboard/overview"));
+  router.get("/dashboard/overview", overviewRoute(ctx));
   router.get("/dashboard/conversions", conversionsRoute(ctx));
   router.get("/dashboard/affiliates", affiliatesRoute(ctx));
   router.get("/dashboard/clicks", clicksRoute(ctx));

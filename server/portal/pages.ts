@@ -11,6 +11,7 @@ import { ApiError } from "../http/errors.js";
 import { html, sendPage, type Html } from "../dashboard/html.js";
 import { scriptPath } from "../dashboard/assets.js";
 import { formatTime } from "../dashboard/format.js";
+import { barChart } from "../dashboard/chart.js";
 import { utcDay } from "../reports/figures.js";
 import { reportSummary, reportTimeseries } from "../reports/service.js";
 import { joinBody, joinProgram } from "./join.js";
@@ -76,21 +77,6 @@ function refusedPage(reason: keyof typeof REFUSED): Html {
     ${reason === "disabled" ? null : html`<p><a class="button" href="/portal/login">Email me a new sign-in link</a></p>`}`;
 }
 
-function chart(days: { date: string; clicks: number; conversions: number }[]): Html {
-  const width = 600;
-  const height = 120;
-  const top = Math.max(1, ...days.map((d) => d.clicks));
-  const step = width / Math.max(1, days.length);
-  const bars = days.map((d, i) => {
-    const h = Math.round((d.clicks / top) * (height - 10));
-    const c = Math.round((d.conversions / top) * (height - 10));
-    return html`<g data-date="${d.date}" data-clicks="${d.clicks}" data-conversions="${d.conversions}"><title>${d.date}: ${d.clicks} clicks, ${d.conversions} conversions</title>
-      <rect x="${(i * step + 1).toFixed(1)}" y="${height - h}" width="${Math.max(1, step - 2).toFixed(1)}" height="${h}" fill="#c9c5ff"></rect>
-      <rect x="${(i * step + step / 4).toFixed(1)}" y="${height - c}" width="${Math.max(1, step / 2 - 1).toFixed(1)}" height="${c}" fill="#635bff"></rect></g>`;
-  });
-  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Clicks (light) and conversions (dark) per day over the last 30 days" preserveAspectRatio="none">${bars}</svg>`;
-}
-
 async function portalPage(ctx: AppContext, affiliate: Affiliate, program: Program): Promise<Html> {
   const now = ctx.now();
   const pending = affiliate.status === "pending";
@@ -119,7 +105,7 @@ async function portalPage(ctx: AppContext, affiliate: Affiliate, program: Progra
     </section>
     <section aria-labelledby="figures-h"><h2 id="figures-h">Your results</h2>
       <p><strong id="portal-clicks">${summary.clicks}</strong> clicks · <strong id="portal-conversions">${summary.conversions}</strong> conversions</p>
-      ${chart(days)}
+      <div class="charts">${barChart("Clicks", days.map((d) => ({ date: d.date, value: d.clicks, label: `${d.clicks} clicks` })))}${barChart("Conversions", days.map((d) => ({ date: d.date, value: d.conversions, label: `${d.conversions} conversions` })))}</div>
       <div class="scroll"><table><thead><tr><th>Currency</th><th class="num">Pending</th><th class="num">Due</th><th class="num">Paid</th></tr></thead>
       <tbody id="portal-earnings">${summary.commission.length === 0 ? html`<tr><td colspan="4" class="muted">No earnings yet.</td></tr>` : summary.commission.map((c) => html`<tr data-currency="${c.currency}"><td>${c.currency.toUpperCase()}</td><td class="num">${formatMoney(c.pending + c.onHold, c.currency)}</td><td class="num">${formatMoney(c.approved, c.currency)}</td><td class="num">${formatMoney(c.paid, c.currency)}</td></tr>`)}</tbody></table></div>
       <p class="muted">Pending commission waits out the program's hold of ${program.holdDays} days in case of refunds; then it is due.</p>

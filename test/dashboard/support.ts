@@ -90,7 +90,7 @@ export async function click(server: TestServer, m: Merchant, o: { url?: string; 
 export async function pay(
   server: TestServer,
   m: Merchant,
-  o: { amount?: number; currency?: string; clickId?: string | null; email?: string | null; livemode?: boolean; paymentIntent?: string } = {},
+  o: { amount?: number; currency?: string; clickId?: string | null; email?: string | null; livemode?: boolean; paymentIntent?: string; at?: number } = {},
 ) {
   const session = checkoutSession({
     amount: o.amount ?? 12_345,
@@ -101,7 +101,8 @@ export async function pay(
     paymentIntent: o.paymentIntent,
   });
   const evt = event("checkout.session.completed", session, { account: m.accountId, livemode: o.livemode });
-  const res = await deliver(`${server.url}/webhooks/stripe`, evt, PLATFORM_SECRET);
+  // `at`: the moment the server's clock says (a test that moved it stamps the signature to match).
+  const res = await deliver(`${server.url}/webhooks/stripe`, evt, PLATFORM_SECRET, o.at === undefined ? {} : { timestamp: Math.floor(o.at / 1000) });
   expect(res.status).toBe(200);
   return { eventId: evt.id, outcome: res.body.outcome as string };
 }

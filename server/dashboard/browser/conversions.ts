@@ -1,14 +1,15 @@
 import "./layout.js";
 import type { AttributeBody } from "./api-types.js";
+import { whenChanged } from "./live.js";
 import { element, errorOf, inside, localizeTimes, text } from "./page.js";
 
-// The Conversions tab's script. It re-reads the page every two seconds and swaps the table when
-// it changed, so a payment Stripe just reported shows up without a reload; it leaves the table
-// alone while the merchant is choosing an affiliate in it. "Attribute" posts to the JSON API
+// The Conversions tab's script. When the workspace's version moves (live.ts: a cheap poll, not a
+// re-read of the page) it re-reads the page and swaps the table, so a payment Stripe just
+// reported shows up without a reload; it leaves the table alone while the merchant is choosing
+// an affiliate in it. "Attribute" posts to the JSON API
 // with the session cookie (the browser adds Origin, which the API checks). Nothing from the
 // data is interpolated into markup: the conversion id comes from an escaped data- attribute.
 
-const REFRESH_MS = 2000;
 const errorBox = element("action-error", HTMLElement);
 const results = () => element("results", HTMLElement);
 
@@ -23,13 +24,14 @@ function choosing(): boolean {
 // so the two are compared as sent, not as shown.
 let served: string | null = null;
 let refreshing = false;
-async function refresh(force: boolean): Promise<void> {
-  if (!force && (refreshing || document.hidden || choosing())) return;
+/** Answers whether the table is now current (false: it was busy or the merchant is choosing). */
+async function refresh(force: boolean): Promise<boolean> {
+  if (!force && (refreshing || choosing())) return false;
   refreshing = true;
   try {
     const res = await fetch(location.href, { headers: { accept: "text/html" } });
     // Redirected means signed out (sent to /login): keep what is shown rather than show the form.
-    if (!res.ok || res.redirected) return;
+    if (!res.ok || res.redirected) return false;
     const fresh = new DOMParser().parseFromString(await res.text(), "text/html").getElementById("results");
     if (fresh && fresh.innerHTML !== served) {
       served = fresh.innerHTML;
@@ -37,18 +39,15 @@ async function refresh(force: boolean): Promise<void> {
       localizeTimes(node);
       results().replaceWith(node);
     }
+    return true;
   } catch {
-    // A failed refresh is retried on the next tick.
+    return false; // tried again when the version is next polled
   } finally {
     refreshing = false;
   }
 }
 // Older pages hold older payments; only the newest page gains rows.
-if (!new URLSearchParams(location.search).has("cursor")) {
-  setInterval(() => {
-    void refresh(false);
-  }, REFRESH_MS);
-}
+if (!new URLSearchParams(location.search).has("cursor")) whenChanged(() => refresh(false));
 
 async function attribute(form: HTMLFormElement): Promise<void> {
   errorBox.hidden = true;
