@@ -42,14 +42,21 @@ export const snippet = defineConfig({
 });
 
 // The dashboard's scripts: one ES module per page (server/dashboard/assets.ts serves them), the
-// layout's and the shared helpers in layout.js, which every page imports. They import the
+// layout's in layout.js, which every dashboard page imports, and the helpers several entries
+// share (page.ts, live.ts) in one chunk of a fixed name, shared.js, which the server serves too. They import the
 // server's schemas as types only, which the compiler erases, so the type-check reaches the
 // server's sources (hence Node's types here) while the bundle holds none of them.
 const dashboard = defineConfig({
   input: Object.fromEntries(
     ["layout", "affiliates", "conversions", "integrations", "account", "portal", "overview"].map((name) => [name, `server/dashboard/browser/${name}.ts`]),
   ),
-  output: { dir: "dist/dashboard", format: "es", entryFileNames: "[name].js", chunkFileNames: "[name].js" },
+  output: {
+    dir: "dist/dashboard",
+    format: "es",
+    entryFileNames: "[name].js",
+    chunkFileNames: "[name].js",
+    manualChunks: (id) => (/server\/dashboard\/browser\/(page|live)\.ts$/.test(id) ? "shared" : undefined),
+  },
   plugins: [
     typescript({
       tsconfig: false,

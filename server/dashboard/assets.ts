@@ -15,10 +15,10 @@ export type DashboardScript = (typeof DASHBOARD_SCRIPTS)[number];
 export const scriptPath = (name: DashboardScript) => `/dashboard/assets/${name}.js`;
 
 /**
- * The chunk rollup makes of the helpers several entries share (browser/page.ts): the portal's
- * script does not load the dashboard's layout, so the helpers no longer live inside layout.js.
+ * The chunk rollup makes of the helpers several entries share (browser/page.ts, live.ts; named
+ * in rollup.config.ts): the portal's script loads no dashboard layout, so they live apart.
  */
-export const SHARED_CHUNKS = ["page"] as const;
+export const SHARED_CHUNKS = ["shared"] as const;
 type Served = DashboardScript | (typeof SHARED_CHUNKS)[number];
 
 const isScript = (name: string): name is Served => (DASHBOARD_SCRIPTS as readonly string[]).includes(name) || (SHARED_CHUNKS as readonly string[]).includes(name);

@@ -42,6 +42,9 @@ describe.runIf(services.chromium)("the dashboard in a real browser", () => {
     await page.getByLabel("Email").fill(m.email);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
+    // The dashboard opens on the Overview; the Conversions tab is one click away.
+    await page.waitForURL(`${server.url}/dashboard/overview`);
+    await page.getByRole("link", { name: "Conversions" }).click();
     await page.waitForURL(`${server.url}/dashboard/conversions`);
     await page.getByText("No conversions yet").waitFor();
 
