@@ -141,21 +141,21 @@ for (const kind of storeKinds) {
           const livemode = i === 5;
           const currency = currencies[i % 3];
           const amount = currency === "jpy" ? 4_980 + i : 10_000 + 137 * i;
-          const session = checkoutSession({ amount, currency, clientReferenceId: clicks[i], email: `buyer${seq++}@example.com`, livemode });
-          events.push(event("checkout.session.completed", session, { account: accountId, livemode }));
+          const session = checkoutSession({ amount, currency, clientReferenceId: clicks[i], email: `buyer${seq++}@example.com`, livemode, created: Math.floor(clock / 1000) });
+          events.push(event("checkout.session.completed", session, { account: accountId, livemode, created: Math.floor(clock / 1000) }));
           const chargeId = `ch_rep${daysAgo}x${i}${Date.now().toString(36)}`;
           const refunded = i % 4 === 1 ? Math.floor(amount / 3) : i % 4 === 2 ? amount : 0;
           if (refunded > 0 || i % 4 === 3) {
-            events.push(event("charge.refunded", charge({ id: chargeId, amount, amountRefunded: refunded, currency, paymentIntent: session.payment_intent }), { account: accountId, livemode }));
+            events.push(event("charge.refunded", charge({ id: chargeId, amount, amountRefunded: refunded, currency, paymentIntent: session.payment_intent }), { account: accountId, livemode, created: Math.floor(clock / 1000) }));
           }
           if (i % 4 === 3) {
             const dispute = (status: string, type: string) =>
-              event(type, { id: `dp_${chargeId}`, object: "dispute", charge: chargeId, payment_intent: session.payment_intent, status, amount, currency }, { account: accountId, livemode });
+              event(type, { id: `dp_${chargeId}`, object: "dispute", charge: chargeId, payment_intent: session.payment_intent, status, amount, currency }, { account: accountId, livemode, created: Math.floor(clock / 1000) });
             events.push(dispute("needs_response", "charge.dispute.created"));
             if (i === 7) events.push(dispute("lost", "charge.dispute.closed"));
           }
         }
-        events.push(event("checkout.session.completed", checkoutSession({ amount: 2_500, email: `nobody${seq++}@example.com` }), { account: accountId }));
+        events.push(event("checkout.session.completed", checkoutSession({ amount: 2_500, email: `nobody${seq++}@example.com`, created: Math.floor(clock / 1000) }), { account: accountId, created: Math.floor(clock / 1000) }));
 
         // Every event once, some twice or three times, in a shuffled order, eight at a time.
         const deliveries = shuffle(events.flatMap((e, i) => Array.from({ length: 1 + (i % 3) }, () => e)), daysAgo + 7);
@@ -165,7 +165,7 @@ for (const kind of storeKinds) {
         }
       }
 
-      // Read a day later: the second program's holds (0 days) and nothing of the first (30) have passed.
+      // Read half a day after the last sales: the second program's holds (0 days) have passed, none of the first's (30).
       clock = today + DAY_MS / 2;
       const rows = await all((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
       const clickRows = await all((cursor) => server.store.listClicks(w, { limit: 100, cursor }));
