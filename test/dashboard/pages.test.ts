@@ -35,7 +35,7 @@ for (const kind of storeKinds) {
       const signIn = await fetch(`${server.url}/session`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString(), redirect: "manual" });
       expect(signIn.headers.get("location")).toBe("/dashboard/webhooks?outcome=failed");
 
-      expect(await page(server, "/dashboard", m.cookie)).toMatchObject({ status: 303, location: "/dashboard/conversions" });
+      expect(await page(server, "/dashboard", m.cookie)).toMatchObject({ status: 303, location: "/dashboard/overview" });
     });
 
     it("shows every tab with the same navigation, the current one marked, its one script loaded from the server, none inline", async () => {

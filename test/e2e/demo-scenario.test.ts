@@ -189,6 +189,9 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     expect(await dashboard.getByLabel("Email").inputValue()).toBe(email);
     await dashboard.getByLabel("Password").fill(PASSWORD);
     await dashboard.getByRole("button", { name: "Sign in" }).click();
+    // Signing in opens the Overview; this page goes on to the Conversions tab.
+    await dashboard.waitForURL(`${icodrip}/dashboard/overview`);
+    await dashboard.getByRole("link", { name: "Conversions" }).click();
     await dashboard.waitForURL(`${icodrip}/dashboard/conversions`);
     await dashboard.getByText("No conversions yet.").waitFor();
     // This page stays open on the Conversions tab from here on; the test never reloads it.

@@ -67,7 +67,7 @@ for (const kind of [embeddedKind, redisKind]) {
       await dashboard.getByRole("button", { name: "Sign in" }).click();
       // Signed in from /login itself (no `next`), the merchant lands on the dashboard and opens
       // Settings > Integrations from its navigation.
-      await dashboard.waitForURL(`${icodrip.url}/dashboard/conversions`);
+      await dashboard.waitForURL(`${icodrip.url}/dashboard/overview`);
       await dashboard.getByRole("link", { name: "Settings › Integrations" }).click();
       await dashboard.waitForURL(`${icodrip.url}/dashboard/settings/integrations`);
       expect(await dashboard.getByRole("link", { name: "Settings › Integrations" }).getAttribute("aria-current")).toBe("page");
