@@ -58,6 +58,8 @@ const STYLE = `
   .badge.green { background: #d7f2df; color: #135b2b; } .badge.amber { background: #ffe9c2; color: #6b4400; }
   .badge.red { background: #fbd5d1; color: #8a1c10; } .badge.blue { background: #dde3ff; color: #2a2f8f; }
   .pager { display: flex; gap: 1rem; margin: 1rem 0; }
+  dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 1rem 0; } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+  @media (max-width: 30rem) { dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .4rem; } }
   /* the overview: tiles, charts, two columns that stack on a phone */
   .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .75rem; margin: 1rem 0; }
   .tile { border: 1px solid #ddd; border-radius: 6px; padding: .6rem .8rem; display: flex; flex-direction: column; gap: .1rem; min-width: 0; }

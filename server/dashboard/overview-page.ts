@@ -30,13 +30,23 @@ export function change(now: number, before: number): string {
   return pct === 0 ? "±0 %" : `${pct > 0 ? "+" : "−"}${Math.abs(pct)} %`;
 }
 
-const earned = (c: Figures["commission"][number]) => c.pending + c.approved + c.paid + c.onHold;
+/** The range picker's fields (7, 30, 90 days or custom dates); the Overview's and an affiliate's page. */
+export function rangeFields(range: Pick<OverviewView["range"], "choice" | "from" | "to">): Html {
+  return html`<label>Range<select name="range">
+      ${(["7", "30", "90", "custom"] as const).map((r) => html`<option value="${r}"${range.choice === r ? html` selected` : null}>${r === "custom" ? "Custom" : `Last ${r} days`}</option>`)}
+    </select></label>
+    <label>From<input type="date" name="from" value="${range.from}"></label>
+    <label>To<input type="date" name="to" value="${range.to}"></label>`;
+}
 
-function tile(label: string, value: Html | string, delta: string, id: string): Html {
+/** Commission an affiliate earned, whatever its state now (a reversed one is not). */
+export const earned = (c: Figures["commission"][number]) => c.pending + c.approved + c.paid + c.onHold;
+
+export function tile(label: string, value: Html | string, delta: string, id: string): Html {
   return html`<div class="tile" id="${id}"><span class="muted">${label}</span><strong>${value}</strong><span class="delta" title="against the ${"previous"} range">${delta}</span></div>`;
 }
 
-function moneyLines(items: { currency: string; amount: number }[], before: { currency: string; amount: number }[]): Html {
+export function moneyLines(items: { currency: string; amount: number }[], before: { currency: string; amount: number }[]): Html {
   if (items.length === 0) return html`<span>${formatMoney(0, "usd")}</span>`;
   return html`${items.map((m) => {
     const was = before.find((b) => b.currency === m.currency)?.amount ?? 0;
@@ -54,11 +64,7 @@ export function overviewPage(v: OverviewView): Html {
   return html`
     <h1>Overview</h1>
     <form class="filters" method="get" action="/dashboard/overview">
-      <label>Range<select name="range">
-        ${(["7", "30", "90", "custom"] as const).map((r) => html`<option value="${r}"${v.range.choice === r ? html` selected` : null}>${r === "custom" ? "Custom" : `Last ${r} days`}</option>`)}
-      </select></label>
-      <label>From<input type="date" name="from" value="${v.range.from}"></label>
-      <label>To<input type="date" name="to" value="${v.range.to}"></label>
+      ${rangeFields(v.range)}
       <label>Program<select name="programId"><option value="">All programs</option>
         ${v.programs.map((p) => html`<option value="${p.id}"${v.programId === p.id ? html` selected` : null}>${p.name}</option>`)}
       </select></label>

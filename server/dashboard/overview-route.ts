@@ -44,6 +44,14 @@ export function pageRange(q: { range?: RangeChoice; from?: string; to?: string }
   return { choice, from: picked.from, to: picked.to, previousFrom, previousTo, message };
 }
 
+/**
+ * Live when the workspace takes live payments (a live Stripe connection), else test: a new
+ * merchant trying the sandbox sees their test payments without looking for a switch.
+ */
+export async function defaultMode(ctx: AppContext, workspaceId: string): Promise<Mode> {
+  return (await ctx.store.listConnections(workspaceId)).some((c) => c.livemode && c.status === "connected") ? "live" : "test";
+}
+
 // The merchant's home page. Everything on it is read from the report counters (a few hash reads
 // per day of the range), so it costs the same for a workspace of any size.
 export function overviewRoute(ctx: AppContext): RequestHandler {
@@ -52,9 +60,7 @@ export function overviewRoute(ctx: AppContext): RequestHandler {
     const f = filters.parse(req.query);
     const now = ctx.now();
     const range = pageRange(f, now);
-    // Live when the workspace takes live payments (a live Stripe connection), else test: a new
-    // merchant trying the sandbox sees their test payments without looking for a switch.
-    const mode: Mode = f.mode ?? ((await ctx.store.listConnections(w)).some((c) => c.livemode && c.status === "connected") ? "live" : "test");
+    const mode: Mode = f.mode ?? (await defaultMode(ctx, w));
     const base = { programId: f.programId, mode };
     const q: ReportQuery = { ...base, from: range.from, to: range.to };
     const [programs, current, previous, days, top, owed] = await Promise.all([

@@ -8,6 +8,7 @@ import { unreachableByStripe } from "../config/public-url.js";
 import { isPlatform } from "../stripe/client.js";
 import { integrationStatus } from "../stripe/connect/status.js";
 import { accountPage } from "./account-page.js";
+import { affiliateRoute } from "./affiliate-route.js";
 import { affiliatesRoute } from "./affiliates-route.js";
 import { dashboardAssets } from "./assets.js";
 import { clicksRoute } from "./clicks-route.js";
@@ -72,6 +73,7 @@ export function dashboardRoutes(ctx: AppContext): Router {
   router.get("/dashboard/overview", overviewRoute(ctx));
   router.get("/dashboard/conversions", conversionsRoute(ctx));
   router.get("/dashboard/affiliates", affiliatesRoute(ctx));
+  router.get("/dashboard/affiliates/:id", affiliateRoute(ctx));
   router.get("/dashboard/clicks", clicksRoute(ctx));
   router.get("/dashboard/webhooks", webhooksRoute(ctx));
 

@@ -3,36 +3,12 @@ import { change } from "../../server/dashboard/overview-page.js";
 import { pageRange } from "../../server/dashboard/overview-route.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { storeKinds } from "../support/stores.js";
-import { click, merchant, page, pay, SERVER_ENV, type Merchant } from "./support.js";
+import { merchant, page, seedThreeDays, SERVER_ENV } from "./support.js";
 
 // The Overview over figures that real writes made: clicks through the snippet's endpoint and
 // payments through signed webhooks, on three days, on both stores.
 
 const DAY_MS = 24 * 3600 * 1000;
-const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T12:00:00Z`);
-const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
-
-/** Three days of activity: 10, 3 and 0 days ago. Answers the days. */
-export async function seedThreeDays(server: TestServer, m: Merchant): Promise<string[]> {
-  const plan = [
-    { ago: 10, clicks: 3, sales: [10_000] },
-    { ago: 3, clicks: 2, sales: [5_000, 2_500] },
-    { ago: 0, clicks: 1, sales: [] },
-  ];
-  const real = server.ctx.now;
-  try {
-    for (const d of plan) {
-      const at = today - d.ago * DAY_MS;
-      server.ctx.now = () => at;
-      const ids: string[] = [];
-      for (let i = 0; i < d.clicks; i++) ids.push(await click(server, m));
-      for (const [i, amount] of d.sales.entries()) await pay(server, m, { amount, clickId: ids[i], at });
-    }
-  } finally {
-    server.ctx.now = real;
-  }
-  return plan.map((d) => dayOf(today - d.ago * DAY_MS));
-}
 
 describe("the overview's range arithmetic", () => {
   it.each([

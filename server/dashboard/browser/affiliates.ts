@@ -1,6 +1,6 @@
 import "./layout.js";
 import type { AffiliateCreateBody, FormBody, LinkCreateBody, ProgramCreateBody, PromoCodeCreateBody } from "./api-types.js";
-import { element, errorOf, inside, number, request, text } from "./page.js";
+import { copyText, element, errorOf, inside, number, request, text } from "./page.js";
 
 // The Affiliates tab's script: each form becomes a JSON request to the API it is named after,
 // sent with the session cookie (the browser adds Origin, which the API checks); success reloads
@@ -83,27 +83,9 @@ for (const form of document.querySelectorAll<HTMLFormElement>("form[data-create]
 
 const status = element("copied", HTMLElement);
 
-async function copy(value: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(value);
-    return true;
-  } catch {
-    // No clipboard API (a plain-http page that is not localhost): copy through a selected field.
-    const field = document.createElement("textarea");
-    field.value = value;
-    document.body.append(field);
-    field.select();
-    // Deprecated, but the only way to copy where the clipboard API is missing.
-    // eslint-disable-next-line @typescript-eslint/no-deprecated
-    const done = document.execCommand("copy");
-    field.remove();
-    return done;
-  }
-}
-
 async function copyLink(button: HTMLElement): Promise<void> {
   const link = button.dataset.copy ?? "";
-  const done = await copy(link);
+  const done = await copyText(link);
   status.textContent = done ? `Copied ${link}` : "Copying did not work; select the link and copy it by hand.";
 }
 

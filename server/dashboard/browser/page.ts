@@ -63,3 +63,35 @@ export function localizeTimes(root: ParentNode): void {
     time.dataset.local = "";
   }
 }
+
+/** Puts text on the clipboard; false when the browser would not. */
+export async function copyText(value: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(value);
+    return true;
+  } catch {
+    // No clipboard API (a plain-http page that is not localhost): copy through a selected field.
+    const field = document.createElement("textarea");
+    field.value = value;
+    document.body.append(field);
+    field.select();
+    // Deprecated, but the only way to copy where the clipboard API is missing.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    const done = document.execCommand("copy");
+    field.remove();
+    return done;
+  }
+}
+
+/** A range picker (Overview, an affiliate's page): its dates can be typed only for a custom range. */
+export function rangePicker(): void {
+  const form = document.querySelector<HTMLFormElement>("form.filters");
+  const range = form?.querySelector<HTMLSelectElement>('select[name="range"]');
+  if (!form || !range) return;
+  const dates = [...form.querySelectorAll<HTMLInputElement>('input[type="date"]')];
+  const sync = () => {
+    for (const d of dates) d.disabled = range.value !== "custom";
+  };
+  range.addEventListener("change", sync);
+  sync();
+}
