@@ -34,7 +34,8 @@ for (const kind of storeKinds) {
     it("serves each page's script and every module it imports as JavaScript that browsers revalidate", async () => {
       const m = await merchant(server);
       const seen = new Set<string>();
-      for (const tab of TABS) {
+      // The tabs, and one affiliate's page.
+      for (const tab of [...TABS, `affiliates/${m.affiliate.id}`]) {
         const src = scriptOf((await page(server, `/dashboard/${tab}`, m.cookie)).html);
         expect(src, tab).toMatch(/^\/dashboard\/assets\/[a-z]+\.js$/);
         const queue = src ? [src] : [];
