@@ -7,6 +7,7 @@ import { html, type Html } from "./html.js";
 const STATUS_COLOUR: Record<ConversionStatus, string> = {
   pending: "blue",
   approved: "green",
+  paid: "green",
   reversed: "red",
   on_hold: "amber",
   unattributed: "",

@@ -1,4 +1,4 @@
-import type { Affiliate, Conversion, ConversionStatus, MatchedBy, Program } from "../domain/types.js";
+import { CONVERSION_STATUSES, type Affiliate, type Conversion, type ConversionStatus, type MatchedBy, type Program } from "../domain/types.js";
 import { statusBadge } from "./badges.js";
 import { dash, formatMode, formatMoney, formatTime } from "./format.js";
 import { html, type Html } from "./html.js";
@@ -7,7 +7,7 @@ import { pager } from "./pager.js";
 // The Conversions tab: every payment Stripe reported, newest first, with what it earned whom,
 // and a way to give an unattributed one to an affiliate by hand.
 
-export const CONVERSION_STATUSES = ["pending", "approved", "reversed", "on_hold", "unattributed", "awaiting_payment"] as const;
+export { CONVERSION_STATUSES };
 
 export interface ConversionFilters {
   status?: ConversionStatus;

@@ -8,7 +8,7 @@ const random = (bytes: number) => randomBytes(bytes).toString("base64url");
 
 export const CLICK_ID_PATTERN = /^icd_[A-Za-z0-9_-]{1,196}$/;
 
-export const newId = (prefix: "ws" | "mem" | "key" | "prg" | "aff" | "lnk" | "cnv" | "whd" | "pcd") => `${prefix}_${random(12)}`;
+export const newId = (prefix: "ws" | "mem" | "key" | "prg" | "aff" | "lnk" | "cnv" | "whd" | "pcd" | "po") => `${prefix}_${random(12)}`;
 export const newClickId = () => `icd_${random(16)}`;
 export const newApiKey = () => `ik_${random(24)}`;
 export const newProgramKey = () => `pk_${random(9)}`;

@@ -156,8 +156,21 @@ export type LeadSource = "browser" | "server";
 
 export type MatchedBy = "client_reference_id" | "metadata" | "promo_code" | "lead_email" | "click_email" | "manual" | null;
 
-/** pending → approved after the hold; reversed on full refund or lost dispute; on_hold during a dispute. */
-export type ConversionStatus = "pending" | "approved" | "reversed" | "on_hold" | "unattributed" | "awaiting_payment";
+/**
+ * pending → approved after the hold → paid once its payout is paid; reversed on full refund or
+ * lost dispute; on_hold during a dispute.
+ */
+export const CONVERSION_STATUSES = ["pending", "approved", "paid", "reversed", "on_hold", "unattributed", "awaiting_payment"] as const;
+export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];
+
+/** One change of a conversion's status, or its entry into or out of a payout. */
+export interface StatusChange {
+  at: number;
+  status: ConversionStatus;
+  /** the payout it entered or left, when that was the change */
+  payoutId?: string;
+  note?: string;
+}
 
 export interface StripeRefs {
   accountId: string | null;
@@ -204,6 +217,46 @@ export interface Conversion {
   approvesAt: number;
   /** true once the record's share is in the report counters (absent on records stored before them) */
   counted?: true;
+  /** the payout its commission is in (pending or paid); absent or null until then */
+  payoutId?: string | null;
+  /** commission paid to the affiliate for it, in the commission's currency (absent: 0) */
+  paidCommission?: number;
+  /** commission lost after it was paid and already taken back in later payouts (absent: 0) */
+  clawedBack?: number;
+  /** every change of status, oldest first (absent on records stored before it) */
+  history?: StatusChange[];
+}
+
+export type PayoutStatus = "pending" | "paid" | "canceled";
+
+/** A line of a payout: a conversion's approved commission, or commission taken back after it was paid. */
+export interface PayoutLine {
+  conversionId: string;
+  kind: "commission" | "clawback";
+  /** minor units; a claw-back is negative */
+  amount: number;
+}
+
+/** What one affiliate is paid in one currency and mode at once: their approved commissions, less claw-backs. */
+export interface Payout {
+  /** po_… */
+  id: string;
+  workspaceId: string;
+  programId: string;
+  affiliateId: string;
+  currency: Currency;
+  livemode: boolean;
+  /** the sum of the lines, minor units, > 0 */
+  amount: number;
+  status: PayoutStatus;
+  lines: PayoutLine[];
+  /** the affiliate's payout method when the payout was made; null when they had set none */
+  method: PayoutMethod | null;
+  /** the merchant's reference of the transfer (PayPal batch id, Wise transfer id…) */
+  reference: string | null;
+  createdAt: number;
+  paidAt: number | null;
+  canceledAt: number | null;
 }
 
 export type DeliveryOutcome = "processed" | "duplicate" | "ignored" | "unattributed" | "rejected" | "failed";

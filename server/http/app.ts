@@ -17,6 +17,7 @@ import { webhookRoutes } from "../stripe/webhooks/routes.js";
 import { integrationRoutes } from "./routes/integrations.js";
 import { openApiRoutes } from "./openapi.js";
 import { reportRoutes } from "../reports/routes.js";
+import { payoutRoutes } from "../payouts/routes.js";
 import { portalApiRoutes } from "../portal/api.js";
 import { portalPages } from "../portal/pages.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -47,7 +48,7 @@ export function createApp(ctx: AppContext): Express {
   // Before requireApiKey: the dashboard calls these with its session cookie instead of a key.
   api.use(integrationRoutes(ctx));
   api.use(sessionOrApiKey(ctx)); // the API key, or the session cookie for the dashboard's own writes
-  api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), promoCodeRoutes(ctx), activityRoutes(ctx), reportRoutes(ctx), accountRoutes(ctx));
+  api.use(programRoutes(ctx), affiliateRoutes(ctx), linkRoutes(ctx), promoCodeRoutes(ctx), activityRoutes(ctx), reportRoutes(ctx), payoutRoutes(ctx), accountRoutes(ctx));
   api.use(leadRoutes(ctx));
   app.use("/api/v1", api);
 

@@ -30,6 +30,8 @@ import { signupBody } from "./routes/signup.js";
 import { affiliateCreate, affiliateUpdate, idParam, linkCreate, linkUpdate, listQuery, programCreate, programUpdate, promoCodeCreate } from "./schemas.js";
 import { SESSION_COOKIE } from "./session.js";
 import { reportQuery, timeseriesQuery } from "../reports/routes.js";
+import { GENERIC_PAYOUT_COLUMNS } from "../payouts/export.js";
+import { payoutCreate, payoutExport, payoutList, payoutOut, payoutPageOut, payoutPaid, payoutRunOut } from "../payouts/routes.js";
 import { reportAffiliatesOut, reportSummaryOut, reportTimeseriesOut, reportVersionOut } from "../reports/present.js";
 
 // GET /api/v1/openapi.json: an OpenAPI 3.1 description of every /api/v1 route, generated from
@@ -64,6 +66,9 @@ export const responseSchemas = {
   ReportTimeseries: reportTimeseriesOut,
   ReportAffiliates: reportAffiliatesOut,
   ReportVersion: reportVersionOut,
+  Payout: payoutOut,
+  PayoutPage: payoutPageOut,
+  PayoutRun: payoutRunOut,
   Error: errorOut,
   OpenApiDocument: z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }),
 } as const;
@@ -290,6 +295,45 @@ export const apiRoutes: ApiRoute[] = [
     summary: "A version that changes whenever a click or conversion is written: poll it to know when to reload a report.",
     auth: "apiKeyOrSession",
     ok: { 200: "ReportVersion" },
+  },
+  {
+    method: "post",
+    path: "/payouts",
+    summary: "Gather each affiliate's approved, unpaid commission per currency (less claw-backs) into one payout; totals under the program's minPayout, or 0 and less, wait for the next run. Again with nothing new: nothing is made.",
+    auth: "apiKeyOrSession",
+    body: payoutCreate,
+    ok: { 201: "PayoutRun" },
+    errors: [404],
+  },
+  { path: "/payouts", ...list("payouts", "PayoutPage", payoutList) },
+  {
+    method: "get",
+    path: "/payouts/export.csv",
+    summary: "The selected payouts as a batch file: PayPal Payouts Web (no header row; one currency per file), Wise's \"send by email\" batch, or every field (generic). Amounts in major units.",
+    auth: "apiKeyOrSession",
+    query: payoutExport,
+    // The generic format's columns; paypal and wise follow those services' own layouts.
+    ok: { 200: { csv: GENERIC_PAYOUT_COLUMNS } },
+  },
+  { method: "get", path: "/payouts/:id", summary: "One payout with its lines.", auth: "apiKey", params: idParam, ok: { 200: "Payout" }, errors: [404] },
+  {
+    method: "post",
+    path: "/payouts/:id/paid",
+    summary: "Mark a payout and its commissions paid, with your reference of the transfer; again: no change.",
+    auth: "apiKeyOrSession",
+    params: idParam,
+    body: payoutPaid,
+    ok: { 200: "Payout" },
+    errors: [404, 409],
+  },
+  {
+    method: "post",
+    path: "/payouts/:id/cancel",
+    summary: "Cancel a pending payout: its commissions are due again and its claw-backs wait for the next payout.",
+    auth: "apiKeyOrSession",
+    params: idParam,
+    ok: { 200: "Payout" },
+    errors: [404, 409],
   },
   { path: "/webhook-deliveries", ...list("the Stripe webhook deliveries Icodrip received and what it did with each", "WebhookDeliveryPage", deliveryList) },
 

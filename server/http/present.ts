@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { Affiliate, Click, Conversion, Lead, Link, Program, PromoCode, WebhookDelivery } from "../domain/types.js";
+import { clawbackDue } from "../payouts/plan.js";
+import { CONVERSION_STATUSES, type Affiliate, type Click, type Conversion, type Lead, type Link, type Program, type PromoCode, type WebhookDelivery } from "../domain/types.js";
 import { conversionStatusAt } from "../domain/status.js";
 import type { IntegrationStatus } from "../stripe/connect/status.js";
 import { commissionRule, recurringRule } from "./schemas.js";
@@ -101,7 +102,7 @@ export const conversionOut = z.strictObject({
   amount: z.number().int(),
   currency: z.string(),
   commission: moneyOut,
-  status: z.enum(["pending", "approved", "reversed", "on_hold", "unattributed", "awaiting_payment"]),
+  status: z.enum(CONVERSION_STATUSES),
   livemode: z.boolean(),
   matchedBy: z.enum(["client_reference_id", "metadata", "promo_code", "lead_email", "click_email", "manual"]).nullable(),
   matchDetail: z.string().nullable(),
@@ -123,6 +124,13 @@ export const conversionOut = z.strictObject({
   createdAt: timestamp,
   paidAt: timestamp,
   approvesAt: timestamp,
+  /** the payout holding its commission; null until it is in one */
+  payoutId: z.string().nullable(),
+  /** commission paid out for it (minor units of the commission's currency) */
+  paidCommission: z.number().int(),
+  /** commission lost after it was paid and not yet taken back in a payout */
+  clawbackDue: z.number().int(),
+  history: z.array(z.strictObject({ at: timestamp, status: z.enum(CONVERSION_STATUSES), payoutId: z.string().optional(), note: z.string().optional() })),
 });
 
 export const leadOut = z.strictObject({
@@ -233,9 +241,13 @@ export function presentClick(c: Click): ClickOut {
 }
 
 export function presentConversion(c: Conversion, now: number): ConversionOut {
-  const { workspaceId: _w, createdAt, paidAt, approvesAt, baseCommission: _b, counted: _c, ...rest } = c;
+  const { workspaceId: _w, createdAt, paidAt, approvesAt, baseCommission: _b, counted: _c, payoutId, paidCommission, clawedBack: _k, history, ...rest } = c;
   return {
     ...rest,
+    payoutId: payoutId ?? null,
+    paidCommission: paidCommission ?? 0,
+    clawbackDue: clawbackDue(c),
+    history: (history ?? []).map((h) => ({ ...h, at: iso(h.at) })),
     // Conversions recorded before the explanation existed have none.
     matchDetail: c.matchDetail ?? null,
     status: conversionStatusAt(c, now),

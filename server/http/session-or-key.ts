@@ -25,6 +25,10 @@ const DASHBOARD_WRITES: { method: string; path: RegExp }[] = [
   { method: "POST", path: /^\/affiliates\/[^/]+\/portal-link$/ },
   // The Conversions tab's "Download CSV" link.
   { method: "GET", path: /^\/conversions\/export\.csv$/ },
+  // The Payouts tab: create, mark paid, cancel, download the batch files.
+  { method: "POST", path: /^\/payouts$/ },
+  { method: "POST", path: /^\/payouts\/[^/]+\/(paid|cancel)$/ },
+  { method: "GET", path: /^\/payouts(\/export\.csv)?$/ },
   // The Overview's range picker and the open pages' live updates.
   { method: "GET", path: /^\/reports\/(summary|timeseries|affiliates|version)$/ },
 ];

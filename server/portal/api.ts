@@ -13,6 +13,7 @@ import { linkCreate, payoutMethod } from "../http/schemas.js";
 import { sameOrigin } from "../http/session.js";
 import { utcDay } from "../reports/figures.js";
 import { reportSummary, reportTimeseries } from "../reports/service.js";
+import { portalPayout } from "../payouts/present.js";
 import { joinBody, joinProgram } from "./join.js";
 import { currentAffiliate, mailSignInLink, signOutOfPortal, type SignedInAffiliate } from "./sign-in.js";
 
@@ -171,9 +172,12 @@ export function portalApiRoutes(ctx: AppContext): Router {
     });
   });
 
-  // Payouts arrive with the Payouts feature; until then an affiliate has none.
-  router.get("/portal/api/payouts", signedIn, (_req, res) => {
-    res.json({ data: [], nextCursor: null });
+  // The affiliate's payouts, newest first; canceled ones are the merchant's business, not theirs.
+  router.get("/portal/api/payouts", signedIn, async (req, res) => {
+    const { affiliate } = portal(res);
+    const q = parseRequest(pageQuery, req.query);
+    const page = await ctx.store.listPayouts(affiliate.workspaceId, { affiliateId: affiliate.id, limit: q.limit, cursor: q.cursor, match: (p) => p.status !== "canceled" });
+    res.json({ data: page.data.map(portalPayout), nextCursor: page.nextCursor });
   });
 
   router.put("/portal/api/payout-method", signedIn, async (req, res) => {

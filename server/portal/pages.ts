@@ -14,6 +14,7 @@ import { formatTime } from "../dashboard/format.js";
 import { barChart } from "../dashboard/chart.js";
 import { utcDay } from "../reports/figures.js";
 import { reportSummary, reportTimeseries } from "../reports/service.js";
+import { portalPayout } from "../payouts/present.js";
 import { joinBody, joinProgram } from "./join.js";
 import { sendSignInLinks } from "./api.js";
 import { currentAffiliate, signInWithLink, tokenHash } from "./sign-in.js";
@@ -87,11 +88,12 @@ async function portalPage(ctx: AppContext, affiliate: Affiliate, program: Progra
       <h2>The program's terms</h2>${termsList(program)}`;
   }
   const range = { from: utcDay(Math.max(affiliate.createdAt, now - 730 * DAY_MS)), to: utcDay(now), affiliateId: affiliate.id };
-  const [summary, days, links, conversions] = await Promise.all([
+  const [summary, days, links, conversions, payouts] = await Promise.all([
     reportSummary(ctx.store, affiliate.workspaceId, range, now),
     reportTimeseries(ctx.store, affiliate.workspaceId, { from: utcDay(now - 29 * DAY_MS), to: utcDay(now), affiliateId: affiliate.id }, now),
     ctx.store.listLinks(affiliate.workspaceId, { affiliateId: affiliate.id, limit: 20 }),
     ctx.store.listConversions(affiliate.workspaceId, { affiliateId: affiliate.id, limit: 25 }),
+    ctx.store.listPayouts(affiliate.workspaceId, { affiliateId: affiliate.id, limit: 25, match: (p) => p.status !== "canceled" }),
   ]);
   const method = affiliate.payoutMethod ?? null;
   return html`${header}<h1>${program.name} affiliate portal</h1>
@@ -114,7 +116,13 @@ async function portalPage(ctx: AppContext, affiliate: Affiliate, program: Progra
       <div class="scroll"><table><thead><tr><th>Date</th><th>Customer</th><th class="num">Sale</th><th class="num">Commission</th><th>Status</th></tr></thead>
       <tbody id="portal-conversion-rows">${conversions.data.length === 0 ? html`<tr><td colspan="5" class="muted">No conversions yet.</td></tr>` : conversions.data.map((c) => html`<tr data-conversion="${c.id}"><td>${formatTime(c.createdAt)}</td><td>${maskEmail(c.customerEmail) ?? "—"}</td><td class="num">${formatMoney(c.amount, c.currency)}</td><td class="num">${formatMoney(c.commission.amount, c.commission.currency)}</td><td>${conversionStatusAt(c, now)}</td></tr>`)}</tbody></table></div>
     </section>
-    <section aria-labelledby="payouts-h"><h2 id="payouts-h">Payouts</h2><p class="muted">No payouts yet.</p></section>
+    <section aria-labelledby="payouts-h"><h2 id="payouts-h">Payouts</h2>
+      ${payouts.data.length === 0
+        ? html`<p class="muted">No payouts yet.</p>`
+        : html`<div class="scroll"><table><thead><tr><th>Made</th><th class="num">Amount</th><th class="num">Claw-backs</th><th>Status</th><th>Paid</th><th>Reference</th></tr></thead>
+          <tbody id="portal-payouts">${payouts.data.map(portalPayout).map((p) => html`<tr data-payout="${p.id}"><td>${formatTime(Date.parse(p.createdAt))}</td><td class="num">${formatMoney(p.amount, p.currency)}</td><td class="num">${p.clawback === 0 ? "—" : formatMoney(p.clawback, p.currency)}</td><td>${p.status === "paid" ? "paid" : "on its way"}</td><td>${p.paidAt ? formatTime(Date.parse(p.paidAt)) : "—"}</td><td>${p.reference ?? "—"}</td></tr>`)}</tbody></table></div>
+          <p class="muted">A claw-back is commission paid earlier that a refund or a lost dispute took back; it is taken from the next payout.</p>`}
+    </section>
     <section aria-labelledby="method-h"><h2 id="method-h">How you are paid</h2>
       <p id="method-now">${method ? (method.type === "bank" ? `Bank transfer: ${method.details}` : `${method.type === "paypal" ? "PayPal" : "Wise"}: ${method.email}`) : "Not set yet: set it so the merchant can pay you."}</p>
       <form id="payout-method" class="create">

@@ -62,6 +62,11 @@ export const keys = {
 
   /** pending conversions by the time their hold ends (Store.approveDue makes them approved) */
   approvals: (w: string) => `${ws(w)}:approvals`,
+  /** conversions a payout run can take from: approved and in no payout, or owing a claw-back */
+  payable: (w: string) => `${ws(w)}:payable`,
+  payout: (w: string, id: string) => `${ws(w)}:payout:${id}`,
+  payouts: (w: string) => `${ws(w)}:payouts`,
+  payoutsOfAffiliate: (w: string, affiliateId: string) => `${ws(w)}:payouts:affiliate:${affiliateId}`,
 
   /** report counters of one UTC day: the workspace's ("all"), a program's ("p:ID") or an affiliate's ("a:ID") */
   stats: (w: string, scope: string, day: string) => `${ws(w)}:stats:${scope}:${day}`,

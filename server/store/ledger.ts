@@ -1,4 +1,6 @@
-import type { Affiliate, Click, Conversion, Lead, Program, PromoCode, StripeConnection } from "../domain/types.js";
+import type { Affiliate, Click, Conversion, Lead, Payout, Program, PromoCode, StripeConnection } from "../domain/types.js";
+import { noted } from "../payouts/lifecycle.js";
+import { isPayable } from "../payouts/plan.js";
 import { conversionTally } from "../reports/figures.js";
 import { keys } from "./keys.js";
 import { bumpVersion, recount } from "./stats.js";
@@ -37,6 +39,8 @@ export class Ledger {
   constructor(
     private readonly unit: Unit,
     readonly workspaceId: string,
+    /** when the changes happen, for each conversion's history; absent: no history is written */
+    private readonly now?: number,
   ) {}
 
   click(id: string): Promise<Click | null> {
@@ -86,7 +90,7 @@ export class Ledger {
    * Saves a conversion, its list indexes, the Stripe ids that lead to it, and its share of the
    * report counters (its old share, from `before` as read in this unit, taken away).
    */
-  saveConversion(c: Conversion, before: Conversion | null, stripeIds: (string | null)[]): void {
+  saveConversion(c: Conversion, before: Conversion | null, stripeIds: (string | null)[], statusAt?: number): void {
     const w = this.workspaceId;
     const key = keys.conversion(w, c.id);
     // The share to take away is that of the record as this unit knows it (read, or written by an
@@ -94,7 +98,14 @@ export class Ledger {
     // counters existed has no share in them yet (Store.countOldRows gives it one).
     const known = this.unit.peek(key) as Conversion | null | undefined;
     const prior = known === undefined ? before : known;
-    this.unit.write(key, { ...c, counted: true } satisfies Conversion);
+    // A change of status goes into the conversion's history, at the time it took effect.
+    const at = statusAt ?? this.now;
+    const last = c.history?.at(-1);
+    const already = last !== undefined && last.status === c.status && last.at === at;
+    const saved = at !== undefined && prior?.status !== c.status && !already ? noted(c, { at, status: c.status }) : c;
+    this.unit.write(key, { ...saved, counted: true } satisfies Conversion);
+    if (isPayable(saved)) this.unit.index(keys.payable(w), c.id, c.createdAt);
+    else if (prior && isPayable(prior)) this.unit.unindex(keys.payable(w), c.id);
     recount(this.unit, w, prior?.counted ? conversionTally(prior) : null, conversionTally(c));
     bumpVersion(this.unit, w, "conversions");
     // A pending commission waits in the approvals index until its hold ends.
@@ -110,6 +121,18 @@ export class Ledger {
       this.unit.unindex(keys.conversionsOfProgram(w, before.programId), c.id);
     }
     for (const id of stripeIds) if (id) this.unit.write(keys.paymentRef(w, id), { conversionId: c.id });
+  }
+
+  payout(id: string): Promise<Payout | null> {
+    return this.unit.read<Payout>(keys.payout(this.workspaceId, id));
+  }
+
+  /** Saves a payout and its list indexes (newest first by when it was made). */
+  savePayout(p: Payout): void {
+    this.unit.write(keys.payout(this.workspaceId, p.id), p);
+    this.unit.index(keys.payouts(this.workspaceId), p.id, p.createdAt);
+    this.unit.index(keys.payoutsOfAffiliate(this.workspaceId, p.affiliateId), p.id, p.createdAt);
+    bumpVersion(this.unit, this.workspaceId, "conversions");
   }
 
   billingLink(...stripeIds: (string | null)[]): Promise<BillingLink | null> {

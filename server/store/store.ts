@@ -7,6 +7,7 @@ import type {
   Link,
   Member,
   Page,
+  Payout,
   Program,
   PromoCode,
   StripeConnection,
@@ -790,6 +791,24 @@ export class Store {
     );
   }
 
+  // ---- payouts ------------------------------------------------------------------------------
+
+  /** Conversions a payout run can take from (approved and in no payout, or owing a claw-back), oldest first, at most `limit`. */
+  async payableConversions(workspaceId: string, limit: number): Promise<Conversion[]> {
+    const entries = await this.backend.range(keys.payable(workspaceId), { limit });
+    const docs = await this.backend.getMany(entries.map((e) => keys.conversion(workspaceId, e.member)));
+    return docs.filter((d): d is NonNullable<typeof d> => d !== null).map((d) => JSON.parse(d.value) as Conversion);
+  }
+
+  getPayout(workspaceId: string, id: string): Promise<Payout | null> {
+    return this.doc<Payout>(keys.payout(workspaceId, id));
+  }
+
+  listPayouts(workspaceId: string, q: ListQuery & { affiliateId?: string; status?: Payout["status"]; match?: (p: Payout) => boolean }): Promise<Page<Payout>> {
+    const index = q.affiliateId ? keys.payoutsOfAffiliate(workspaceId, q.affiliateId) : keys.payouts(workspaceId);
+    return this.list(index, (id) => keys.payout(workspaceId, id), q, (p: Payout) => (!q.status || p.status === q.status) && (!q.match || q.match(p)));
+  }
+
   /**
    * Makes pending conversions whose hold has ended approved, as stored (their status read at
    * `now` already says so; this moves their commission to approved in the report counters).
@@ -807,7 +826,8 @@ export class Store {
         for (const { member } of due) {
           const c = await ledger.conversion(member);
           if (c?.status === "pending" && c.approvesAt <= now) {
-            ledger.saveConversion({ ...c, status: "approved" }, c, []);
+            // It became approved when its hold ended, whenever the sweep noticed.
+            ledger.saveConversion({ ...c, status: "approved" }, c, [], c.approvesAt);
             n++;
           } else if (c?.status !== "pending" || !c.affiliateId) {
             u.unindex(keys.approvals(workspaceId), member); // gone, or no longer waiting

@@ -172,9 +172,9 @@ for (const kind of storeKinds) {
       const app = createApp(server.ctx);
       const mounted = (app as unknown as { router: { stack: (Layer & { handle: { get?: unknown } })[] } }).router.stack.find((l) => l.rawPath === "/api/v1");
       if (!mounted) throw new Error("no router mounted at /api/v1");
-      (mounted.handle as unknown as { get(path: string, fn: () => void): void }).get("/payouts/:id", () => {});
+      (mounted.handle as unknown as { get(path: string, fn: () => void): void }).get("/forecasts/:id", () => {});
       const extra: Doc = { ...doc, paths: { ...doc.paths, "/api/v1/reports/yearly": { get: doc.paths["/api/v1/programs"].get } } };
-      expect(coverage(app, extra)).toEqual({ undocumented: ["get /api/v1/payouts/{id}"], unrouted: ["get /api/v1/reports/yearly"] });
+      expect(coverage(app, extra)).toEqual({ undocumented: ["get /api/v1/forecasts/{id}"], unrouted: ["get /api/v1/reports/yearly"] });
     });
 
     it("validates the answers of a walk through every route against the document", async () => {
@@ -322,6 +322,15 @@ for (const kind of storeKinds) {
       await call("GET", "/api/v1/reports/timeseries?from=2020-01-01&to=2026-01-01", { key });
       await call("GET", `/api/v1/reports/affiliates?affiliateId=${affiliate.body.id}`, { key });
       await call("GET", "/api/v1/reports/version", { key });
+      const run = await call("POST", "/api/v1/payouts", { key, body: { livemode: false } });
+      await call("POST", "/api/v1/payouts", { key, body: { before: "yesterday" } });
+      await call("GET", "/api/v1/payouts?status=pending", { key });
+      await call("GET", "/api/v1/payouts/export.csv?format=generic&status=pending", { key });
+      await call("GET", "/api/v1/payouts/export.csv?format=venmo", { key });
+      await call("GET", "/api/v1/payouts/po_missing", { key });
+      await call("POST", "/api/v1/payouts/po_missing/paid", { key, body: { reference: "batch-1" } });
+      await call("POST", "/api/v1/payouts/po_missing/cancel", { key });
+      expect(run.status).toBe(201);
       await call("GET", "/api/v1/webhook-deliveries?outcome=unattributed", { key });
       const deliveries = await call("GET", "/api/v1/webhook-deliveries", { key });
       expect(deliveries.body.data).toHaveLength(1);

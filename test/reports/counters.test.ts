@@ -48,11 +48,12 @@ function recount(clicks: Click[], conversions: Conversion[], now: number, keep: 
     r.reversed += c.baseCommission.amount - c.commission.amount;
     if (status === "pending") r.pending += c.commission.amount;
     else if (status === "approved") r.approved += c.commission.amount;
+    else if (status === "paid") r.paid += c.commission.amount;
     else r.onHold += c.commission.amount; // on_hold: the statuses left
   }
   const byCurrency = (a: { currency: string }, b: { currency: string }) => a.currency.localeCompare(b.currency);
   out.revenue = [...revenue].filter(([, amount]) => amount !== 0).map(([currency, amount]) => ({ currency, amount })).sort(byCurrency);
-  out.commission = [...commission.values()].filter((c) => c.pending || c.approved || c.reversed || c.onHold).sort(byCurrency);
+  out.commission = [...commission.values()].filter((c) => c.pending || c.approved || c.paid || c.reversed || c.onHold).sort(byCurrency);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { newApiKey, newClickId, newId, newProgramKey } from "../../server/domain/ids.js";
 import { hashApiKey } from "../../server/domain/password.js";
-import type { Affiliate, Click, Program, Workspace } from "../../server/domain/types.js";
+import type { Affiliate, Click, Conversion, Program, Workspace } from "../../server/domain/types.js";
 import type { Store } from "../../server/store/store.js";
 
 // Domain records for tests that write through the store directly, with sensible defaults.
@@ -65,5 +65,35 @@ export function click(p: Program, a: Affiliate, createdAt = Date.now()): Click {
     country: null,
     userAgent: "test",
     ipHash: "h",
+  };
+}
+
+/** An attributed conversion of `amount` with a 30 % commission, approved, in no payout; override what a test is about. */
+export function conversion(overrides: Partial<Conversion> & { id: string }): Conversion {
+  const amount = overrides.amount ?? 10_000;
+  const currency = overrides.currency ?? "usd";
+  const commission = overrides.commission ?? { amount: Math.round(amount * 0.3), currency };
+  return {
+    workspaceId: "ws_test",
+    programId: "prg_test",
+    affiliateId: "aff_ann",
+    clickId: null,
+    amount,
+    currency,
+    baseCommission: commission,
+    commission,
+    status: "approved",
+    livemode: false,
+    matchedBy: "client_reference_id",
+    reason: null,
+    selfReferral: false,
+    refundedAmount: 0,
+    customerEmail: "buyer@example.com",
+    kind: "one_time",
+    stripe: { accountId: null, eventId: null, checkoutSessionId: null, paymentIntentId: null, invoiceId: null, chargeId: null, customerId: null, subscriptionId: null },
+    createdAt: Date.parse("2026-10-01T00:00:00Z"),
+    paidAt: Date.parse("2026-10-01T00:00:00Z"),
+    approvesAt: Date.parse("2026-10-31T00:00:00Z"),
+    ...overrides,
   };
 }

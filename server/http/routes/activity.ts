@@ -5,7 +5,7 @@ import { attribute } from "../../domain/conversion.js";
 import { Ledger } from "../../store/ledger.js";
 import { ApiError, notFound } from "../errors.js";
 import { parseRequest } from "../parse.js";
-import type { Conversion, Page } from "../../domain/types.js";
+import { CONVERSION_STATUSES, type Conversion, type Page } from "../../domain/types.js";
 import { csvLine, majorUnits, type Cell } from "../csv.js";
 import { presentClick, presentConversion, presentDelivery, type ConversionOut } from "../present.js";
 import { idParam, listQuery } from "../schemas.js";
@@ -16,8 +16,8 @@ export const attributeBody = z.strictObject({ affiliateId: z.string().min(1, "sh
 
 export const clickList = listQuery.extend({ programId: z.string().optional(), affiliateId: z.string().optional() });
 
-const conversionStatus = z.enum(["pending", "approved", "reversed", "on_hold", "unattributed", "awaiting_payment"], {
-  error: "should be pending, approved, reversed, on_hold, unattributed or awaiting_payment",
+const conversionStatus = z.enum(CONVERSION_STATUSES, {
+  error: `should be one of ${CONVERSION_STATUSES.join(", ")}`,
 });
 export const conversionList = listQuery.extend({
   programId: z.string().optional(),
@@ -111,9 +111,13 @@ export function activityRoutes(ctx: AppContext): Router {
     const { affiliateId } = parseRequest(attributeBody, req.body);
     const workspaceId = res.locals.workspace.id;
     const updated = await ctx.store.transact(async (unit) => {
-      const ledger = new Ledger(unit, workspaceId);
+      const ledger = new Ledger(unit, workspaceId, ctx.now());
       const conversion = await ledger.conversion(id);
       if (!conversion) throw notFound(`Conversion ${id}`);
+      // Its commission belongs to a payout (or was paid): moving it would pay the wrong person.
+      if (conversion.payoutId || conversion.paidCommission) {
+        throw new ApiError(409, "in_payout", `Conversion ${id} is in payout ${conversion.payoutId ?? "that was paid"}; cancel that payout before giving the conversion to another affiliate.`);
+      }
       const affiliate = await ledger.affiliate(affiliateId);
       if (!affiliate) throw new ApiError(404, "not_found", `Affiliate ${affiliateId} was not found in this workspace.`, { affiliateId: "not found" });
       const program = await ledger.program(affiliate.programId);

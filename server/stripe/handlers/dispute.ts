@@ -18,6 +18,7 @@ export async function handleDispute({ ledger, data: d }: HandlerInput<Dispute>):
     ledger.saveConversion({ ...conversion, status: "reversed", commission: { ...conversion.commission, amount: 0 } }, conversion, []);
     return { outcome: "processed", message: `Dispute ${d.id} was lost: commission of conversion ${conversion.id} reversed.` };
   }
-  ledger.saveConversion({ ...conversion, status: "pending" }, conversion, []);
+  // Released: back to paid if it had been, else pending (approved again once its hold is over).
+  ledger.saveConversion({ ...conversion, status: conversion.paidCommission ? "paid" : "pending" }, conversion, []);
   return { outcome: "processed", message: `Dispute ${d.id} closed as ${d.status}: commission of conversion ${conversion.id} released.` };
 }

@@ -182,7 +182,10 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
     const result = await ctx.store.recordEventOnce(
       workspaceId,
       event.id,
-      (unit) => dispatch(new Ledger(unit, workspaceId), event, data, ctx.now()),
+      (unit) => {
+        const now = ctx.now();
+        return dispatch(new Ledger(unit, workspaceId, now), event, data, now);
+      },
       (r) => ({
         id: deliveryId,
         receivedAt,
