@@ -72,7 +72,7 @@ export function payoutRoutes(ctx: AppContext): Router {
     if (body.programId && !(await ctx.store.getProgram(w, body.programId))) {
       throw new ApiError(404, "not_found", `Program ${body.programId} was not found in this workspace.`, { programId: "not found" });
     }
-    const run = await createPayouts(ctx, w, { programId: body.programId, livemode: body.livemode, before: body.before ? Date.parse(body.before) : undefined }, ctx.now());
+    const run = await createPayouts(ctx.store, w, { programId: body.programId, livemode: body.livemode, before: body.before ? Date.parse(body.before) : undefined }, ctx.now());
     res.status(201).json({ data: run.created.map(presentPayout), skipped: run.skipped });
   });
 
@@ -122,14 +122,14 @@ export function payoutRoutes(ctx: AppContext): Router {
   router.post("/payouts/:id/paid", async (req, res) => {
     const { id } = parseRequest(idParam, req.params);
     const { reference } = parseRequest(payoutPaid, req.body ?? {});
-    const payout = await markPayoutPaid(ctx, res.locals.workspace.id, id, reference ?? null, ctx.now());
+    const payout = await markPayoutPaid(ctx.store, res.locals.workspace.id, id, reference ?? null, ctx.now());
     if (!payout) throw notFound(`Payout ${id}`);
     res.json(presentPayout(payout));
   });
 
   router.post("/payouts/:id/cancel", async (req, res) => {
     const { id } = parseRequest(idParam, req.params);
-    const payout = await cancelPayout(ctx, res.locals.workspace.id, id, ctx.now());
+    const payout = await cancelPayout(ctx.store, res.locals.workspace.id, id, ctx.now());
     if (!payout) throw notFound(`Payout ${id}`);
     res.json(presentPayout(payout));
   });

@@ -1,8 +1,8 @@
 import { newId } from "../domain/ids.js";
 import type { Conversion, Payout } from "../domain/types.js";
-import type { AppContext } from "../http/context.js";
 import { ApiError } from "../http/errors.js";
 import { Ledger } from "../store/ledger.js";
+import type { Store } from "../store/store.js";
 import { intoPayout, leftPayout, paidOut } from "./lifecycle.js";
 import { linesOf, planPayouts, type Skipped } from "./plan.js";
 
@@ -19,6 +19,8 @@ export interface RunOptions {
   /** only commissions approved before this time (claw-backs are taken whenever they are owed) */
   before?: number;
   livemode?: boolean;
+  /** told of each payout as soon as it is committed (a run is many commits) */
+  onCreated?: (payout: Payout) => void;
 }
 
 export interface RunResult {
@@ -26,16 +28,16 @@ export interface RunResult {
   skipped: Skipped[];
 }
 
-export async function createPayouts(ctx: AppContext, workspaceId: string, o: RunOptions, now: number): Promise<RunResult> {
-  await ctx.store.approveDue(workspaceId, now);
-  const candidates = (await ctx.store.payableConversions(workspaceId, RUN_LIMIT)).filter(
+export async function createPayouts(store: Store, workspaceId: string, o: RunOptions, now: number): Promise<RunResult> {
+  await store.approveDue(workspaceId, now);
+  const candidates = (await store.payableConversions(workspaceId, RUN_LIMIT)).filter(
     (c) =>
       (!o.programId || c.programId === o.programId) &&
       (o.livemode === undefined || c.livemode === o.livemode) &&
       (o.before === undefined || c.approvesAt < o.before || linesOf(c).some((l) => l.kind === "clawback")),
   );
   const programIds = [...new Set(candidates.map((c) => c.programId).filter((id): id is string => id !== null))];
-  const programs = await Promise.all(programIds.map((id) => ctx.store.getProgram(workspaceId, id)));
+  const programs = await Promise.all(programIds.map((id) => store.getProgram(workspaceId, id)));
   const minimum = new Map(programs.filter((p) => p !== null).map((p) => [p.id, p.minPayout ?? 0]));
   const plan = planPayouts(candidates, (id) => minimum.get(id) ?? 0);
 
@@ -43,7 +45,7 @@ export async function createPayouts(ctx: AppContext, workspaceId: string, o: Run
   const skipped = [...plan.skipped];
   for (const planned of plan.payouts) {
     const ids = [...new Set(planned.lines.map((l) => l.conversionId))];
-    const payout = await ctx.store.transact(async (unit) => {
+    const payout = await store.transact(async (unit) => {
       const ledger = new Ledger(unit, workspaceId, now);
       const affiliate = await ledger.affiliate(planned.affiliateId);
       // Read again inside the commit: what another run took, or a refund changed, is seen here.
@@ -73,14 +75,17 @@ export async function createPayouts(ctx: AppContext, workspaceId: string, o: Run
       for (const c of fresh) ledger.saveConversion(intoPayout(c, p, now), c, []);
       return p;
     });
-    if (payout) created.push(payout);
+    if (payout) {
+      created.push(payout);
+      o.onCreated?.(payout);
+    }
   }
   return { created, skipped };
 }
 
 /** Marks a payout and its commissions paid; again, nothing changes. Null when there is no such payout. */
-export function markPayoutPaid(ctx: AppContext, workspaceId: string, id: string, reference: string | null, now: number): Promise<Payout | null> {
-  return ctx.store.transact(async (unit) => {
+export function markPayoutPaid(store: Store, workspaceId: string, id: string, reference: string | null, now: number): Promise<Payout | null> {
+  return store.transact(async (unit) => {
     const ledger = new Ledger(unit, workspaceId, now);
     const payout = await ledger.payout(id);
     if (!payout || payout.status === "paid") return payout;
@@ -96,8 +101,8 @@ export function markPayoutPaid(ctx: AppContext, workspaceId: string, id: string,
 }
 
 /** Cancels a pending payout: its commissions are due again and its claw-backs wait for the next one. */
-export function cancelPayout(ctx: AppContext, workspaceId: string, id: string, now: number): Promise<Payout | null> {
-  return ctx.store.transact(async (unit) => {
+export function cancelPayout(store: Store, workspaceId: string, id: string, now: number): Promise<Payout | null> {
+  return store.transact(async (unit) => {
     const ledger = new Ledger(unit, workspaceId, now);
     const payout = await ledger.payout(id);
     if (!payout || payout.status === "canceled") return payout;

@@ -13,6 +13,15 @@ export interface StoreHandle {
   destroy(): Promise<void>;
   /** Closes and opens the same data again (durability). */
   reopen(): Promise<Store>;
+  /** Where the data is, for another process to open it (openAt); absent for a store that wraps another. */
+  location?: StoreLocation;
+}
+
+export type StoreLocation = { kind: "embedded"; dir: string } | { kind: "redis"; url: string; prefix: string; cluster: boolean };
+
+/** Opens the store at a handle's location, as another process (another instance) would. */
+export async function openAt(at: StoreLocation): Promise<Store> {
+  return at.kind === "embedded" ? new Store(new SqliteBackend(at.dir)) : new Store(await RedisBackend.connect(at.url, at.prefix, { cluster: at.cluster }));
 }
 
 export interface StoreKind {
@@ -28,6 +37,7 @@ export const embeddedKind: StoreKind = {
     const dir = mkdtempSync(join(tmpdir(), "icodrip-test-"));
     let store = new Store(new SqliteBackend(dir));
     return {
+      location: { kind: "embedded", dir },
       get store() {
         return store;
       },
@@ -61,6 +71,7 @@ export function redisStoreKind(
       let backend = await connect();
       let store = new Store(backend);
       return {
+        location: { kind: "redis", url, prefix, cluster },
         get store() {
           return store;
         },
