@@ -48,7 +48,7 @@ export const snippet = defineConfig({
 // server's sources (hence Node's types here) while the bundle holds none of them.
 const dashboard = defineConfig({
   input: Object.fromEntries(
-    ["layout", "affiliates", "conversions", "integrations", "account", "portal", "overview", "affiliate"].map((name) => [name, `server/dashboard/browser/${name}.ts`]),
+    ["layout", "affiliates", "conversions", "integrations", "account", "portal", "overview", "affiliate", "payouts"].map((name) => [name, `server/dashboard/browser/${name}.ts`]),
   ),
   output: {
     dir: "dist/dashboard",

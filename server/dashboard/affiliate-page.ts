@@ -1,5 +1,5 @@
 import { describeTerms } from "../domain/terms.js";
-import type { Affiliate, Conversion, ConversionStatus, PayoutMethod, Program } from "../domain/types.js";
+import type { Affiliate, Conversion, ConversionStatus, Payout, PayoutMethod, Program } from "../domain/types.js";
 import type { Figures } from "../reports/figures.js";
 import type { DayFigures } from "../reports/service.js";
 import { statusBadge } from "./badges.js";
@@ -25,6 +25,8 @@ export interface AffiliateView {
   moreLinks: boolean;
   conversions: { conversion: Conversion; status: ConversionStatus }[];
   moreConversions: boolean;
+  /** the latest payouts, newest first */
+  payouts: Payout[];
   message?: string;
 }
 
@@ -83,6 +85,17 @@ function conversionTable(v: AffiliateView): Html {
     <p><a href="/dashboard/conversions?affiliateId=${encodeURIComponent(v.affiliate.id)}">${v.moreConversions ? "All of this affiliate's conversions" : "Open in Conversions"}</a></p>`;
 }
 
+function payoutList(payouts: Payout[]): Html {
+  if (payouts.length === 0) return html`<p class="muted" id="affiliate-payouts">No payouts yet.</p>`;
+  return html`<div class="scroll"><table id="affiliate-payouts">
+    <thead><tr><th scope="col">Made</th><th scope="col" class="num">Amount</th><th scope="col">Status</th><th scope="col">Paid</th></tr></thead>
+    <tbody>${payouts.map(
+      (p) => html`<tr data-payout="${p.id}"><td data-label="Made">${formatTime(p.createdAt)}</td><td class="num" data-label="Amount">${formatMoney(p.amount, p.currency)}</td>
+        <td data-label="Status">${p.status}</td><td data-label="Paid">${p.paidAt ? formatTime(p.paidAt) : dash}${p.reference ? html` <code>${p.reference}</code>` : null}</td></tr>`,
+    )}</tbody></table></div>
+    <p><a href="/dashboard/payouts">All payouts</a></p>`;
+}
+
 export function affiliatePage(v: AffiliateView): Html {
   const a = v.affiliate;
   const { current: now, previous: was } = v;
@@ -129,7 +142,7 @@ export function affiliatePage(v: AffiliateView): Html {
     <h2>Tracking links</h2>
     ${linkList(v)}
     <h2>Payouts</h2>
-    <p class="muted" id="affiliate-payouts">No payouts yet.</p>`;
+    ${payoutList(v.payouts)}`;
 }
 
 export function missingAffiliatePage(): Html {

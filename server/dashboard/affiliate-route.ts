@@ -33,13 +33,14 @@ export function affiliateRoute(ctx: AppContext): RequestHandler {
     const range = pageRange(f, now);
     const mode = f.mode ?? (await defaultMode(ctx, w));
     const q: ReportQuery = { affiliateId: affiliate.id, mode, from: range.from, to: range.to };
-    const [program, current, previous, days, links, conversions] = await Promise.all([
+    const [program, current, previous, days, links, conversions, payouts] = await Promise.all([
       ctx.store.getProgram(w, affiliate.programId),
       reportSummary(ctx.store, w, q, now),
       reportSummary(ctx.store, w, { ...q, from: range.previousFrom, to: range.previousTo }, now),
       reportTimeseries(ctx.store, w, q, now),
       ctx.store.listLinks(w, { limit: 100, affiliateId: affiliate.id }),
       ctx.store.listConversions(w, { limit: RECENT, affiliateId: affiliate.id }),
+      ctx.store.listPayouts(w, { limit: RECENT, affiliateId: affiliate.id }),
     ]);
     const body = affiliatePage({
       affiliate,
@@ -53,6 +54,7 @@ export function affiliateRoute(ctx: AppContext): RequestHandler {
       moreLinks: links.nextCursor !== null,
       conversions: conversions.data.map((c) => ({ conversion: c, status: conversionStatusAt(c, now) })),
       moreConversions: conversions.nextCursor !== null,
+      payouts: payouts.data,
       message: range.message,
     });
     sendDashboard(res.status(range.message ? 400 : 200), { title: affiliate.name, tab: "affiliates", signedIn, body, script: "affiliate" });

@@ -9,7 +9,7 @@ import { packageRoot } from "../package-root.js";
 // the pages' CSP allows 'self' scripts and no inline one. Only these names are served.
 
 /** Each page's entry script; `layout` (sign-out) is in every page and the others import it. */
-export const DASHBOARD_SCRIPTS = ["layout", "affiliates", "conversions", "integrations", "account", "portal", "overview", "affiliate"] as const;
+export const DASHBOARD_SCRIPTS = ["layout", "affiliates", "conversions", "integrations", "account", "portal", "overview", "affiliate", "payouts"] as const;
 export type DashboardScript = (typeof DASHBOARD_SCRIPTS)[number];
 
 export const scriptPath = (name: DashboardScript) => `/dashboard/assets/${name}.js`;

@@ -21,6 +21,7 @@ import { loginPage } from "./login-page.js";
 import { signedUpPage, signupClosedPage, signupPage } from "./signup-page.js";
 import { memberPage } from "./signed-in.js";
 import { webhooksRoute } from "./webhooks-route.js";
+import { payoutsRoute } from "../payouts/page.js";
 
 const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 500) : undefined);
 
@@ -74,6 +75,7 @@ export function dashboardRoutes(ctx: AppContext): Router {
   router.get("/dashboard/conversions", conversionsRoute(ctx));
   router.get("/dashboard/affiliates", affiliatesRoute(ctx));
   router.get("/dashboard/affiliates/:id", affiliateRoute(ctx));
+  router.get("/dashboard/payouts", payoutsRoute(ctx));
   router.get("/dashboard/clicks", clicksRoute(ctx));
   router.get("/dashboard/webhooks", webhooksRoute(ctx));
 
