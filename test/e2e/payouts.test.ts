@@ -67,7 +67,7 @@ describe.runIf(services.chromium)("payouts in a real browser", () => {
     const payoutId = (await row.getAttribute("data-id")) ?? "";
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "PayPal file (USD)" }).click()]);
-    const file = readFileSync((await download.path()) ?? "", "utf8");
+    const file = readFileSync(await download.path(), "utf8");
     expect(cells(file)).toEqual([["ann@paypal.example", "44.70", "USD", payoutId, `Affiliate commission, payout ${payoutId}`, "PAYPAL"]]);
 
     for (const width of [1280, 360]) {
