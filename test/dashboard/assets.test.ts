@@ -16,7 +16,7 @@ import { merchant, page, SERVER_ENV } from "./support.js";
 // The pages load them from /dashboard/assets/ under a CSP that allows same-origin scripts and no
 // inline one; these tests check what is served, what is refused, and that the browser agrees.
 
-const TABS = ["overview", "conversions", "affiliates", "clicks", "webhooks", "settings/integrations", "settings/account"];
+const TABS = ["overview", "conversions", "affiliates", "payouts", "clicks", "webhooks", "settings/integrations", "settings/account"];
 const scriptOf = (html: string) => /<script type="module" src="([^"]+)"><\/script>/.exec(html)?.[1];
 /** The relative imports of a built module, e.g. import"./layout.js" */
 const importsOf = (code: string) => [...code.matchAll(/(?:import|from)\s*"\.\/([^"]+)"/g)].map((m) => m[1]);
