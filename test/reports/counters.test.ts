@@ -232,6 +232,24 @@ for (const kind of storeKinds) {
       expect(after.find((c) => c.id === again.id)?.refundedAmount).toBe(Math.floor(again.amount / 2));
       const { from: _f, to: _t, ...summary } = await get(`/api/v1/reports/summary?from=${from}&to=${to}`);
       expect(summary).toEqual(recount(clickRows, after, clock, {}));
+
+      // Payouts: the approved commissions are paid out, then a paid one is refunded in full. The
+      // counters move with the rows (approved → paid → reversed) and still equal the recount.
+      const run = await server.api("POST", "/api/v1/payouts", { key, body: {} });
+      expect(run.body.data.length).toBeGreaterThan(0);
+      for (const p of run.body.data as { id: string }[]) expect((await server.api("POST", `/api/v1/payouts/${p.id}/paid`, { key, body: {} })).status).toBe(200);
+      const paidRows = await all((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
+      const paid = paidRows.find((c) => c.status === "paid" && c.stripe.paymentIntentId !== null && c.refundedAmount === 0)!;
+      const full = charge({ amount: paid.amount, amountRefunded: paid.amount, currency: paid.currency, paymentIntent: paid.stripe.paymentIntentId });
+      expect((await deliver(`${server.url}/webhooks/stripe`, event("charge.refunded", full, { account: accountId, livemode: paid.livemode }), PLATFORM_SECRET, { timestamp: Math.floor(clock / 1000) })).status).toBe(200);
+      const final = await all((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
+      expect(final.find((c) => c.id === paid.id)).toMatchObject({ status: "reversed", paidCommission: paid.commission.amount });
+      for (const scope of [{}, { programId: other.body.id as string }]) {
+        const query = new URLSearchParams({ from, to, ...scope });
+        const { from: _pf, to: _pt, ...afterPayouts } = await get(`/api/v1/reports/summary?${query}`);
+        expect(afterPayouts, query.toString()).toEqual(recount(clickRows, final, clock, scope));
+        expect(afterPayouts.commission.some((c: { paid: number }) => c.paid > 0)).toBe(true);
+      }
     });
 
     it("refuse a range that ends before it starts, or is too long, with the field named", async () => {
