@@ -244,7 +244,7 @@ for (const kind of storeKinds) {
       expect((await deliver(`${server.url}/webhooks/stripe`, event("charge.refunded", full, { account: accountId, livemode: paid.livemode }), PLATFORM_SECRET, { timestamp: Math.floor(clock / 1000) })).status).toBe(200);
       const final = await all((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
       expect(final.find((c) => c.id === paid.id)).toMatchObject({ status: "reversed", paidCommission: paid.commission.amount });
-      for (const scope of [{}, { programId: other.body.id as string }]) {
+      for (const scope of [{}, { programId: other.body.id as string }] as Record<string, string>[]) {
         const query = new URLSearchParams({ from, to, ...scope });
         const { from: _pf, to: _pt, ...afterPayouts } = await get(`/api/v1/reports/summary?${query}`);
         expect(afterPayouts, query.toString()).toEqual(recount(clickRows, final, clock, scope));
