@@ -80,7 +80,7 @@ for (const kind of storeKinds) {
     it("answers bad JSON, bad queries, oversize bodies, unknown routes and missing keys in the error shape", async () => {
       const badJson = await server.api("POST", "/api/v1/programs", { key, body: "{nope" });
       expect(badJson).toMatchObject({ status: 400, body: { error: { code: "invalid_json" } } });
-      const badQuery = await server.api("GET", "/api/v1/conversions?limit=1000&status=paid", { key });
+      const badQuery = await server.api("GET", "/api/v1/conversions?limit=1000&status=settled", { key });
       expect(badQuery.status).toBe(400);
       expect(Object.keys(badQuery.body.error.fields).sort()).toEqual(["limit", "status"]);
       const big = await server.api("POST", "/api/v1/programs", { key, body: { name: "x".repeat(200_000) } });

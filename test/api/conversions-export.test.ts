@@ -74,7 +74,7 @@ for (const kind of storeKinds) {
       expect(messages.some((t) => /¥500 .* commission ¥150/.test(t))).toBe(true);
       expect(messages.some((t) => t.includes("refunded $49.00 of $49.00 in all"))).toBe(true);
 
-      const refused = await fetch(`${server.url}/api/v1/conversions/export.csv?status=paid`, { headers: { authorization: `Bearer ${m.key}` } });
+      const refused = await fetch(`${server.url}/api/v1/conversions/export.csv?status=settled`, { headers: { authorization: `Bearer ${m.key}` } });
       expect(refused.status).toBe(400);
     });
 
