@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { emptyCommit, type Commit } from "../../server/store/backend.js";
+import { SqliteBackend } from "../../server/store/sqlite-backend.js";
+
+// The embedded store commits the writes of one event-loop turn together (one transaction, one
+// fsync). These are the promises it keeps: each write still succeeds, fails its check or throws
+// on its own, in the order made, and a write that throws leaves nothing behind.
+
+let dir: string;
+let backend: SqliteBackend;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "icodrip-group-"));
+  backend = new SqliteBackend(dir);
+});
+afterEach(async () => {
+  await backend.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const put = (key: string, value: string, version: number | null = null): Commit => ({ ...emptyCommit(), checks: [{ key, version }], puts: [{ key, value }] });
+
+it("answers each write of one turn by itself, in order, each seeing the ones before it", async () => {
+  const answers = await Promise.all([
+    backend.commit(put("a", "1")), // creates a
+    backend.commit(put("a", "2")), // a exists now: its check (must not exist) fails
+    backend.commit(put("a", "3", 1)), // a is at version 1: applies
+    backend.commit({ ...emptyCommit(), increments: [{ key: "n", field: "x", by: 2 }] }),
+    backend.hit("rate", 60_000),
+    backend.hit("rate", 60_000),
+  ]);
+  expect(answers).toEqual([true, false, true, true, 1, 2]);
+  expect(await backend.get("a")).toEqual({ value: "3", version: 2 });
+  expect(await backend.counters(["n"])).toEqual([{ x: 2 }]);
+});
+
+it("undoes and rejects only the write that throws; the others of its turn commit", async () => {
+  // A document value may not be null (NOT NULL): the write fails half-way, after its first put.
+  const broken = { ...emptyCommit(), puts: [{ key: "half", value: "written" }, { key: "bad", value: null as unknown as string }] };
+  const [before, failed, after] = await Promise.allSettled([backend.commit(put("b", "1")), backend.commit(broken), backend.commit(put("c", "1"))]);
+  expect(before).toEqual({ status: "fulfilled", value: true });
+  expect(failed.status).toBe("rejected");
+  expect(after).toEqual({ status: "fulfilled", value: true });
+  expect(await backend.getMany(["b", "half", "bad", "c"])).toEqual([{ value: "1", version: 1 }, null, null, { value: "1", version: 1 }]);
+});
+
+it("commits what was written before it closes", async () => {
+  const pending = backend.commit(put("late", "1"));
+  await backend.close();
+  expect(await pending).toBe(true);
+  backend = new SqliteBackend(dir);
+  expect(await backend.get("late")).toEqual({ value: "1", version: 1 });
+});
