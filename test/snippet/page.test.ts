@@ -57,6 +57,24 @@ describe("decorating Stripe checkouts", () => {
     expect(reference(page, "late-table")).toBe("icd_late");
   });
 
+  it("looks only at what was added, never the whole document again", async () => {
+    const page = openPage(code, { path: "/?icd=icd_late", body: CHECKOUTS });
+    await page.ready();
+    const { document } = page;
+    // A checkout the merchant's script changed in place after load, without adding a node: a
+    // rescan of the document would decorate it again; looking at added nodes leaves it.
+    const plain = document.getElementById("plain") as HTMLAnchorElement;
+    plain.href = "https://buy.stripe.com/test_1";
+    const delivered = nextMutation(page.window);
+    const added = document.createElement("a");
+    added.id = "added";
+    added.href = "https://buy.stripe.com/test_8";
+    document.body.append(added);
+    await delivered;
+    expect(href(page, "added")).toBe("https://buy.stripe.com/test_8?client_reference_id=icd_late");
+    expect(href(page, "plain")).toBe("https://buy.stripe.com/test_1");
+  });
+
   it("waits for the server's answer before decorating, and then uses the kept click", async () => {
     const jar = new CookieJar();
     seed(jar, "icd_first", "ann");
