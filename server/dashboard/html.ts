@@ -70,6 +70,30 @@ const STYLE = `
   .trap { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
   main.portal form.create label { flex: 1 1 14rem; min-width: 0; }
   main.portal form.create input, main.portal form.create select { width: 100%; box-sizing: border-box; }
+  /* the Conversions tab's totals per currency */
+  table.totals { width: auto; min-width: 50%; margin: 0 0 1rem; } table.totals caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+  table.totals tbody th { font-weight: 600; }
+  /* Narrow screens (a 360 px phone): nothing may push the page sideways. Text breaks anywhere
+     it must, fields fit the width, and a table marked .stack turns each row into a block of
+     "label value" lines, the label from the cell's data-label; any other table scrolls inside
+     its .scroll box rather than widening the page. */
+  header p, main p, main li, .notice { overflow-wrap: anywhere; }
+  @media (max-width: 40rem) {
+    body { margin: 1rem auto; }
+    form.filters label { flex: 1 1 100%; } form.filters input, form.filters select { width: 100%; box-sizing: border-box; }
+    td.message { min-width: 0; }
+    table.stack, table.stack tbody, table.stack tr, table.stack td, table.stack tbody th { display: block; width: auto; }
+    table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+    table.stack caption { display: block; }
+    table.stack tr { border-bottom: 1px solid #ddd; padding: .4rem 0; }
+    table.stack td, table.stack tbody th { border: 0; padding: .15rem 0 .15rem 8.5rem; position: relative; text-align: left; white-space: normal; min-height: 1.2em; }
+    table.stack td:empty { display: none; }
+    table.stack td[data-label]::before, table.stack tbody th[data-label]::before {
+      content: attr(data-label); position: absolute; left: 0; width: 8rem; font-weight: 600; color: #555; overflow-wrap: anywhere;
+    }
+    table.stack td:not([data-label]) { padding-left: 0; }
+    form.attribute select { width: 100%; }
+  }
 `;
 
 /**
