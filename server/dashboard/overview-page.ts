@@ -97,7 +97,7 @@ export function overviewPage(v: OverviewView): Html {
           ${v.owed.length === 0
             ? html`<p id="owed">Nothing is owed right now.</p>`
             : html`<ul id="owed" class="links">${v.owed.map((c) => html`<li data-currency="${c.currency}"><strong>${formatMoney(c.approved, c.currency)}</strong></li>`)}</ul>
-              <p><a href="/dashboard/conversions?status=approved&mode=${v.mode}">The approved conversions</a></p>`}
+              <p><a href="/dashboard/conversions?status=approved&livemode=${String(v.mode === "live")}">The approved conversions</a></p>`}
         </section>
       </div>
     </div>`;
