@@ -1,4 +1,5 @@
 import type { ApiKey, Member } from "../domain/types.js";
+import { formatTime } from "./format.js";
 import { html, type Html } from "./html.js";
 
 // Settings > Account: change the password (which signs out every other session), sign out
@@ -12,10 +13,10 @@ export interface AccountView {
 
 function keyRow(k: ApiKey): Html {
   return html`<tr>
-    <td><code>${k.prefix}…</code></td>
-    <td class="muted">${k.id}</td>
-    <td>${new Date(k.createdAt).toISOString().slice(0, 16).replace("T", " ")} UTC</td>
-    <td><button class="secondary" data-delete-key="${k.id}" data-prefix="${k.prefix}">Delete</button></td>
+    <td data-label="Key"><code>${k.prefix}…</code></td>
+    <td class="muted" data-label="Id">${k.id}</td>
+    <td data-label="Created">${formatTime(k.createdAt)}</td>
+    <td data-label="Action"><button class="secondary" data-delete-key="${k.id}" data-prefix="${k.prefix}">Delete</button></td>
   </tr>`;
 }
 
@@ -43,10 +44,10 @@ export function accountPage(v: AccountView): Html {
       you can delete the last one too, since you can always create a new one here.</p>
     <div id="new-key" class="notice ok" hidden><p>Your new API key; copy it now, it is not shown again:</p><p><code id="new-key-value"></code></p></div>
     ${v.apiKeys.length > 0
-      ? html`<table>
+      ? html`<div class="scroll"><table class="stack">
           <thead><tr><th>Key</th><th>Id</th><th>Created</th><th></th></tr></thead>
           <tbody>${v.apiKeys.map(keyRow)}</tbody>
-        </table>`
+        </table></div>`
       : html`<p class="muted">This workspace has no API key.</p>`}
     <p><button id="create-key">Create API key</button></p>`;
 }

@@ -18,11 +18,11 @@ const text = (value: string | null) => (value ? html`<span class="url">${value}<
 function row(c: Click, affiliates: Map<string, Affiliate>): Html {
   const a = affiliates.get(c.affiliateId);
   return html`<tr>
-    <td>${formatTime(c.createdAt)}</td>
-    <td>${a ? html`${a.name}<br><code>${a.code}</code>` : html`<span class="muted">deleted affiliate</span>`}</td>
-    <td>${text(c.landingUrl)}</td>
-    <td>${text(c.referrer)}</td>
-    <td>${c.country ?? dash}</td>
+    <td data-label="Time">${formatTime(c.createdAt)}</td>
+    <td data-label="Affiliate">${a ? html`${a.name}<br><code>${a.code}</code>` : html`<span class="muted">deleted affiliate</span>`}</td>
+    <td data-label="Landing page">${text(c.landingUrl)}</td>
+    <td data-label="Referrer">${text(c.referrer)}</td>
+    <td data-label="Country">${c.country ?? dash}</td>
   </tr>`;
 }
 
@@ -30,7 +30,7 @@ export function clicksPage(v: ClicksView): Html {
   return html`<h1>Clicks</h1>
     ${v.rows.length === 0
       ? html`<p class="muted">${v.cursor ? "No older clicks." : "No clicks yet. A visit through a tracking link, or to the site with the snippet and ?via=CODE, appears here."}</p>`
-      : html`<div class="scroll"><table>
+      : html`<div class="scroll"><table class="stack">
           <thead><tr><th scope="col">Time</th><th scope="col">Affiliate</th><th scope="col">Landing page</th><th scope="col">Referrer</th><th scope="col">Country</th></tr></thead>
           <tbody>${v.rows.map((c) => row(c, v.affiliates))}</tbody>
         </table></div>`}

@@ -44,8 +44,8 @@ const STYLE = `
   .button, button { display: inline-block; padding: .45rem .9rem; border-radius: 6px; border: 1px solid #635bff; background: #635bff; color: #fff; text-decoration: none; font: inherit; cursor: pointer; }
   button.secondary, .button.secondary { background: #fff; color: #635bff; }
   button.small { padding: .1rem .5rem; font-size: .85em; }
-  input { font: inherit; padding: .4rem; width: 22rem; max-width: 100%; }
-  input.short { width: 7rem; } select { font: inherit; padding: .35rem; max-width: 100%; }
+  input { font: inherit; padding: .4rem; width: 22rem; max-width: 100%; box-sizing: border-box; }
+  input.short { width: 7rem; } select { font: inherit; padding: .35rem; max-width: 100%; box-sizing: border-box; }
   code { font-size: .9em; } .muted { color: #666; } .url { word-break: break-all; }
   ul.links { margin: 0; padding: 0; list-style: none; } time { white-space: nowrap; } form.attribute select { width: 13rem; }
   nav ul.tabs { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem; padding: 0; margin: 0 0 1rem; border-bottom: 1px solid #ddd; }
@@ -53,6 +53,7 @@ const STYLE = `
   nav ul.tabs a[aria-current="page"] { color: #635bff; border-bottom-color: #635bff; font-weight: 600; }
   form.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin: 1rem 0; }
   form.filters label, form.create label { display: inline-flex; flex-direction: column; gap: .15rem; }
+  form.filters input[type="date"] { width: auto; } form.filters input[type="search"] { width: 14rem; }
   form.create { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; padding: .75rem; border: 1px solid #ddd; border-radius: 6px; }
   .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .85em; white-space: nowrap; background: #eee; }
   .badge.green { background: #d7f2df; color: #135b2b; } .badge.amber { background: #ffe9c2; color: #6b4400; }
@@ -72,6 +73,33 @@ const STYLE = `
   .trap { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
   main.portal form.create label { flex: 1 1 14rem; min-width: 0; }
   main.portal form.create input, main.portal form.create select { width: 100%; box-sizing: border-box; }
+  /* the Conversions tab's totals per currency */
+  table.totals { width: auto; min-width: 50%; margin: 0 0 1rem; } table.totals caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+  table.totals tbody th { font-weight: 600; }
+  /* Narrow screens (a 360 px phone): nothing may push the page sideways. Text breaks anywhere
+     it must, fields fit the width, and a table marked .stack turns each row into a block of
+     "label value" lines, the label from the cell's data-label; any other table scrolls inside
+     its .scroll box rather than widening the page. */
+  header p, main p, main li, .notice { overflow-wrap: anywhere; }
+  @media (max-width: 40rem) {
+    body { margin: 1rem auto; }
+    form.filters label, form.create label { flex: 1 1 100%; min-width: 0; }
+    form.filters input, form.filters select, form.create input, form.create select { width: 100%; box-sizing: border-box; }
+    form.create input.short { width: 100%; }
+    td.message { min-width: 0; }
+    table.stack, table.stack tbody, table.stack tr, table.stack td, table.stack tbody th { display: block; width: auto; }
+    table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+    table.stack caption { display: block; }
+    table.stack tr { border-bottom: 1px solid #ddd; padding: .4rem 0; }
+    /* flow-root holds the floated label, so a label on two lines makes its cell taller instead of overlapping the next */
+    table.stack td, table.stack tbody th { display: flow-root; border: 0; padding: .15rem 0 .15rem 8.5rem; text-align: left; white-space: normal; }
+    table.stack td:empty { display: none; }
+    table.stack td[data-label]::before, table.stack tbody th[data-label]::before {
+      content: attr(data-label); float: left; width: 8rem; margin-left: -8.5rem; font-weight: 600; color: #555; overflow-wrap: anywhere;
+    }
+    table.stack td:not([data-label]) { padding-left: 0; }
+    form.attribute select { width: 100%; }
+  }
 `;
 
 /**

@@ -1,4 +1,5 @@
 import type { IntegrationStatus } from "../stripe/connect/status.js";
+import { formatTime } from "./format.js";
 import { html, type Html } from "./html.js";
 
 // Settings > Integrations: connect Stripe (OAuth when this server is a Connect platform, a
@@ -46,12 +47,12 @@ const overall: Record<IntegrationStatus["status"], Html> = {
 function accountRow(a: IntegrationStatus["accounts"][number]): Html {
   const state = a.status !== "connected" ? "Disconnected" : a.problem ? "Needs repair" : "Connected";
   return html`<tr>
-    <td><code>${a.accountId}</code></td>
-    <td>${a.livemode ? "live" : "test"}</td>
-    <td>${a.method === "oauth" ? "Stripe Connect" : "restricted key"}</td>
-    <td>${a.webhook ? html`<code>${a.webhook.url}</code><br><span class="muted">${a.webhook.id} · last event ${a.webhook.lastEventAt ?? "none yet"}</span>` : html`<span class="muted">none</span>`}</td>
-    <td><strong>${state}</strong>${a.problem ? html`<br>${a.problem}` : null}</td>
-    <td>${a.status === "connected" ? html`<button class="secondary" data-disconnect="${a.accountId}" data-livemode="${String(a.livemode)}">Disconnect</button>` : null}</td>
+    <td data-label="Account"><code>${a.accountId}</code></td>
+    <td data-label="Mode">${a.livemode ? "live" : "test"}</td>
+    <td data-label="Method">${a.method === "oauth" ? "Stripe Connect" : "restricted key"}</td>
+    <td data-label="Webhook endpoint">${a.webhook ? html`<code class="url">${a.webhook.url}</code><br><span class="muted">${a.webhook.id} · last event ${a.webhook.lastEventAt ? formatTime(a.webhook.lastEventAt) : "none yet"}</span>` : html`<span class="muted">none</span>`}</td>
+    <td data-label="State"><strong>${state}</strong>${a.problem ? html`<br>${a.problem}` : null}</td>
+    <td data-label="Action">${a.status === "connected" ? html`<button class="secondary" data-disconnect="${a.accountId}" data-livemode="${String(a.livemode)}">Disconnect</button>` : null}</td>
   </tr>`;
 }
 
@@ -65,10 +66,10 @@ export function integrationsPage(v: IntegrationsView): Html {
     ${v.unreachable ? html`<p class="notice warn" role="alert" id="public-url-warning">${v.unreachable}</p>` : null}
     ${overall[v.status.status]}
     ${v.status.accounts.length > 0
-      ? html`<table>
+      ? html`<div class="scroll"><table class="stack">
           <thead><tr><th>Account</th><th>Mode</th><th>Method</th><th>Webhook endpoint</th><th>State</th><th></th></tr></thead>
           <tbody>${v.status.accounts.map(accountRow)}</tbody>
-        </table>`
+        </table></div>`
       : null}
     ${anyConnected ? html`<p><button id="repair">Repair Webhooks</button></p>` : null}
     <h2>Connect with Stripe</h2>

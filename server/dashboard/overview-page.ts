@@ -94,7 +94,7 @@ export function overviewPage(v: OverviewView): Html {
         <section aria-labelledby="top-h"><h2 id="top-h">Top affiliates</h2>
           ${v.top.length === 0
             ? html`<p class="muted">No affiliate had a click or a conversion in this range.</p>`
-            : html`<table id="top-affiliates"><thead><tr><th>Affiliate</th><th class="num">Clicks</th><th class="num">Conversions</th><th class="num">Revenue</th></tr></thead><tbody>
+            : html`<table id="top-affiliates" class="stack"><thead><tr><th>Affiliate</th><th class="num">Clicks</th><th class="num">Conversions</th><th class="num">Revenue</th></tr></thead><tbody>
               ${v.top.map((a) => html`<tr data-affiliate="${a.affiliateId}"><td data-label="Affiliate"><a href="/dashboard/affiliates/${a.affiliateId}?${q({ from: v.range.from, to: v.range.to, range: v.range.choice })}">${a.name ?? "(deleted)"}</a>${a.code ? html` <span class="muted">${a.code}</span>` : null}</td><td class="num" data-label="Clicks">${a.clicks}</td><td class="num" data-label="Conversions">${a.conversions}</td><td class="num" data-label="Revenue">${a.revenue.length === 0 ? "—" : a.revenue.map((r) => html`<span class="line">${formatMoney(r.amount, r.currency)}</span>`)}</td></tr>`)}
               </tbody></table>`}
         </section>
@@ -103,7 +103,7 @@ export function overviewPage(v: OverviewView): Html {
           ${v.owed.length === 0
             ? html`<p id="owed">Nothing is owed right now.</p>`
             : html`<ul id="owed" class="links">${v.owed.map((c) => html`<li data-currency="${c.currency}"><strong>${formatMoney(c.approved, c.currency)}</strong></li>`)}</ul>
-              <p><a href="/dashboard/conversions?status=approved&mode=${v.mode}">The approved conversions</a></p>`}
+              <p><a href="/dashboard/conversions?status=approved&livemode=${String(v.mode === "live")}">The approved conversions</a></p>`}
         </section>
       </div>
     </div>`;

@@ -2,6 +2,7 @@ import type { DeliveryOutcome, WebhookDelivery } from "../domain/types.js";
 import { outcomeBadge, unverifiedBadge } from "./badges.js";
 import { dash, formatMode, formatTime } from "./format.js";
 import { html, type Html } from "./html.js";
+import { readableAmounts } from "../domain/money-format.js";
 import { pager } from "./pager.js";
 
 // The Webhooks tab: every delivery Stripe made to this workspace's endpoints, as Icodrip judged
@@ -21,14 +22,14 @@ const code = (value: string | null) => (value ? html`<code>${value}</code>` : da
 
 function row(d: WebhookDelivery): Html {
   return html`<tr>
-    <td>${formatTime(d.receivedAt)}</td>
-    <td>${code(d.eventId)}</td>
-    <td>${code(d.type)}</td>
-    <td>${code(d.accountId)}</td>
-    <td>${formatMode(d.livemode)}</td>
-    <td>${d.apiVersion ?? dash}</td>
-    <td>${outcomeBadge(d.outcome)}${d.verified === false ? html` ${unverifiedBadge()}` : null}</td>
-    <td class="message">${d.message}${(d.count ?? 1) > 1 ? html` <span class="muted">(×${d.count} that minute)</span>` : null}</td>
+    <td data-label="Received">${formatTime(d.receivedAt)}</td>
+    <td data-label="Event">${code(d.eventId)}</td>
+    <td data-label="Type">${code(d.type)}</td>
+    <td data-label="Account">${code(d.accountId)}</td>
+    <td data-label="Mode">${formatMode(d.livemode)}</td>
+    <td data-label="API version">${d.apiVersion ?? dash}</td>
+    <td data-label="Outcome">${outcomeBadge(d.outcome)}${d.verified === false ? html` ${unverifiedBadge()}` : null}</td>
+    <td class="message" data-label="Message">${readableAmounts(d.message)}${(d.count ?? 1) > 1 ? html` <span class="muted">(×${d.count} that minute)</span>` : null}</td>
   </tr>`;
 }
 
@@ -49,7 +50,7 @@ export function webhooksPage(v: WebhooksView): Html {
     ${filterForm(v.outcome)}
     ${v.rows.length === 0
       ? html`<p class="muted">${v.outcome ? "No deliveries with this outcome." : v.cursor ? "No older deliveries." : "No deliveries yet. Once Stripe is connected (Settings › Integrations), each event it sends is listed here."}</p>`
-      : html`<div class="scroll"><table>
+      : html`<div class="scroll"><table class="stack">
           <thead><tr>
             <th scope="col">Received</th><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Account</th>
             <th scope="col">Mode</th><th scope="col">API version</th><th scope="col">Outcome</th><th scope="col">Message</th>

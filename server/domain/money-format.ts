@@ -25,3 +25,17 @@ export function formatMoney(amount: number, currency: string): string {
     return `${major.toFixed(decimals)} ${currency.toUpperCase()}`;
   }
 }
+
+const KNOWN = new Set(Intl.supportedValuesOf("currency").map((c) => c.toLowerCase()));
+
+/**
+ * A sentence with amounts written as a person reads them. The webhook log's sentences use
+ * formatMoney since it was added; ones stored before wrote raw minor units ("4900 usd"), so the
+ * Webhooks tab passes each through this: a whole number followed by a lowercase currency code
+ * (as Icodrip writes them) becomes "$49.00". A number inside an id (pi_123) is left alone.
+ */
+export function readableAmounts(sentence: string): string {
+  return sentence.replace(/(?<![\w.$])(-?\d+) ([a-z]{3})(?![\w])/g, (whole, digits: string, code: string) =>
+    KNOWN.has(code) ? formatMoney(Number(digits), code) : whole,
+  );
+}

@@ -116,11 +116,18 @@ for (const kind of storeKinds) {
         expect(res.status, `${method} ${path}`).toBe(404);
         expect(res.body.error.code).toBe("not_found");
       }
-      for (const list of ["programs", "affiliates", "links", "clicks", "conversions", "webhook-deliveries"]) {
+      for (const list of ["programs", "affiliates", "links", "clicks", "webhook-deliveries"]) {
         const res = await server.api("GET", `/api/v1/${list}?programId=${program.body.id}&affiliateId=${affiliate.body.id}`, { key: otherKey });
         expect(res.status).toBe(200);
         expect(res.body.data, list).toEqual([]);
       }
+      // Conversions refuse a filter naming no program or affiliate of the workspace, as they
+      // refuse an id that never existed: the answer tells nothing about the other workspace.
+      const filtered = await server.api("GET", `/api/v1/conversions?programId=${program.body.id}&affiliateId=${affiliate.body.id}`, { key: otherKey });
+      const never = await server.api("GET", "/api/v1/conversions?programId=prg_never&affiliateId=aff_never", { key: otherKey });
+      expect(filtered.status).toBe(400);
+      expect(filtered.body.error.fields).toEqual({ programId: "is no program of this workspace", affiliateId: "is no affiliate of this workspace" });
+      expect(never.body.error.fields).toEqual(filtered.body.error.fields);
       const still = await server.api("GET", `/api/v1/programs/${program.body.id}`, { key });
       expect(still.body.name).toBe("Mine");
     });

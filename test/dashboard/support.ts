@@ -100,7 +100,8 @@ export async function pay(
     livemode: o.livemode,
     paymentIntent: o.paymentIntent,
   });
-  const evt = event("checkout.session.completed", session, { account: m.accountId, livemode: o.livemode });
+  // `at` is when Stripe says the payment happened too (the event's created, the conversion's paidAt).
+  const evt = event("checkout.session.completed", session, { account: m.accountId, livemode: o.livemode, ...(o.at === undefined ? {} : { created: Math.floor(o.at / 1000) }) });
   // `at`: the moment the server's clock says (a test that moved it stamps the signature to match).
   const res = await deliver(`${server.url}/webhooks/stripe`, evt, PLATFORM_SECRET, o.at === undefined ? {} : { timestamp: Math.floor(o.at / 1000) });
   expect(res.status).toBe(200);

@@ -290,7 +290,8 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     await buy("Pro plan", "4242 4242 4242 4242");
     await visitor.waitForURL(`${shopUrl}/thanks?session_id=**`);
     await visitor.getByText("Your payment went through").waitFor();
-    const saleRow = dashboard.getByRole("row").filter({ hasText: "$49.00" });
+    // The conversions table, not the totals per currency above it.
+    const saleRow = dashboard.locator("#conversions").getByRole("row").filter({ hasText: "$49.00" });
     await saleRow.filter({ hasText: "$14.70" }).filter({ hasText: "Bea Park" }).waitFor({ timeout: 5_000 });
     const [sale] = await conversions();
     expect(sale).toMatchObject({ amount: 4_900, currency: "usd", commission: { amount: 1_470 }, clickId, kind: "one_time", stripe: { accountId } });
@@ -325,7 +326,7 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     // ---- 7. A subscription, then its next invoice: a recurring commission. ----
     await buy("Team plan", "4242 4242 4242 4242");
     await visitor.waitForURL(`${shopUrl}/thanks?session_id=**`);
-    const subscriptionRow = dashboard.getByRole("row").filter({ hasText: "$19.00" });
+    const subscriptionRow = dashboard.locator("#conversions").getByRole("row").filter({ hasText: "$19.00" });
     await subscriptionRow.getByText("$5.70").waitFor();
     await stripe.reload();
     const advance = () => press(stripe.locator("#subscriptions tr").filter({ hasText: "Second Shop" }).getByRole("button", { name: "Advance to next invoice" }));

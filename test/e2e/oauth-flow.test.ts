@@ -136,7 +136,8 @@ for (const kind of [embeddedKind, redisKind]) {
       // The merchant opens the Conversions tab and sees it: sale, commission, affiliate.
       await dashboard.getByRole("link", { name: "Conversions" }).click();
       await dashboard.waitForURL(`${icodrip.url}/dashboard/conversions`);
-      const row = dashboard.getByRole("row").filter({ hasText: "$49.00" });
+      // The conversions table, not the totals above it (which add up to the same for one sale).
+      const row = dashboard.locator("#conversions").getByRole("row").filter({ hasText: "$49.00" });
       await row.getByText("$14.70").waitFor();
       await row.getByText("Ann Lee").waitFor();
       await row.getByText("checkout reference").waitFor();

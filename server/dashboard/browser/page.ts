@@ -58,7 +58,7 @@ export function localizeTimes(root: ParentNode): void {
     if (time.dataset.local !== undefined) continue;
     const at = new Date(time.dateTime);
     if (Number.isNaN(at.getTime())) continue;
-    time.title = time.textContent;
+    if (!time.title) time.title = time.textContent;
     time.textContent = local.format(at);
     time.dataset.local = "";
   }

@@ -5,7 +5,7 @@ import { attribute } from "../../domain/conversion.js";
 import { Ledger } from "../../store/ledger.js";
 import { ApiError, notFound } from "../errors.js";
 import { parseRequest } from "../parse.js";
-import { CONVERSION_STATUSES, type Conversion, type Page } from "../../domain/types.js";
+import { conversionFilterQuery, resolveConversionFilter, scanConversions, storeQuery } from "../conversion-filter.js";
 import { csvLine, majorUnits, type Cell } from "../csv.js";
 import { presentClick, presentConversion, presentDelivery, type ConversionOut } from "../present.js";
 import { idParam, listQuery } from "../schemas.js";
@@ -16,18 +16,12 @@ export const attributeBody = z.strictObject({ affiliateId: z.string().min(1, "sh
 
 export const clickList = listQuery.extend({ programId: z.string().optional(), affiliateId: z.string().optional() });
 
-const conversionStatus = z.enum(CONVERSION_STATUSES, {
-  error: `should be one of ${CONVERSION_STATUSES.join(", ")}`,
-});
-export const conversionList = listQuery.extend({
-  programId: z.string().optional(),
-  affiliateId: z.string().optional(),
-  status: conversionStatus.optional(),
-  livemode: z.enum(["true", "false"], { error: "should be true or false" }).optional(),
-});
+// The list's filters are the Conversions tab's and the export's (conversion-filter.ts); from and to
+// also take a plain date there, a UTC day.
+export const conversionList = listQuery.extend(conversionFilterQuery.shape);
 
 /** The list's filters without paging: an export holds every conversion they select. */
-export const conversionExport = conversionList.omit({ limit: true, cursor: true });
+export const conversionExport = conversionFilterQuery;
 
 const MAX_EXPORT_ROWS = 100_000;
 
@@ -65,13 +59,10 @@ export function activityRoutes(ctx: AppContext): Router {
   });
 
   router.get("/conversions", async (req, res) => {
-    const q = parseRequest(conversionList, req.query);
+    const { limit, cursor, ...q } = parseRequest(conversionList, req.query);
     const now = ctx.now();
-    const page = await ctx.store.listConversions(res.locals.workspace.id, {
-      ...q,
-      match: (c) =>
-        (!q.status || presentConversion(c, now).status === q.status) && (!q.livemode || String(c.livemode) === q.livemode),
-    });
+    const filter = await resolveConversionFilter(ctx.store, res.locals.workspace.id, q);
+    const page = await ctx.store.listConversions(res.locals.workspace.id, { ...storeQuery(filter, now), limit, cursor });
     res.json({ data: page.data.map((c) => presentConversion(c, now)), nextCursor: page.nextCursor });
   });
 
@@ -80,21 +71,15 @@ export function activityRoutes(ctx: AppContext): Router {
   router.get("/conversions/export.csv", async (req, res) => {
     const q = parseRequest(conversionExport, req.query);
     const now = ctx.now();
-    const match = (c: Conversion) => (!q.status || presentConversion(c, now).status === q.status) && (!q.livemode || String(c.livemode) === q.livemode);
+    // Checked before the first byte: once the header row is out, an error can no longer be a 400.
+    const filter = await resolveConversionFilter(ctx.store, res.locals.workspace.id, q);
     res
       .status(200)
       .type("text/csv; charset=utf-8")
       .set("Content-Disposition", `attachment; filename="conversions-${new Date(now).toISOString().slice(0, 10)}.csv"`)
       .set("Cache-Control", "no-store");
     res.write(csvLine([...CONVERSION_COLUMNS]));
-    let cursor: string | null = null;
-    let rows = 0;
-    do {
-      const page: Page<Conversion> = await ctx.store.listConversions(res.locals.workspace.id, { ...q, limit: 100, cursor, match });
-      for (const c of page.data) res.write(csvLine(conversionRow(presentConversion(c, now))));
-      rows += page.data.length;
-      cursor = page.nextCursor;
-    } while (cursor && rows < MAX_EXPORT_ROWS);
+    for await (const c of scanConversions(ctx.store, res.locals.workspace.id, filter, now, MAX_EXPORT_ROWS)) res.write(csvLine(conversionRow(presentConversion(c, now))));
     res.end();
   });
 

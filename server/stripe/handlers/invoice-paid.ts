@@ -27,7 +27,7 @@ export async function handleInvoicePaid({ ledger, event, data, now }: HandlerInp
 
   if (inv.amountPaid <= 0) {
     ledger.saveBillingLink(link, ids);
-    return { outcome: "ignored", message: `Invoice ${inv.id} is for 0 ${inv.currency} (a trial or credit); no commission, the referral stays linked.` };
+    return { outcome: "ignored", message: `Invoice ${inv.id} is for ${formatMoney(0, inv.currency)} (a trial or credit); no commission, the referral stays linked.` };
   }
   if (first) link.firstPaidAt = inv.paidAt;
 
