@@ -52,7 +52,7 @@ function details(a: Affiliate, p: Program | null): Html {
 
 function commissionTable(now: Figures): Html {
   if (now.commission.length === 0) return html`<p class="muted" id="commission-states">No commission in this range.</p>`;
-  return html`<div class="scroll"><table id="commission-states">
+  return html`<div class="scroll"><table id="commission-states" class="stack">
     <thead><tr><th scope="col">Currency</th><th scope="col" class="num">Pending</th><th scope="col" class="num">Due</th><th scope="col" class="num">Paid</th><th scope="col" class="num">On hold</th><th scope="col" class="num">Reversed</th></tr></thead>
     <tbody>${now.commission.map(
       (c) => html`<tr data-currency="${c.currency}"><td data-label="Currency">${c.currency.toUpperCase()}</td>
@@ -73,7 +73,7 @@ function linkList(v: AffiliateView): Html {
 
 function conversionTable(v: AffiliateView): Html {
   if (v.conversions.length === 0) return html`<p class="muted">No conversions yet.</p>`;
-  return html`<div class="scroll"><table id="affiliate-conversions">
+  return html`<div class="scroll"><table id="affiliate-conversions" class="stack">
     <thead><tr><th scope="col">Paid</th><th scope="col">Mode</th><th scope="col" class="num">Amount</th><th scope="col" class="num">Commission</th><th scope="col">Status</th><th scope="col">Customer</th></tr></thead>
     <tbody>${v.conversions.map(
       ({ conversion: c, status }) => html`<tr data-id="${c.id}">
@@ -87,7 +87,7 @@ function conversionTable(v: AffiliateView): Html {
 
 function payoutList(payouts: Payout[]): Html {
   if (payouts.length === 0) return html`<p class="muted" id="affiliate-payouts">No payouts yet.</p>`;
-  return html`<div class="scroll"><table id="affiliate-payouts">
+  return html`<div class="scroll"><table id="affiliate-payouts" class="stack">
     <thead><tr><th scope="col">Made</th><th scope="col" class="num">Amount</th><th scope="col">Status</th><th scope="col">Paid</th></tr></thead>
     <tbody>${payouts.map(
       (p) => html`<tr data-payout="${p.id}"><td data-label="Made">${formatTime(p.createdAt)}</td><td class="num" data-label="Amount">${formatMoney(p.amount, p.currency)}</td>

@@ -87,7 +87,7 @@ const STYLE = `
     form.filters input, form.filters select, form.create input, form.create select { width: 100%; box-sizing: border-box; }
     form.create input.short { width: 100%; }
     td.message { min-width: 0; }
-    table.stack, table.stack tbody, table.stack tr, table.stack td, table.stack tbody th { display: block; width: auto; }
+    table.stack, table.stack tbody, table.stack tfoot, table.stack tr, table.stack td, table.stack tbody th, table.stack tfoot th { display: block; width: auto; }
     table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
     table.stack caption { display: block; }
     table.stack tr { border-bottom: 1px solid #ddd; padding: .4rem 0; }

@@ -99,7 +99,7 @@ export function payoutsPage(v: PayoutsView): Html {
       <p class="notice bad" role="alert" id="action-error" hidden></p>
       ${v.rows.length === 0
         ? html`<p class="muted">No payouts${v.status ? ` ${v.status}` : " yet"}.</p>`
-        : html`<div class="scroll"><table id="payouts">
+        : html`<div class="scroll"><table id="payouts" class="stack">
           <thead><tr><th scope="col">Made</th><th scope="col" class="num">Amount</th><th scope="col">Affiliate</th><th scope="col">Paid by</th><th scope="col">Mode</th><th scope="col">Status</th><th scope="col">Paid</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
           <tbody>${v.rows.map((p) => row(p, v))}</tbody>
           <tfoot>${totals(v.rows)}</tfoot>

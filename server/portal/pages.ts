@@ -119,8 +119,8 @@ async function portalPage(ctx: AppContext, affiliate: Affiliate, program: Progra
     <section aria-labelledby="payouts-h"><h2 id="payouts-h">Payouts</h2>
       ${payouts.data.length === 0
         ? html`<p class="muted">No payouts yet.</p>`
-        : html`<div class="scroll"><table><thead><tr><th>Made</th><th class="num">Amount</th><th class="num">Claw-backs</th><th>Status</th><th>Paid</th><th>Reference</th></tr></thead>
-          <tbody id="portal-payouts">${payouts.data.map(portalPayout).map((p) => html`<tr data-payout="${p.id}"><td>${formatTime(Date.parse(p.createdAt))}</td><td class="num">${formatMoney(p.amount, p.currency)}</td><td class="num">${p.clawback === 0 ? "—" : formatMoney(p.clawback, p.currency)}</td><td>${p.status === "paid" ? "paid" : "on its way"}</td><td>${p.paidAt ? formatTime(Date.parse(p.paidAt)) : "—"}</td><td>${p.reference ?? "—"}</td></tr>`)}</tbody></table></div>
+        : html`<div class="scroll"><table class="stack"><thead><tr><th>Made</th><th class="num">Amount</th><th class="num">Claw-backs</th><th>Status</th><th>Paid</th><th>Reference</th></tr></thead>
+          <tbody id="portal-payouts">${payouts.data.map(portalPayout).map((p) => html`<tr data-payout="${p.id}"><td data-label="Made">${formatTime(Date.parse(p.createdAt))}</td><td class="num" data-label="Amount">${formatMoney(p.amount, p.currency)}</td><td class="num" data-label="Claw-backs">${p.clawback === 0 ? "—" : formatMoney(p.clawback, p.currency)}</td><td data-label="Status">${p.status === "paid" ? "paid" : "on its way"}</td><td data-label="Paid">${p.paidAt ? formatTime(Date.parse(p.paidAt)) : "—"}</td><td data-label="Reference">${p.reference ?? "—"}</td></tr>`)}</tbody></table></div>
           <p class="muted">A claw-back is commission paid earlier that a refund or a lost dispute took back; it is taken from the next payout.</p>`}
     </section>
     <section aria-labelledby="method-h"><h2 id="method-h">How you are paid</h2>

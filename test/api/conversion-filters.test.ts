@@ -95,7 +95,7 @@ for (const kind of storeKinds) {
       ["a date that does not exist", "from=2026-02-30", "from", /bad field: from/],
       ["a word as a date", "to=yesterday", "to", /bad field: to/],
       ["a range that ends before it starts", "from=2026-11-27&to=2026-11-01", "from", /ends before it starts/],
-      ["a bad status", "status=paid", "status", /bad field: status/],
+      ["a bad status", "status=settled", "status", /bad field: status/],
     ])("answers %s with a 400 naming the field, on the list and the CSV", async (_, query, field, message) => {
       for (const path of [`/api/v1/conversions?${query}`, `/api/v1/conversions/export.csv?${query}`]) {
         const res = await get(path);

@@ -52,10 +52,10 @@ for (const kind of storeKinds) {
       expect(perDay.size).toBe(30);
       expect([perDay.get(days[0]), perDay.get(days[1]), perDay.get(days[2])]).toEqual([3, 2, 1]);
       // Commission by state: 30 % of $175.00, all pending (a 30-day hold).
-      const states = /<table id="commission-states">[\s\S]*?<\/table>/.exec(res.html)?.[0] ?? "";
+      const states = /<table id="commission-states"[^>]*>[\s\S]*?<\/table>/.exec(res.html)?.[0] ?? "";
       expect(states).toContain('<td class="num" data-label="Pending">$52.50</td>');
       expect(states).toContain('<td class="num" data-label="Due">$0.00</td>');
-      const rows = /<table id="affiliate-conversions">[\s\S]*?<\/table>/.exec(res.html)?.[0] ?? "";
+      const rows = /<table id="affiliate-conversions"[^>]*>[\s\S]*?<\/table>/.exec(res.html)?.[0] ?? "";
       expect([...rows.matchAll(/<tr data-id="/g)]).toHaveLength(3);
       expect(rows).toContain("$100.00");
       expect(res.html).toContain(`${server.url}/r/${link.body.code}`);

@@ -185,6 +185,8 @@ describe.runIf(services.chromium)("the Conversions tab's filters, totals and CSV
       ["overview", member.page, "/dashboard/overview"],
       ["conversions", member.page, "/dashboard/conversions"],
       ["affiliates", member.page, "/dashboard/affiliates"],
+      ["affiliate", member.page, `/dashboard/affiliates/${s.m.affiliate.id}`],
+      ["payouts", member.page, "/dashboard/payouts"],
       ["clicks", member.page, "/dashboard/clicks"],
       ["webhooks", member.page, "/dashboard/webhooks"],
       ["integrations", member.page, "/dashboard/settings/integrations"],
@@ -206,7 +208,7 @@ describe.runIf(services.chromium)("the Conversions tab's filters, totals and CSV
         if (width === 360) widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
       }
     }
-    expect(Object.keys(widths)).toHaveLength(12);
+    expect(Object.keys(widths)).toHaveLength(pages.length);
     for (const [name, width] of Object.entries(widths)) expect(width, `${name} at 360 px`).toBeLessThanOrEqual(360);
 
     // At 360 px a conversion is a block of labelled lines, not a table row wider than the screen.
