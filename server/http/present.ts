@@ -33,6 +33,8 @@ export const programOut = z.strictObject({
   join: z.enum(["invite", "approval", "open"]),
   /** the smallest payout per currency, in minor units */
   minPayout: z.number().int(),
+  /** disabled: its links redirect to the site without recording clicks */
+  status: z.enum(["active", "disabled"]),
   createdAt: timestamp,
 });
 
@@ -63,6 +65,8 @@ export const linkOut = z.strictObject({
   path: z.string().nullable(),
   /** PUBLIC_URL/r/<code> */
   url: z.string(),
+  /** disabled: it redirects to the site without recording a click */
+  status: z.enum(["active", "disabled"]),
   createdAt: timestamp,
 });
 
@@ -202,8 +206,8 @@ export type SignupOut = z.infer<typeof signupOut>;
 
 export function presentProgram(p: Program): ProgramOut {
   const { workspaceId: _w, createdAt, ...rest } = p;
-  // Programs stored before join and minPayout existed take their defaults.
-  return { ...rest, join: p.join ?? "invite", minPayout: p.minPayout ?? 0, createdAt: iso(createdAt) };
+  // Programs stored before join, minPayout and status existed take their defaults.
+  return { ...rest, join: p.join ?? "invite", minPayout: p.minPayout ?? 0, status: p.status ?? "active", createdAt: iso(createdAt) };
 }
 
 export function presentAffiliate(a: Affiliate): AffiliateOut {
@@ -213,7 +217,8 @@ export function presentAffiliate(a: Affiliate): AffiliateOut {
 
 export function presentLink(l: Link, publicUrl: string): LinkOut {
   const { workspaceId: _w, createdAt, ...rest } = l;
-  return { ...rest, url: `${publicUrl}/r/${l.code}`, createdAt: iso(createdAt) };
+  // Links stored before status existed are active.
+  return { ...rest, url: `${publicUrl}/r/${l.code}`, status: l.status ?? "active", createdAt: iso(createdAt) };
 }
 
 export function presentPromoCode(p: PromoCode): PromoCodeOut {
