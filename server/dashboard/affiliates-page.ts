@@ -55,13 +55,13 @@ function programSection(p: Program, v: AffiliatesView): Html {
           <thead><tr><th scope="col">Affiliate</th><th scope="col">Email</th><th scope="col">Code</th><th scope="col">Status</th><th scope="col">Last sign-in</th><th scope="col">Payout method</th><th scope="col">Tracking links</th><th scope="col">Promotion codes</th><th scope="col">Actions</th></tr></thead>
           <tbody>${affiliates.map(
             (a) => html`<tr>
-              <td><a href="/dashboard/affiliates/${a.id}">${a.name}</a></td><td>${a.email}</td><td><code>${a.code}</code></td>
-              <td><span class="${STATUS_COLOUR[a.status]}">${a.status}</span></td>
-              <td>${a.lastSignInAt ? formatTime(a.lastSignInAt) : html`<span class="muted">never</span>`}</td>
-              <td>${payoutMethodOf(a)}</td>
-              <td>${linkList(v.linksOf.get(a.id))}</td>
-              <td>${codeList(v.codesOf.get(a.id))}</td>
-              <td>${affiliateActions(a)}</td>
+              <td data-label="Affiliate"><a href="/dashboard/affiliates/${a.id}">${a.name}</a></td><td data-label="Email">${a.email}</td><td data-label="Code"><code>${a.code}</code></td>
+              <td data-label="Status"><span class="${STATUS_COLOUR[a.status]}">${a.status}</span></td>
+              <td data-label="Last sign-in">${a.lastSignInAt ? formatTime(a.lastSignInAt) : html`<span class="muted">never</span>`}</td>
+              <td data-label="Payout method">${payoutMethodOf(a)}</td>
+              <td data-label="Tracking links">${linkList(v.linksOf.get(a.id))}</td>
+              <td data-label="Promotion codes">${codeList(v.codesOf.get(a.id))}</td>
+              <td data-label="Actions">${affiliateActions(a)}</td>
             </tr>`,
           )}</tbody>
         </table></div>`}

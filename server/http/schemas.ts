@@ -51,9 +51,9 @@ export const recordStatus = z.enum(["active", "disabled"], { error: "should be a
 const programFields = {
   name: z.string().trim().min(1, "should not be empty").max(120),
   url: siteUrl,
-  cookieDays: z.number().int("should be a whole number of days").min(1).max(730),
+  cookieDays: z.number().int("should be a whole number of days").min(1, "should be 1 to 730 days").max(730, "should be 1 to 730 days"),
   attribution: z.enum(["last", "first"], { error: "should be last or first" }),
-  holdDays: z.number().int("should be a whole number of days").min(0).max(365),
+  holdDays: z.number().int("should be a whole number of days").min(0, "should be 0 to 365 days").max(365, "should be 0 to 365 days"),
   commission: commissionRule,
   recurring: recurringRule,
   allowSelfReferral: z.boolean(),
