@@ -34,7 +34,7 @@ describe.runIf(services.chromium)("editing, disabling and deleting records in a 
     await server?.stop();
   });
 
-  async function signedInPage(m: Merchant): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
+  async function signedInPage(m: Merchant): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
     const context = await browser.newContext();
     const [name, value] = m.cookie.split("=");
     await context.addCookies([{ name, value, url: server.url }]);
