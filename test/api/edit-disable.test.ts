@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { affiliateOut, linkOut, programOut } from "../../server/http/present.js";
+import type { Link, Program } from "../../server/domain/types.js";
+import { affiliateOut, linkOut, presentLink, presentProgram, programOut } from "../../server/http/present.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { storeKinds } from "../support/stores.js";
 import { merchant, SERVER_ENV, type Merchant } from "../dashboard/support.js";
@@ -11,6 +12,20 @@ import { merchant, SERVER_ENV, type Merchant } from "../dashboard/support.js";
 
 let n = 0;
 const ua = () => `edit-agent-${String(n++)}-${Math.random().toString(36).slice(2)}`;
+
+describe("status of records stored before it existed", () => {
+  it("presents a program and a link without status as active, and a disabled one as disabled", () => {
+    const program: Program = {
+      id: "prg_old", workspaceId: "ws_x", key: "pk_old", name: "Old", url: "https://old.example.com", cookieDays: 30, attribution: "last",
+      holdDays: 30, commission: { type: "percent", percent: 10 }, recurring: { type: "once" }, allowSelfReferral: false, createdAt: 0,
+    };
+    const link: Link = { id: "lnk_old", workspaceId: "ws_x", programId: "prg_old", affiliateId: "aff_old", code: "oldcode1", path: null, createdAt: 0 };
+    expect(programOut.parse(presentProgram(program)).status).toBe("active");
+    expect(linkOut.parse(presentLink(link, "https://icodrip.example")).status).toBe("active");
+    expect(presentProgram({ ...program, status: "disabled" }).status).toBe("disabled");
+    expect(presentLink({ ...link, status: "disabled" }, "https://icodrip.example").status).toBe("disabled");
+  });
+});
 
 for (const kind of storeKinds) {
   describe.runIf(kind.available)(`Editing and disabling records on the ${kind.name} store`, () => {
