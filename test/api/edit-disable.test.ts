@@ -173,6 +173,16 @@ for (const kind of storeKinds) {
       expect((await server.api("GET", `/api/v1/links/${link.id}`, { key: owner.key })).body.status).toBe("active");
     });
 
+    it("lists status in the OpenAPI document: in programs and links, in their PATCH bodies, and the session cookie on PATCH/DELETE", async () => {
+      const doc = (await server.api("GET", "/api/v1/openapi.json")).body;
+      for (const name of ["Program", "Link"]) expect(doc.components.schemas[name].properties.status.enum).toEqual(["active", "disabled"]);
+      for (const path of ["/api/v1/programs/{id}", "/api/v1/links/{id}", "/api/v1/affiliates/{id}"]) {
+        const patch = doc.paths[path].patch;
+        expect(JSON.stringify(patch.requestBody.content["application/json"].schema), path).toContain('"enum":["active","disabled"]');
+        for (const op of [patch, doc.paths[path].delete]) expect(op.security, path).toEqual([{ apiKey: [] }, { session: [] }]);
+      }
+    });
+
     it("closes a disabled program's join page", async () => {
       const m = await merchant(server);
       await server.api("PATCH", `/api/v1/programs/${m.program.id}`, { key: m.key, body: { join: "open", status: "disabled" } });

@@ -169,6 +169,31 @@ for (const kind of storeKinds) {
       expect(onlyUnattributed).toContain('<option value="unattributed" selected>');
     });
 
+    it("shows each affiliate's status, last sign-in and payout method type, never its details, with the buttons its status allows", async () => {
+      const m = await merchant(server, { affiliateName: "Pay Pal User" });
+      const signedInAt = Date.parse("2026-11-20T08:30:00Z");
+      await server.store.updateAffiliate(m.workspaceId, m.affiliate.id, { lastSignInAt: signedInAt, payoutMethod: { type: "paypal", email: "secret-payout@example.com" } });
+      await server.api("PATCH", `/api/v1/programs/${m.program.id}`, { key: m.key, body: { join: "approval" } });
+      expect((await server.api("POST", "/portal/api/join", { body: { program: m.program.key, name: "New Applicant", email: "applicant@example.com" } })).status).toBe(201);
+      const html = (await page(server, "/dashboard/affiliates", m.cookie)).html;
+      const rowOf = (name: string) => html.slice(html.indexOf(`>${name}</a>`), html.indexOf("</tr>", html.indexOf(`>${name}</a>`)));
+      const paid = rowOf("Pay Pal User");
+      expect(paid).toContain('<time datetime="2026-11-20T08:30:00.000Z">2026-11-20 08:30 UTC</time>');
+      expect(paid).toContain("PayPal");
+      expect(html).not.toContain("secret-payout@example.com");
+      expect(paid).toContain('<span class="badge green">active</span>');
+      expect(paid).toContain(`aria-label="Disable Pay Pal User"`);
+      expect(paid).not.toContain("Approve");
+      const pending = rowOf("New Applicant");
+      expect(pending).toContain('<span class="badge amber">pending</span>');
+      expect(pending).toContain("never");
+      expect(pending).toContain("not set");
+      expect(pending).toContain('data-action="status" data-kind="affiliates"');
+      expect(pending).toContain(`aria-label="Approve New Applicant"`);
+      expect(pending).toContain(`aria-label="Reject New Applicant"`);
+      expect(pending).toContain("Reject disables the application");
+    });
+
     it("shows another workspace's member none of it", async () => {
       const owner = await merchant(server, { affiliateName: "Owner's Affiliate" });
       const clickId = await click(server, owner, { url: "https://shop.example.com/owner-only-landing" });
