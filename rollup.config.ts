@@ -43,19 +43,25 @@ export const snippet = defineConfig({
 
 // The dashboard's scripts: one ES module per page (server/dashboard/assets.ts serves them), the
 // layout's in layout.js, which every dashboard page imports, and the helpers several entries
-// share (page.ts, live.ts) in one chunk of a fixed name, shared.js, which the server serves too. They import the
+// share (page.ts, live.ts) in one chunk of a fixed name, shared.js, and the record actions the
+// Programs and Affiliates tabs share in records.js, which the server serves too. They import the
 // server's schemas as types only, which the compiler erases, so the type-check reaches the
 // server's sources (hence Node's types here) while the bundle holds none of them.
 const dashboard = defineConfig({
   input: Object.fromEntries(
-    ["layout", "affiliates", "conversions", "integrations", "account", "portal", "overview", "affiliate", "payouts"].map((name) => [name, `server/dashboard/browser/${name}.ts`]),
+    ["layout", "programs", "affiliates", "conversions", "integrations", "account", "portal", "overview", "affiliate", "payouts"].map((name) => [name, `server/dashboard/browser/${name}.ts`]),
   ),
   output: {
     dir: "dist/dashboard",
     format: "es",
     entryFileNames: "[name].js",
     chunkFileNames: "[name].js",
-    manualChunks: (id) => (/server\/dashboard\/browser\/(page|live)\.ts$/.test(id) ? "shared" : undefined),
+    manualChunks: (id) =>
+      /server\/dashboard\/browser\/(page|live)\.ts$/.test(id)
+        ? "shared"
+        : /server\/dashboard\/browser\/(record-actions|create-forms|program-body|copy)\.ts$/.test(id)
+          ? "records"
+          : undefined,
   },
   plugins: [
     typescript({

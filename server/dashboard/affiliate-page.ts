@@ -1,5 +1,6 @@
 import { describeTerms } from "../domain/terms.js";
-import type { Affiliate, Conversion, ConversionStatus, Payout, PayoutMethod, Program } from "../domain/types.js";
+import type { Affiliate, Conversion, ConversionStatus, Link, Payout, PayoutMethod, Program } from "../domain/types.js";
+import { affiliateActions, linkActions } from "./record-actions.js";
 import type { Figures } from "../reports/figures.js";
 import type { DayFigures } from "../reports/service.js";
 import { statusBadge } from "./badges.js";
@@ -21,7 +22,7 @@ export interface AffiliateView {
   current: Figures;
   previous: Figures;
   days: DayFigures[];
-  links: { id: string; url: string; path: string | null }[];
+  links: { link: Link; url: string }[];
   moreLinks: boolean;
   conversions: { conversion: Conversion; status: ConversionStatus }[];
   moreConversions: boolean;
@@ -67,7 +68,8 @@ function linkList(v: AffiliateView): Html {
     return html`<p class="muted">${v.affiliate.status === "pending" ? "No links until the affiliate is approved." : "No tracking links yet."}</p>`;
   }
   return html`<ul class="links" id="affiliate-links">${v.links.map(
-    (l) => html`<li data-link="${l.id}"><code class="url">${l.url}</code> <button type="button" class="secondary small" data-copy="${l.url}" aria-label="Copy ${l.url}">Copy</button>${l.path ? html` <span class="muted">→ ${l.path}</span>` : null}</li>`,
+    ({ link: l, url }) => html`<li data-link="${l.id}"><code class="url">${url}</code> <button type="button" class="secondary small" data-copy="${url}" aria-label="Copy ${url}">Copy</button>${l.path ? html` <span class="muted">→ ${l.path}</span>` : null}${l.status === "disabled" ? html` <span class="badge">disabled</span>` : null}
+      ${linkActions(l, url)}</li>`,
   )}</ul>${v.moreLinks ? html`<p class="muted">More links than this page shows; the JSON API lists them all.</p>` : null}`;
 }
 
@@ -105,7 +107,7 @@ export function affiliatePage(v: AffiliateView): Html {
     <h1>${a.name} <span class="${AFFILIATE_COLOUR[a.status]}" id="affiliate-status">${a.status}</span></h1>
     ${a.status === "pending" ? html`<p class="notice warn">${a.name} asked to join and waits for approval: they can sign in to the portal but have no links.</p>` : null}
     ${details(a, v.program)}
-    <div class="actions" id="affiliate-actions" data-affiliate="${a.id}"></div>
+    <div id="affiliate-actions">${affiliateActions(a, "/dashboard/affiliates")}</div>
     <form class="filters" method="get" action="/dashboard/affiliates/${a.id}">
       ${rangeFields(v.range)}
       <label>Mode<select name="mode"><option value="live"${v.mode === "live" ? html` selected` : null}>Live</option><option value="test"${v.mode === "test" ? html` selected` : null}>Test</option></select></label>

@@ -50,7 +50,7 @@ export function affiliateRoute(ctx: AppContext): RequestHandler {
       current,
       previous,
       days,
-      links: [...links.data].reverse().map((l) => ({ id: l.id, url: presentLink(l, ctx.config.publicUrl).url, path: l.path })),
+      links: [...links.data].reverse().map((link) => ({ link, url: presentLink(link, ctx.config.publicUrl).url })),
       moreLinks: links.nextCursor !== null,
       conversions: conversions.data.map((c) => ({ conversion: c, status: conversionStatusAt(c, now) })),
       moreConversions: conversions.nextCursor !== null,

@@ -1,35 +1,41 @@
-import type { Affiliate, Program } from "../domain/types.js";
-import { dash, formatMoney } from "./format.js";
+import type { Affiliate, Link, Program } from "../domain/types.js";
+import { dash, formatTime } from "./format.js";
 import { html, type Html } from "./html.js";
+import { field, formError } from "./program-form.js";
+import { terms } from "./programs-page.js";
+import { affiliateActions, linkActions } from "./record-actions.js";
 
-// The Affiliates tab: each program with its snippet tag, its affiliates and their tracking links,
-// then the forms that create a program, an affiliate and a link (through the JSON API).
+// The Affiliates tab, the merchant's side of the portal: each program's affiliates with their
+// status, last sign-in, payout method (its type only), tracking links and promotion codes, and
+// the buttons that approve, disable, edit or delete them (record-actions.ts); then the forms that
+// add an affiliate, a link and a promotion code (through the JSON API). Programs themselves are
+// on the Programs tab.
 
 export interface AffiliatesView {
   publicUrl: string;
   programs: Program[];
   affiliatesOf: Map<string, Affiliate[]>;
-  /** tracking link URLs by affiliate id */
-  linksOf: Map<string, { url: string; path: string | null }[]>;
+  /** tracking links with their URLs by affiliate id */
+  linksOf: Map<string, { link: Link; url: string }[]>;
   /** promotion codes tied to each affiliate */
   codesOf: Map<string, { id: string; code: string; stripePromotionCodeId: string | null }[]>;
   /** some list was longer than the page reads */
   truncated: boolean;
 }
 
-function terms(p: Program): string {
-  const commission = p.commission.type === "percent" ? `${p.commission.percent}%` : formatMoney(p.commission.amount, p.commission.currency);
-  const recurring =
-    p.recurring.type === "once" ? "on the first payment" : p.recurring.type === "months" ? `on payments for ${p.recurring.months} months` : "on every payment";
-  return `${commission} commission ${recurring} · ${p.cookieDays}-day cookie · ${p.holdDays}-day hold · ${p.attribution} click wins`;
-}
-
-function linkList(links: { url: string; path: string | null }[] | undefined): Html {
+function linkList(links: { link: Link; url: string }[] | undefined): Html {
   if (!links || links.length === 0) return dash;
   return html`<ul class="links">${links.map(
-    (l) => html`<li><code class="url">${l.url}</code> <button type="button" class="secondary small" data-copy="${l.url}" aria-label="Copy ${l.url}">Copy</button>${l.path ? html` <span class="muted">→ ${l.path}</span>` : null}</li>`,
+    ({ link: l, url }) => html`<li><code class="url">${url}</code> <button type="button" class="secondary small" data-copy="${url}" aria-label="Copy ${url}">Copy</button>${l.path ? html` <span class="muted">→ ${l.path}</span>` : null}${l.status === "disabled" ? html` <span class="badge red">disabled</span>` : null}
+      ${linkActions(l, url)}</li>`,
   )}</ul>`;
 }
+
+const STATUS_COLOUR: Record<Affiliate["status"], string> = { active: "badge green", pending: "badge amber", disabled: "badge red" };
+
+/** The type of payout method only: the details (emails, bank accounts) stay in the API and the portal. */
+const payoutMethodOf = (a: Affiliate): Html =>
+  a.payoutMethod ? html`<span>${a.payoutMethod.type === "bank" ? "bank transfer" : a.payoutMethod.type === "paypal" ? "PayPal" : "Wise"}</span>` : html`<span class="muted">not set</span>`;
 
 function codeList(codes: AffiliatesView["codesOf"] extends Map<string, infer T> ? T | undefined : never): Html {
   if (!codes || codes.length === 0) return dash;
@@ -41,43 +47,25 @@ function codeList(codes: AffiliatesView["codesOf"] extends Map<string, infer T> 
 function programSection(p: Program, v: AffiliatesView): Html {
   const affiliates = v.affiliatesOf.get(p.id) ?? [];
   return html`<section aria-labelledby="program-${p.id}">
-    <h2 id="program-${p.id}">${p.name}</h2>
-    <p class="muted"><span class="url">${p.url}</span> · ${terms(p)}</p>
-    <p>Snippet for the site: <code class="url">&lt;script async src="${v.publicUrl}/snippet.js" data-program="${p.key}"&gt;&lt;/script&gt;</code></p>
+    <h2 id="program-${p.id}">${p.name}${p.status === "disabled" ? html` <span class="badge red">disabled</span>` : null}</h2>
+    <p class="muted"><span class="url">${p.url}</span> · ${terms(p)} · <a href="/dashboard/programs#program-${p.id}">snippet and settings</a></p>
     ${affiliates.length === 0
       ? html`<p class="muted">No affiliates yet; add one below.</p>`
-      : html`<div class="scroll"><table>
-          <thead><tr><th scope="col">Affiliate</th><th scope="col">Email</th><th scope="col">Code</th><th scope="col">Status</th><th scope="col">Tracking links</th><th scope="col">Promotion codes</th></tr></thead>
+      : html`<div class="scroll"><table class="affiliates">
+          <thead><tr><th scope="col">Affiliate</th><th scope="col">Email</th><th scope="col">Code</th><th scope="col">Status</th><th scope="col">Last sign-in</th><th scope="col">Payout method</th><th scope="col">Tracking links</th><th scope="col">Promotion codes</th><th scope="col">Actions</th></tr></thead>
           <tbody>${affiliates.map(
             (a) => html`<tr>
-              <td>${a.name}</td><td>${a.email}</td><td><code>${a.code}</code></td>
-              <td><span class="${a.status === "active" ? "badge green" : "badge"}">${a.status}</span></td>
-              <td>${linkList(v.linksOf.get(a.id))}</td>
-              <td>${codeList(v.codesOf.get(a.id))}</td>
+              <td data-label="Affiliate"><a href="/dashboard/affiliates/${a.id}">${a.name}</a></td><td data-label="Email">${a.email}</td><td data-label="Code"><code>${a.code}</code></td>
+              <td data-label="Status"><span class="${STATUS_COLOUR[a.status]}">${a.status}</span></td>
+              <td data-label="Last sign-in">${a.lastSignInAt ? formatTime(a.lastSignInAt) : html`<span class="muted">never</span>`}</td>
+              <td data-label="Payout method">${payoutMethodOf(a)}</td>
+              <td data-label="Tracking links">${linkList(v.linksOf.get(a.id))}</td>
+              <td data-label="Promotion codes">${codeList(v.codesOf.get(a.id))}</td>
+              <td data-label="Actions">${affiliateActions(a)}</td>
             </tr>`,
           )}</tbody>
         </table></div>`}
   </section>`;
-}
-
-const field = (label: string, control: Html) => html`<label>${label} ${control}</label>`;
-const formError = html`<p class="notice bad" role="alert" data-error hidden></p>`;
-
-function programForm(): Html {
-  return html`<h2>Add a program</h2>
-    <form class="create" data-create="programs">
-      ${field("Name", html`<input name="name" required maxlength="120">`)}
-      ${field("Site URL", html`<input name="url" type="url" required placeholder="https://shop.example.com">`)}
-      ${field("Commission", html`<select name="commissionType"><option value="percent">percent of each payment</option><option value="fixed">fixed amount per payment</option></select>`)}
-      ${field("Percent, or amount in minor units (500 = $5.00)", html`<input name="commissionValue" class="short" type="number" min="0" step="any" required value="30">`)}
-      ${field("Currency (fixed only)", html`<input name="currency" class="short" value="usd" maxlength="3">`)}
-      ${field("Cookie days", html`<input name="cookieDays" class="short" type="number" min="1" max="730" value="60" required>`)}
-      ${field("Hold days", html`<input name="holdDays" class="short" type="number" min="0" max="365" value="30" required>`)}
-      ${field("Recurring payments", html`<select name="recurring"><option value="once">first payment only</option><option value="months">for some months</option><option value="lifetime">every payment</option></select>`)}
-      ${field("Months (if some)", html`<input name="months" class="short" type="number" min="1" max="120" value="12">`)}
-      <button type="submit">Add program</button>
-      ${formError}
-    </form>`;
 }
 
 function affiliateForm(v: AffiliatesView): Html {
@@ -127,9 +115,8 @@ export function affiliatesPage(v: AffiliatesView): Html {
     ${v.truncated ? html`<p class="notice warn">This workspace has more programs, affiliates or links than this page shows; the JSON API lists them all.</p>` : null}
     <p role="status" id="copied" class="muted"></p>
     ${v.programs.length === 0
-      ? html`<p>No programs yet. A program sets the commission and the cookie window; add one to get a snippet tag for the site.</p>`
+      ? html`<p>No programs yet. <a href="/dashboard/programs">Add a program on the Programs tab</a> first; affiliates join a program.</p>`
       : v.programs.map((p) => programSection(p, v))}
-    ${programForm()}
     ${v.programs.length > 0 ? affiliateForm(v) : null}
     ${linkForm(v)}
     ${promoCodeForm(v)}`;

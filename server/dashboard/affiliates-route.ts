@@ -25,8 +25,8 @@ export function affiliatesRoute(ctx: AppContext): RequestHandler {
     // The store lists newest first; a program's roster reads better oldest first, like a register.
     const affiliatesOf = groupBy([...affiliates.items].reverse(), (a: Affiliate) => a.programId);
     const linksOf = groupBy(
-      [...links.items].reverse().map((l) => ({ affiliateId: l.affiliateId, url: presentLink(l, ctx.config.publicUrl).url, path: l.path })),
-      (l) => l.affiliateId,
+      [...links.items].reverse().map((l) => ({ link: l, url: presentLink(l, ctx.config.publicUrl).url })),
+      (l) => l.link.affiliateId,
     );
     const body = affiliatesPage({
       publicUrl: ctx.config.publicUrl,

@@ -9,16 +9,18 @@ import { packageRoot } from "../package-root.js";
 // the pages' CSP allows 'self' scripts and no inline one. Only these names are served.
 
 /** Each page's entry script; `layout` (sign-out) is in every page and the others import it. */
-export const DASHBOARD_SCRIPTS = ["layout", "affiliates", "conversions", "integrations", "account", "portal", "overview", "affiliate", "payouts"] as const;
+export const DASHBOARD_SCRIPTS = ["layout", "programs", "affiliates", "conversions", "integrations", "account", "portal", "overview", "affiliate", "payouts"] as const;
 export type DashboardScript = (typeof DASHBOARD_SCRIPTS)[number];
 
 export const scriptPath = (name: DashboardScript) => `/dashboard/assets/${name}.js`;
 
 /**
- * The chunk rollup makes of the helpers several entries share (browser/page.ts, live.ts; named
- * in rollup.config.ts): the portal's script loads no dashboard layout, so they live apart.
+ * The chunks rollup makes of the modules several entries share (named in rollup.config.ts):
+ * `shared` holds the helpers (browser/page.ts, live.ts), apart since the portal's script loads no
+ * dashboard layout; `records` the record actions, create and program forms and Copy buttons that
+ * the Programs and Affiliates tabs (and any page showing those records) load.
  */
-export const SHARED_CHUNKS = ["shared"] as const;
+export const SHARED_CHUNKS = ["shared", "records"] as const;
 type Served = DashboardScript | (typeof SHARED_CHUNKS)[number];
 
 const isScript = (name: string): name is Served => (DASHBOARD_SCRIPTS as readonly string[]).includes(name) || (SHARED_CHUNKS as readonly string[]).includes(name);

@@ -69,6 +69,21 @@ const STYLE = `
   figure.chart { margin: 0; min-width: 0; } figure.chart svg { width: 100%; height: 7rem; display: block; }
   figure.chart rect:last-child { fill: #635bff; } figure.chart .axis { display: flex; justify-content: space-between; font-size: .75rem; color: #666; }
   .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1.5rem; }
+  /* record actions (record-actions.ts): a row of small buttons, what they did, a folded edit form */
+  .actions { margin-top: .3rem; } .actions .buttons { display: flex; flex-wrap: wrap; gap: .3rem; align-items: center; }
+  .actions .notice { margin: .4rem 0; } .actions .buttons p { margin: 0; flex-basis: 100%; } .small { font-size: .85em; }
+  details.edit { flex-basis: 100%; } details.edit summary { cursor: pointer; color: #635bff; } details.edit form.create { margin-top: .5rem; }
+  .pasteable pre { background: #f6f6f8; padding: .6rem; border-radius: 6px; margin: .3rem 0 1rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+  form.create label.check, label.check { display: inline-flex; flex-direction: row; gap: .4rem; align-items: center; } label.check input { width: auto; }
+  ul.links li + li { margin-top: .6rem; } table.affiliates td { min-width: 5rem; }
+  /* on a phone each affiliate is a card of labelled lines instead of a row nine columns wide */
+  @media (max-width: 40rem) {
+    table.affiliates thead { display: none; } table.affiliates, table.affiliates tbody, table.affiliates tr, table.affiliates td { display: block; }
+    table.affiliates tr { border-bottom: 2px solid #ddd; padding: .5rem 0; } table.affiliates td { border: 0; padding: .2rem 0; }
+    table.affiliates td::before { content: attr(data-label); display: block; font-size: .8em; color: #666; }
+  }
+  /* a form's field is never wider than the form: on a phone its input shrinks to fit */
+  form.create label { max-width: 100%; } form.create input:not([type=checkbox]) { box-sizing: border-box; }
   /* the affiliates' portal and join page */
   .trap { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
   main.portal form.create label { flex: 1 1 14rem; min-width: 0; }

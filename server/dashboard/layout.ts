@@ -5,11 +5,12 @@ import { scriptPath, type DashboardScript } from "./assets.js";
 
 // Every dashboard page shares one frame: who is signed in, a sign-out button and the tabs.
 
-export type Tab = "overview" | "conversions" | "affiliates" | "payouts" | "clicks" | "webhooks" | "integrations" | "account";
+export type Tab = "overview" | "conversions" | "programs" | "affiliates" | "payouts" | "clicks" | "webhooks" | "integrations" | "account";
 
 const TABS: { tab: Tab; href: string; label: string }[] = [
   { tab: "overview", href: "/dashboard/overview", label: "Overview" },
   { tab: "conversions", href: "/dashboard/conversions", label: "Conversions" },
+  { tab: "programs", href: "/dashboard/programs", label: "Programs" },
   { tab: "affiliates", href: "/dashboard/affiliates", label: "Affiliates" },
   { tab: "payouts", href: "/dashboard/payouts", label: "Payouts" },
   { tab: "clicks", href: "/dashboard/clicks", label: "Clicks" },

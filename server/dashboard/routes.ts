@@ -14,6 +14,7 @@ import { dashboardAssets } from "./assets.js";
 import { clicksRoute } from "./clicks-route.js";
 import { conversionsRoute } from "./conversions-route.js";
 import { overviewRoute } from "./overview-route.js";
+import { programsRoute } from "./programs-route.js";
 import { sendPage } from "./html.js";
 import { integrationsPage } from "./integrations-page.js";
 import { sendDashboard } from "./layout.js";
@@ -73,6 +74,7 @@ export function dashboardRoutes(ctx: AppContext): Router {
   router.get("/dashboard", (_req, res) => res.redirect(303, "/dashboard/overview"));
   router.get("/dashboard/overview", overviewRoute(ctx));
   router.get("/dashboard/conversions", conversionsRoute(ctx));
+  router.get("/dashboard/programs", programsRoute(ctx));
   router.get("/dashboard/affiliates", affiliatesRoute(ctx));
   router.get("/dashboard/affiliates/:id", affiliateRoute(ctx));
   router.get("/dashboard/payouts", payoutsRoute(ctx));

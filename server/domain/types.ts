@@ -67,8 +67,17 @@ export interface Program {
   join?: JoinPolicy;
   /** the smallest payout per currency, minor units; absent: 0 */
   minPayout?: number;
+  /** disabled: its links still send visitors to the site but record no click (absent: active) */
+  status?: RecordStatus;
   createdAt: number;
 }
+
+/**
+ * A program's or link's switch. Disabled stops new tracking only: visitors still reach the site
+ * (a merchant's page must never break), conversions already recorded keep their status, and
+ * clicks recorded before still earn, as a disabled affiliate's do.
+ */
+export type RecordStatus = "active" | "disabled";
 
 /** pending: joined a program that approves, and not approved yet (may sign in, has no links). */
 export type AffiliateStatus = "active" | "pending" | "disabled";
@@ -113,6 +122,8 @@ export interface Link {
   code: string;
   /** optional deep-link path on the program's site, starting with "/" */
   path: string | null;
+  /** absent on links stored before it existed: active */
+  status?: RecordStatus;
   createdAt: number;
 }
 

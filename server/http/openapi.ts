@@ -160,14 +160,14 @@ export const apiRoutes: ApiRoute[] = [
   {
     method: "patch",
     path: "/programs/:id",
-    summary: "Change a program; fields left out stay as they are.",
-    auth: "apiKey",
+    summary: "Change a program (status disabled: its tracking links still redirect to the site but record no click and set no referral); fields left out stay as they are.",
+    auth: "apiKeyOrSession",
     params: idParam,
     body: programUpdate,
     ok: { 200: "Program" },
     errors: [404],
   },
-  { method: "delete", path: "/programs/:id", summary: "Delete a program that has no affiliates left.", auth: "apiKey", params: idParam, ok: { 204: null }, errors: [404, 409] },
+  { method: "delete", path: "/programs/:id", summary: "Delete a program that has no affiliates left.", auth: "apiKeyOrSession", params: idParam, ok: { 204: null }, errors: [404, 409] },
 
   {
     method: "post",
@@ -183,14 +183,14 @@ export const apiRoutes: ApiRoute[] = [
   {
     method: "patch",
     path: "/affiliates/:id",
-    summary: "Change an affiliate (name, email, code, status; pending → active approves one who joined, gives them a first link and mails them a sign-in link); fields left out stay as they are.",
-    auth: "apiKey",
+    summary: "Change an affiliate (name, email, code, status; pending → active approves one who joined, gives them a first link and mails them a sign-in link; disabled: their links redirect without recording clicks and they cannot sign in); fields left out stay as they are.",
+    auth: "apiKeyOrSession",
     params: idParam,
     body: affiliateUpdate,
     ok: { 200: "Affiliate" },
     errors: [404, 409],
   },
-  { method: "delete", path: "/affiliates/:id", summary: "Delete an affiliate that has no links left.", auth: "apiKey", params: idParam, ok: { 204: null }, errors: [404, 409] },
+  { method: "delete", path: "/affiliates/:id", summary: "Delete an affiliate that has no links or promotion codes left.", auth: "apiKeyOrSession", params: idParam, ok: { 204: null }, errors: [404, 409] },
   {
     method: "post",
     path: "/affiliates/:id/portal-link",
@@ -215,14 +215,14 @@ export const apiRoutes: ApiRoute[] = [
   {
     method: "patch",
     path: "/links/:id",
-    summary: "Change a link's deep-link path (null: the site's home); its code and affiliate stay.",
-    auth: "apiKey",
+    summary: "Change a link's deep-link path (null: the site's home) or status (disabled: it still redirects, recording no click); its code and affiliate stay.",
+    auth: "apiKeyOrSession",
     params: idParam,
     body: linkUpdate,
     ok: { 200: "Link" },
     errors: [404],
   },
-  { method: "delete", path: "/links/:id", summary: "Delete a link.", auth: "apiKey", params: idParam, ok: { 204: null }, errors: [404] },
+  { method: "delete", path: "/links/:id", summary: "Delete a link: its URL stops leading to the site; clicks it recorded stay.", auth: "apiKeyOrSession", params: idParam, ok: { 204: null }, errors: [404] },
 
   {
     method: "post",

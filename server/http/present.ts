@@ -34,6 +34,8 @@ export const programOut = z.strictObject({
   join: z.enum(["invite", "approval", "open"]),
   /** the smallest payout per currency, in minor units */
   minPayout: z.number().int(),
+  /** disabled: its links redirect to the site without recording clicks */
+  status: z.enum(["active", "disabled"]),
   createdAt: timestamp,
 });
 
@@ -64,6 +66,8 @@ export const linkOut = z.strictObject({
   path: z.string().nullable(),
   /** PUBLIC_URL/r/<code> */
   url: z.string(),
+  /** disabled: it redirects to the site without recording a click */
+  status: z.enum(["active", "disabled"]),
   createdAt: timestamp,
 });
 
@@ -210,8 +214,8 @@ export type SignupOut = z.infer<typeof signupOut>;
 
 export function presentProgram(p: Program): ProgramOut {
   const { workspaceId: _w, createdAt, ...rest } = p;
-  // Programs stored before join and minPayout existed take their defaults.
-  return { ...rest, join: p.join ?? "invite", minPayout: p.minPayout ?? 0, createdAt: iso(createdAt) };
+  // Programs stored before join, minPayout and status existed take their defaults.
+  return { ...rest, join: p.join ?? "invite", minPayout: p.minPayout ?? 0, status: p.status ?? "active", createdAt: iso(createdAt) };
 }
 
 export function presentAffiliate(a: Affiliate): AffiliateOut {
@@ -221,7 +225,8 @@ export function presentAffiliate(a: Affiliate): AffiliateOut {
 
 export function presentLink(l: Link, publicUrl: string): LinkOut {
   const { workspaceId: _w, createdAt, ...rest } = l;
-  return { ...rest, url: `${publicUrl}/r/${l.code}`, createdAt: iso(createdAt) };
+  // Links stored before status existed are active.
+  return { ...rest, url: `${publicUrl}/r/${l.code}`, status: l.status ?? "active", createdAt: iso(createdAt) };
 }
 
 export function presentPromoCode(p: PromoCode): PromoCodeOut {

@@ -43,20 +43,24 @@ export const recurringRule = z.discriminatedUnion(
   { error: 'should be {"type":"once"}, {"type":"months","months":12} or {"type":"lifetime"}' },
 );
 
+export const recordStatus = z.enum(["active", "disabled"], { error: "should be active or disabled" });
+
 // A program's settings without defaults: PATCH must change only the fields it is sent, so the
 // defaults belong to creation alone (a partial of a schema with defaults would fill them in and
 // silently reset every field left out).
 const programFields = {
   name: z.string().trim().min(1, "should not be empty").max(120),
   url: siteUrl,
-  cookieDays: z.number().int("should be a whole number of days").min(1).max(730),
+  cookieDays: z.number().int("should be a whole number of days").min(1, "should be 1 to 730 days").max(730, "should be 1 to 730 days"),
   attribution: z.enum(["last", "first"], { error: "should be last or first" }),
-  holdDays: z.number().int("should be a whole number of days").min(0).max(365),
+  holdDays: z.number().int("should be a whole number of days").min(0, "should be 0 to 365 days").max(365, "should be 0 to 365 days"),
   commission: commissionRule,
   recurring: recurringRule,
   allowSelfReferral: z.boolean(),
   join: z.enum(["invite", "approval", "open"], { error: "should be invite, approval or open" }),
   minPayout: z.number().int("should be a whole number of minor units (cents)").min(0, "should be 0 or more").max(100_000_000),
+  // disabled: its tracking links still redirect to the site but record no click and set no referral.
+  status: recordStatus,
 };
 
 export const programCreate = z.strictObject({
@@ -68,6 +72,7 @@ export const programCreate = z.strictObject({
   allowSelfReferral: programFields.allowSelfReferral.default(false),
   join: programFields.join.default("invite"),
   minPayout: programFields.minPayout.default(0),
+  status: programFields.status.default("active"),
 });
 
 export const programUpdate = z.strictObject(programFields).partial();
@@ -113,8 +118,11 @@ export const linkCreate = z.strictObject({
   path: linkPath.optional(),
 });
 
-/** A link's deep-link path can change (null: the site's home); its code and affiliate cannot. Left out, it stays. */
-export const linkUpdate = z.strictObject({ path: linkPath.nullable().optional() });
+/**
+ * A link's deep-link path can change (null: the site's home) and it can be disabled (it still
+ * redirects, recording no click); its code and affiliate cannot. Left out, a field stays.
+ */
+export const linkUpdate = z.strictObject({ path: linkPath.nullable().optional(), status: recordStatus.optional() });
 
 /** A Stripe promotion code's text as customers type it (Stripe allows letters and digits). */
 export const promoCodeText = z

@@ -4,8 +4,8 @@ import type { AppContext } from "./context.js";
 import { ApiError } from "./errors.js";
 import { currentMember, sameOrigin } from "./session.js";
 
-// The dashboard's forms (create a program, an affiliate, a link; tie or untie a promotion code;
-// attribute a conversion) call the JSON API with the member's session cookie. Only those writes
+// The dashboard's forms (create, change, disable or delete a program, an affiliate, a link; tie or
+// untie a promotion code; attribute a conversion) call the JSON API with the member's session cookie. Only those writes
 // accept the cookie: the pages read the store themselves, so nothing else needs it, and every
 // other route, and every request that carries an Authorization header, is judged by
 // requireApiKey exactly as before.
@@ -21,6 +21,10 @@ const DASHBOARD_WRITES: { method: string; path: RegExp }[] = [
   { method: "POST", path: /^\/promo-codes$/ },
   { method: "DELETE", path: /^\/promo-codes\/[^/]+$/ },
   { method: "POST", path: /^\/conversions\/[^/]+\/attribute$/ },
+  // The record actions (Edit, Disable/Enable, Approve/Reject, Delete) on the Programs and
+  // Affiliates tabs and the per-affiliate page (server/dashboard/record-actions.ts).
+  { method: "PATCH", path: /^\/(programs|affiliates|links)\/[^/]+$/ },
+  { method: "DELETE", path: /^\/(programs|affiliates|links)\/[^/]+$/ },
   // The Affiliates tab's "Portal link" button.
   { method: "POST", path: /^\/affiliates\/[^/]+\/portal-link$/ },
   // The Conversions tab's "Download CSV" link.

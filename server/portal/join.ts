@@ -27,6 +27,10 @@ export async function joinProgram(ctx: AppContext, input: z.infer<typeof joinBod
   const program = await ctx.store.programByKey(input.program);
   if (!program) throw new ApiError(404, "not_found", "There is no program with this key; check the join link you were given.", { program: "not found" });
   const policy = program.join ?? "invite";
+  // A disabled program records no clicks, so it takes no new affiliates either.
+  if (program.status === "disabled") {
+    throw new ApiError(403, "join_closed", `${program.name} is not taking affiliates at the moment; ask the merchant.`);
+  }
   if (policy === "invite") {
     throw new ApiError(403, "join_closed", `${program.name} takes affiliates by invitation only; ask the merchant to invite you.`);
   }

@@ -40,12 +40,12 @@ function joinPage(p: Program, v: { name?: string; email?: string; message?: stri
       <p class="notice ok" role="status">${v.done === "active" ? "You are in. A sign-in link is on its way to your inbox; it works once, within 15 minutes." : "Thanks — your application is waiting for the merchant's approval. We will mail you a sign-in link when you are approved."}</p>
       <p>Lost the mail? <a href="/portal/login">Ask for a new sign-in link</a>.</p>`;
   }
-  const closed = (p.join ?? "invite") === "invite";
+  const closed = (p.join ?? "invite") === "invite" || p.status === "disabled";
   return html`<h1>${p.name} affiliate program</h1>
     ${termsList(p)}
     ${v.message ? html`<p class="notice bad" role="alert">${v.message}</p>` : null}
     ${closed
-      ? html`<p class="notice warn">This program takes affiliates by invitation only; ask the merchant to invite you.</p>`
+      ? html`<p class="notice warn">${p.status === "disabled" ? "This program is not taking affiliates at the moment; ask the merchant." : "This program takes affiliates by invitation only; ask the merchant to invite you."}</p>`
       : html`<form method="post" action="/join/${p.key}">
           <p><label>Your name<br><input name="name" autocomplete="name" required maxlength="120" value="${v.name ?? ""}"></label></p>
           <p><label>Email<br><input type="email" name="email" autocomplete="email" required value="${v.email ?? ""}"></label></p>
@@ -145,7 +145,7 @@ export function portalPages(ctx: AppContext): Router {
 
   router.get("/join/:programKey", async (req, res) => {
     const program = await programFor(req.params.programKey);
-    sendPage(res.status((program.join ?? "invite") === "invite" ? 403 : 200), `Join ${program.name}`, joinPage(program));
+    sendPage(res.status((program.join ?? "invite") === "invite" || program.status === "disabled" ? 403 : 200), `Join ${program.name}`, joinPage(program));
   });
 
   router.post("/join/:programKey", form, async (req, res) => {

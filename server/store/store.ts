@@ -639,7 +639,7 @@ export class Store {
   }
 
   /** Applies `changes` to the link as it is at commit time; its code and owners never change. */
-  async updateLink(workspaceId: string, id: string, changes: Pick<Partial<Link>, "path">): Promise<Link | null> {
+  async updateLink(workspaceId: string, id: string, changes: Pick<Partial<Link>, "path" | "status">): Promise<Link | null> {
     return transact(this.backend, async (u) => {
       const current = await u.read<Link>(keys.link(workspaceId, id));
       if (!current) return null;

@@ -16,7 +16,7 @@ import { merchant, page, SERVER_ENV } from "./support.js";
 // The pages load them from /dashboard/assets/ under a CSP that allows same-origin scripts and no
 // inline one; these tests check what is served, what is refused, and that the browser agrees.
 
-const TABS = ["overview", "conversions", "affiliates", "payouts", "clicks", "webhooks", "settings/integrations", "settings/account"];
+const TABS = ["overview", "conversions", "programs", "affiliates", "payouts", "clicks", "webhooks", "settings/integrations", "settings/account"];
 const scriptOf = (html: string) => /<script type="module" src="([^"]+)"><\/script>/.exec(html)?.[1];
 /** The relative imports of a built module, e.g. import"./layout.js" */
 const importsOf = (code: string) => [...code.matchAll(/(?:import|from)\s*"\.\/([^"]+)"/g)].map((m) => m[1]);
@@ -99,7 +99,8 @@ describe("the built dashboard scripts", () => {
     for (const name of [...DASHBOARD_SCRIPTS, ...SHARED_CHUNKS]) {
       const code = readFileSync(join(dir, `${name}.js`), "utf8");
       // The schemas are imported as types only; a value import would pull zod in (tens of kB).
-      expect(code.length, name).toBeLessThan(4_000);
+      // The largest chunk, records.js (every record action and form), is about 5 kB.
+      expect(code.length, name).toBeLessThan(8_000);
       expect(code).not.toMatch(/zod|safeParse|ZodError/i);
     }
   });

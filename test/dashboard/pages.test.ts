@@ -22,7 +22,7 @@ for (const kind of storeKinds) {
     });
 
     it("sends a signed-out visitor to the login form, which brings them back to the same URL", async () => {
-      const paths = ["/dashboard/conversions?status=pending&mode=live", "/dashboard/affiliates", "/dashboard/clicks", "/dashboard/webhooks?outcome=failed", "/dashboard/settings/integrations"];
+      const paths = ["/dashboard/conversions?status=pending&mode=live", "/dashboard/programs", "/dashboard/affiliates", "/dashboard/clicks", "/dashboard/webhooks?outcome=failed", "/dashboard/settings/integrations"];
       for (const path of paths) {
         const res = await page(server, path);
         expect(res.status).toBe(303);
@@ -40,7 +40,7 @@ for (const kind of storeKinds) {
 
     it("shows every tab with the same navigation, the current one marked, its one script loaded from the server, none inline", async () => {
       const m = await merchant(server, { workspace: "Nav Shop" });
-      const tabs = { conversions: "Conversions", affiliates: "Affiliates", clicks: "Clicks", webhooks: "Webhooks", "settings/integrations": "Settings › Integrations", "settings/account": "Settings › Account" };
+      const tabs = { conversions: "Conversions", programs: "Programs", affiliates: "Affiliates", clicks: "Clicks", webhooks: "Webhooks", "settings/integrations": "Settings › Integrations", "settings/account": "Settings › Account" };
       for (const path of Object.keys(tabs)) {
         const res = await page(server, `/dashboard/${path}`, m.cookie);
         expect(res.status).toBe(200);
@@ -126,16 +126,27 @@ for (const kind of storeKinds) {
       const processed = await pay(server, m, { clickId });
       const unattributed = await pay(server, m, { email: "stranger@example.com" });
 
+      // The Programs tab: the terms, what to paste into the site and its server, the create form.
+      const programs = (await page(server, "/dashboard/programs", m.cookie)).html;
+      expect(programs).toContain(m.program.name);
+      expect(programs).toContain(`data-program=&quot;${m.program.key}&quot;`);
+      expect(programs).toContain(`${server.url}/snippet.js`);
+      expect(programs).toContain("import { referral, wrapStripe } from &quot;icodrip/middleware&quot;");
+      expect(programs).toContain("30% commission on the first payment");
+      expect(programs).toContain('data-create="programs"');
+      expect(programs).toContain(`data-edit="programs" data-id="${m.program.id}"`);
+      // join is invite: no join link to hand out.
+      expect(programs).not.toContain(`/join/${m.program.key}`);
+
       const affiliates = (await page(server, "/dashboard/affiliates", m.cookie)).html;
       expect(affiliates).toContain(m.program.name);
-      expect(affiliates).toContain(`data-program="${m.program.key}"`);
-      expect(affiliates).toContain(`${server.url}/snippet.js`);
-      expect(affiliates).toContain(m.affiliate.name);
+      expect(affiliates).not.toContain('data-create="programs"');
+      expect(affiliates).toContain(`<a href="/dashboard/affiliates/${m.affiliate.id}">${m.affiliate.name}</a>`);
       expect(affiliates).toContain(`<code>${m.affiliate.code}</code>`);
       expect(affiliates).toContain(`<code class="url">${link.body.url}</code>`);
       expect(affiliates).toContain(`data-copy="${link.body.url}"`);
       expect(affiliates).toContain("30% commission on the first payment");
-      for (const kind of ["programs", "affiliates", "links"]) expect(affiliates).toContain(`data-create="${kind}"`);
+      for (const kind of ["affiliates", "links"]) expect(affiliates).toContain(`data-create="${kind}"`);
       expect(affiliates).toContain(`<option value="${m.program.id}">`);
 
       const clicks = (await page(server, "/dashboard/clicks", m.cookie)).html;
@@ -159,6 +170,31 @@ for (const kind of storeKinds) {
       expect(onlyUnattributed).toContain('<option value="unattributed" selected>');
     });
 
+    it("shows each affiliate's status, last sign-in and payout method type, never its details, with the buttons its status allows", async () => {
+      const m = await merchant(server, { affiliateName: "Pay Pal User" });
+      const signedInAt = Date.parse("2026-11-20T08:30:00Z");
+      await server.store.updateAffiliate(m.workspaceId, m.affiliate.id, { lastSignInAt: signedInAt, payoutMethod: { type: "paypal", email: "secret-payout@example.com" } });
+      await server.api("PATCH", `/api/v1/programs/${m.program.id}`, { key: m.key, body: { join: "approval" } });
+      expect((await server.api("POST", "/portal/api/join", { body: { program: m.program.key, name: "New Applicant", email: "applicant@example.com" } })).status).toBe(201);
+      const html = (await page(server, "/dashboard/affiliates", m.cookie)).html;
+      const rowOf = (name: string) => html.slice(html.indexOf(`>${name}</a>`), html.indexOf("</tr>", html.indexOf(`>${name}</a>`)));
+      const paid = rowOf("Pay Pal User");
+      expect(paid).toContain('<time datetime="2026-11-20T08:30:00.000Z">2026-11-20 08:30 UTC</time>');
+      expect(paid).toContain("PayPal");
+      expect(html).not.toContain("secret-payout@example.com");
+      expect(paid).toContain('<span class="badge green">active</span>');
+      expect(paid).toContain(`aria-label="Disable Pay Pal User"`);
+      expect(paid).not.toContain("Approve");
+      const pending = rowOf("New Applicant");
+      expect(pending).toContain('<span class="badge amber">pending</span>');
+      expect(pending).toContain("never");
+      expect(pending).toContain("not set");
+      expect(pending).toContain('data-action="status" data-kind="affiliates"');
+      expect(pending).toContain(`aria-label="Approve New Applicant"`);
+      expect(pending).toContain(`aria-label="Reject New Applicant"`);
+      expect(pending).toContain("Reject disables the application");
+    });
+
     it("shows another workspace's member none of it", async () => {
       const owner = await merchant(server, { affiliateName: "Owner's Affiliate" });
       const clickId = await click(server, owner, { url: "https://shop.example.com/owner-only-landing" });
@@ -166,7 +202,7 @@ for (const kind of storeKinds) {
       const other = await merchant(server, { workspace: "Other Shop" });
 
       const pages = await Promise.all(
-        ["conversions", "affiliates", "clicks", "webhooks"].map(async (tab) => (await page(server, `/dashboard/${tab}`, other.cookie)).html),
+        ["conversions", "programs", "affiliates", "clicks", "webhooks"].map(async (tab) => (await page(server, `/dashboard/${tab}`, other.cookie)).html),
       );
       for (const html of pages) {
         for (const secret of [owner.affiliate.name.replace("'", "&#39;"), owner.affiliate.code, owner.program.name, owner.program.key, "$777.77", "owner-only-landing", paid.eventId, owner.accountId]) {
@@ -187,7 +223,7 @@ for (const kind of storeKinds) {
       await pay(server, m, { clickId });
       await pay(server, m, { email: `<script>alert(4)</script>` });
 
-      for (const tab of ["conversions", "affiliates", "clicks", "webhooks", "settings/integrations"]) {
+      for (const tab of ["conversions", "programs", "affiliates", "clicks", "webhooks", "settings/integrations"]) {
         const html = (await page(server, `/dashboard/${tab}`, m.cookie)).html;
         expect(html).not.toContain("<img src=x");
         expect(html).not.toContain("<svg");

@@ -197,7 +197,7 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     // This page stays open on the Conversions tab from here on; the test never reloads it.
 
     const work = await open("dashboard");
-    await work.goto(`${icodrip}/dashboard/affiliates`);
+    await work.goto(`${icodrip}/dashboard/programs`);
     await work.getByText("No programs yet.").waitFor();
     const programForm = work.locator("form[data-create=programs]");
     await programForm.getByLabel("Name").fill("Shop partners");
@@ -209,6 +209,11 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     await programForm.getByRole("button", { name: "Add program" }).click();
     await work.getByRole("heading", { name: "Shop partners" }).waitFor();
     await work.getByText("30% commission on payments for 12 months").waitFor();
+    // The Programs tab has the tag to paste into the shop.
+    const snippetTag = (await work.getByText("data-program=").textContent())!;
+    const programKey = /data-program="([^"]+)"/.exec(snippetTag)?.[1];
+    expect(programKey).toBeDefined();
+    expect(snippetTag).toContain(`${icodrip}/snippet.js`);
 
     await work.getByRole("link", { name: "Settings › Integrations" }).click();
     await work.waitForURL(`${icodrip}/dashboard/settings/integrations`);
@@ -250,10 +255,6 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     await affiliateRow.locator("ul.links code.url").waitFor();
     const linkUrl = (await affiliateRow.locator("ul.links code.url").textContent())!.trim();
     expect(linkUrl).toMatch(new RegExp(`^${icodrip}/r/`));
-    const snippetTag = (await work.getByText("data-program=").textContent())!;
-    const programKey = /data-program="([^"]+)"/.exec(snippetTag)?.[1];
-    expect(programKey).toBeDefined();
-    expect(snippetTag).toContain(`${icodrip}/snippet.js`);
 
     const shopAdmin = await open("shop-admin");
     await shopAdmin.goto(shopSettings);

@@ -181,7 +181,7 @@ function requests(s: Seed) {
   const nasty = fc.constantFrom("%", "%E0%A4%A", "%ZZ", "%00", "..", "%2e%2e", "%2F", "é", "💥", "__proto__", "constructor", "a".repeat(300), "");
   const segment = fc.oneof(fc.string({ maxLength: 12 }).map(encodeURIComponent), nasty, fc.constantFrom(s.programId, s.affiliateId, s.linkId, "acct_123", "prg_x"));
   const template = fc.constantFrom(
-    "/", "/healthz", "/snippet.js", "/login", "/signup", "/session", "/dashboard", "/dashboard/conversions", "/dashboard/affiliates",
+    "/", "/healthz", "/snippet.js", "/login", "/signup", "/session", "/dashboard", "/dashboard/conversions", "/dashboard/programs", "/dashboard/affiliates",
     "/dashboard/clicks", "/dashboard/webhooks", "/dashboard/settings/integrations", "/dashboard/settings/account",
     "/integrations/stripe/connect", "/integrations/stripe/callback", "/webhooks/stripe", "/webhooks/stripe/:x",
     "/t/click", "/t/lead", `/r/${s.linkCode}`, "/r/:x", `/r/${s.linkCode}/:x`,

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { errorOut, ApiKeyCreatedOut } from "../../http/present.js";
-import type { affiliateCreate, linkCreate, payoutMethod, programCreate, promoCodeCreate } from "../../http/schemas.js";
+import type { affiliateCreate, affiliateUpdate, linkCreate, linkUpdate, payoutMethod, programCreate, programUpdate, promoCodeCreate } from "../../http/schemas.js";
 import type { attributeBody } from "../../http/routes/activity.js";
 import type { passwordBody } from "../../http/routes/account.js";
 import type { restrictedKeyBody } from "../../http/routes/integrations.js";
@@ -20,6 +20,9 @@ export type FormBody<T> = T extends number
       : T;
 
 export type ProgramCreateBody = z.input<typeof programCreate>;
+export type ProgramUpdateBody = z.input<typeof programUpdate>;
+export type AffiliateUpdateBody = z.input<typeof affiliateUpdate>;
+export type LinkUpdateBody = z.input<typeof linkUpdate>;
 export type AffiliateCreateBody = z.input<typeof affiliateCreate>;
 export type LinkCreateBody = z.input<typeof linkCreate>;
 export type PromoCodeCreateBody = z.input<typeof promoCodeCreate>;
@@ -33,3 +36,4 @@ export type PortalLinkBody = Pick<LinkCreateBody, "path">;
 export type ErrorAnswer = z.infer<typeof errorOut>;
 export type ApiErrorBody = ErrorAnswer["error"];
 export type { ApiKeyCreatedOut };
+export type PortalLinkOut = { url: string; expiresAt: string };

@@ -64,25 +64,6 @@ export function localizeTimes(root: ParentNode): void {
   }
 }
 
-/** Puts text on the clipboard; false when the browser would not. */
-export async function copyText(value: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(value);
-    return true;
-  } catch {
-    // No clipboard API (a plain-http page that is not localhost): copy through a selected field.
-    const field = document.createElement("textarea");
-    field.value = value;
-    document.body.append(field);
-    field.select();
-    // Deprecated, but the only way to copy where the clipboard API is missing.
-    // eslint-disable-next-line @typescript-eslint/no-deprecated
-    const done = document.execCommand("copy");
-    field.remove();
-    return done;
-  }
-}
-
 /** A range picker (Overview, an affiliate's page): its dates can be typed only for a custom range. */
 export function rangePicker(): void {
   const form = document.querySelector<HTMLFormElement>("form.filters");

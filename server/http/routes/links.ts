@@ -13,7 +13,7 @@ export const linkList = listQuery.extend({ affiliateId: z.string().optional(), p
 
 /** A new tracking link of an affiliate (the API's, the portal's, and the first one of an affiliate who joined). */
 export function newLink(affiliate: Affiliate, path: string | null, now: number): Link {
-  return { id: newId("lnk"), workspaceId: affiliate.workspaceId, programId: affiliate.programId, affiliateId: affiliate.id, code: newLinkCode(), path, createdAt: now };
+  return { id: newId("lnk"), workspaceId: affiliate.workspaceId, programId: affiliate.programId, affiliateId: affiliate.id, code: newLinkCode(), path, status: "active", createdAt: now };
 }
 
 export function linkRoutes(ctx: AppContext): Router {

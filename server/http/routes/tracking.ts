@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { CLICK_ID_PATTERN } from "../../domain/ids.js";
 import { normalizeEmail } from "../../domain/email.js";
-import type { Program } from "../../domain/types.js";
+import type { Program, RecordStatus } from "../../domain/types.js";
 import { ipHash } from "../../domain/visitor.js";
 import { keptReferral, recordClick } from "../../tracking/record-click.js";
 import { recordLead } from "../../tracking/record-lead.js";
@@ -51,8 +51,9 @@ export function trackingRoutes(ctx: AppContext): Router {
     if (!program) { deadLink(req, res, "This tracking link's program no longer exists; ask the affiliate for a current one."); return; }
     const rest = (req.params as { rest?: string[] }).rest;
     const target = landingUrl(program, rest ? `/${rest.join("/")}` : link.path, req.query);
-    // A disabled affiliate's visitors still reach the shop, just without a referral.
-    if (!affiliate || affiliate.status !== "active" || !(await withinRate(ctx, req))) {
+    // A disabled program's, affiliate's or link's visitors still reach the shop (the merchant's
+    // site must never break), just without a click or a referral.
+    if (!affiliate || affiliate.status !== "active" || !tracking(program) || !tracking(link) || !(await withinRate(ctx, req))) {
       res.redirect(302, target.toString());
       return;
     }
@@ -82,6 +83,8 @@ export function trackingRoutes(ctx: AppContext): Router {
     const program = await ctx.store.programByKey(input.program);
     if (!program) throw new ApiError(404, "program_not_found", "No program has this key; check the snippet's data-program attribute.");
     allowOrigin(req, res, program);
+    // The snippet keeps no referral on an error answer, and the page goes on as ever.
+    if (!tracking(program)) throw new ApiError(409, "program_disabled", "This program is disabled, so it records no clicks; the merchant can enable it on the dashboard's Programs tab.");
     if (!(await withinRate(ctx, req))) throw new ApiError(429, "rate_limited", "Too many clicks from this address; try again in a minute.");
     const now = ctx.now();
     const existing = input.existing && CLICK_ID_PATTERN.test(input.existing) ? await ctx.store.getClick(program.workspaceId, input.existing) : null;
@@ -133,6 +136,9 @@ export function trackingRoutes(ctx: AppContext): Router {
 
   return router;
 }
+
+/** Whether a program or link records clicks: records stored before status existed are active. */
+const tracking = (record: { status?: RecordStatus }) => record.status !== "disabled";
 
 /**
  * A link that leads nowhere: a visitor's browser gets a small page saying so (a JSON error would
