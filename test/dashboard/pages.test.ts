@@ -179,7 +179,7 @@ for (const kind of storeKinds) {
       const html = (await page(server, "/dashboard/affiliates", m.cookie)).html;
       const rowOf = (name: string) => html.slice(html.indexOf(`>${name}</a>`), html.indexOf("</tr>", html.indexOf(`>${name}</a>`)));
       const paid = rowOf("Pay Pal User");
-      expect(paid).toContain('<time datetime="2026-11-20T08:30:00.000Z">2026-11-20 08:30 UTC</time>');
+      expect(paid).toContain('<time datetime="2026-11-20T08:30:00.000Z" title="2026-11-20 08:30 UTC">2026-11-20 08:30 UTC</time>');
       expect(paid).toContain("PayPal");
       expect(html).not.toContain("secret-payout@example.com");
       expect(paid).toContain('<span class="badge green">active</span>');

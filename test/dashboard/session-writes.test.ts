@@ -79,7 +79,7 @@ for (const kind of storeKinds) {
       const m = await merchant(server);
       const id = await unattributed(m);
       // The cookie opens none of the reads or the other writes.
-      for (const [method, path] of [["GET", "/api/v1/conversions"], ["GET", "/api/v1/programs"], ["GET", `/api/v1/conversions/${id}`], ["GET", `/api/v1/affiliates/${m.affiliate.id}`], ["POST", "/api/v1/payouts"]]) {
+      for (const [method, path] of [["GET", "/api/v1/conversions"], ["GET", "/api/v1/programs"], ["GET", `/api/v1/conversions/${id}`], ["GET", `/api/v1/affiliates/${m.affiliate.id}`], ["POST", "/api/v1/leads"]]) {
         const res = await server.api(method, path, { body: method === "POST" ? {} : undefined, headers: asMember(m) });
         expect(res.status).toBe(401);
         expect(res.body.error.message).toMatch(/Authorization: Bearer/);
