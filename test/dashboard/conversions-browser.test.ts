@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { currencyDecimals } from "../../server/domain/currency.js";
 import { newId } from "../../server/domain/ids.js";
 import { formatMoney } from "../../server/domain/money-format.js";
-import { launchChromium } from "../support/browser.js";
+import { launchChromium, memberPage, SCREENSHOTS } from "../support/browser.js";
 import { services } from "../support/services.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { embeddedKind } from "../support/stores.js";
@@ -18,7 +18,6 @@ import { SERVER_ENV } from "./support.js";
 // fits a 360 px phone with no sideways scroll (screenshots at 1280 and 360 px in
 // test-results/screenshots, which git ignores).
 
-const SHOTS = join(import.meta.dirname, "..", "..", "test-results", "screenshots");
 const ZONE = "America/New_York";
 
 /** RFC 4180 lines as csv.ts writes them (the test's data has no quoted cells with line breaks). */
@@ -37,7 +36,7 @@ describe.runIf(services.chromium)("the Conversions tab's filters, totals and CSV
   let s: Seeded;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
     server = await startTestServer(embeddedKind, { ...SERVER_ENV, ICODRIP_SIGNUP: "open" });
     browser = await launchChromium();
     s = await seedConversions(server);
@@ -49,17 +48,8 @@ describe.runIf(services.chromium)("the Conversions tab's filters, totals and CSV
     await server?.stop();
   });
 
-  async function signedIn(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const context = await browser.newContext({ timezoneId: ZONE, locale: "en-US", acceptDownloads: true });
-    const [name, value] = s.m.cookie.split("=");
-    await context.addCookies([{ name, value, url: server.url }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(8_000);
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (msg) => msg.type() === "error" && !msg.text().startsWith("Failed to load resource") && errors.push(msg.text()));
-    page.on("response", (r) => r.status() >= 400 && !r.url().endsWith("/favicon.ico") && errors.push(`${r.status()} ${r.url()}`));
-    return { context, page, errors };
+  function signedIn(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+    return memberPage(browser, server.url, s.m.cookie, { timezoneId: ZONE, locale: "en-US", acceptDownloads: true });
   }
 
   it("filters by an affiliate and a date range, totals the match per currency, and downloads the same rows as CSV", async () => {
@@ -204,7 +194,7 @@ describe.runIf(services.chromium)("the Conversions tab's filters, totals and CSV
         const res = await page.goto(server.url + path);
         expect(res?.status(), `${name} answers`).toBe(200);
         expect(new URL(page.url()).pathname, `${name} is not redirected`).toBe(path.split("?")[0]);
-        await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+        await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
         if (width === 360) widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
       }
     }

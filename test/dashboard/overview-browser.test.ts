@@ -1,8 +1,6 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser.js";
+import { launchChromium, screenshotWidths, watchErrors } from "../support/browser.js";
 import { services } from "../support/services.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { embeddedKind } from "../support/stores.js";
@@ -12,14 +10,11 @@ import { click, merchant, pay, PASSWORD, seedThreeDays, SERVER_ENV } from "./sup
 // the tiles follow a payment made while the page is open (no reload), and the page fits a phone.
 // Screenshots at 1280 and 360 px go to test-results/screenshots (not committed).
 
-const SHOTS = join(import.meta.dirname, "..", "..", "test-results", "screenshots");
-
 describe.runIf(services.chromium)("the overview in a real browser", () => {
   let server: TestServer;
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer(embeddedKind, SERVER_ENV);
     browser = await launchChromium();
   });
@@ -35,9 +30,7 @@ describe.runIf(services.chromium)("the overview in a real browser", () => {
     const days = await seedThreeDays(server, m);
     const page = await (await browser.newContext()).newPage();
     page.setDefaultTimeout(8_000);
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("response", (r) => r.status() >= 400 && !r.url().endsWith("/favicon.ico") && errors.push(`${r.status()} ${r.url()}`));
+    const errors = watchErrors(page);
     await page.goto(`${server.url}/login?next=${encodeURIComponent("/dashboard/overview?range=30&mode=test")}`);
     await page.getByLabel("Email").fill(m.email);
     await page.getByLabel("Password").fill(PASSWORD);
@@ -57,11 +50,8 @@ describe.runIf(services.chromium)("the overview in a real browser", () => {
     expect(byDay.get(days[1])).toBeGreaterThan(byDay.get(days[2]) ?? 0);
     expect(await page.locator("figure.chart.clicks svg").getAttribute("aria-label")).toContain(`to ${days[2]}`);
 
-    for (const width of [1280, 360]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: join(SHOTS, `overview-chart-${width}.png`), fullPage: true });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth), `page width at ${width}`).toBeLessThanOrEqual(width);
-    }
+    const widths = await screenshotWidths(page, "overview-chart");
+    for (const width of [1280, 360] as const) expect(widths[width], `page width at ${width}`).toBeLessThanOrEqual(width);
 
     // A payment while the page is open: the conversions tile moves from 3 to 4 without a reload.
     const tile = page.locator("#total-conversions strong");

@@ -1,9 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { DELETE_SENTENCES } from "../../server/dashboard/record-actions.js";
-import { launchChromium } from "../support/browser.js";
+import { launchChromium, memberPage, screenshotWidths } from "../support/browser.js";
 import { services } from "../support/services.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { embeddedKind } from "../support/stores.js";
@@ -15,7 +13,6 @@ import { merchant, SERVER_ENV, type Merchant } from "./support.js";
 // applicant; hand out a portal link. Screenshots at 1280 and 360 px go to
 // test-results/screenshots (git-ignored), and neither width scrolls sideways.
 
-const SHOTS = join(import.meta.dirname, "..", "..", "test-results", "screenshots");
 const DAY_MS = 24 * 3600 * 1000;
 
 describe.runIf(services.chromium)("editing, disabling and deleting records in a real browser", () => {
@@ -23,7 +20,6 @@ describe.runIf(services.chromium)("editing, disabling and deleting records in a 
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer(embeddedKind, SERVER_ENV);
     browser = await launchChromium();
   });
@@ -35,26 +31,13 @@ describe.runIf(services.chromium)("editing, disabling and deleting records in a 
   });
 
   async function signedInPage(m: Merchant): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
-    const context = await browser.newContext();
-    const [name, value] = m.cookie.split("=");
-    await context.addCookies([{ name, value, url: server.url }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(8_000);
-    const errors: string[] = [];
-    // Script errors, CSP refusals and failed requests; the browser's own favicon probe aside.
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (msg) => msg.type() === "error" && !msg.text().startsWith("Failed to load resource") && errors.push(msg.text()));
-    page.on("response", (r) => r.status() >= 400 && !r.url().endsWith("/favicon.ico") && errors.push(`${r.status()} ${r.url()}`));
+    const { context, page, errors } = await memberPage(browser, server.url, m.cookie);
     return { page, errors, close: () => context.close() };
   }
 
   async function screenshots(page: Page, name: string): Promise<void> {
-    for (const width of [1280, 360]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: join(SHOTS, `${name}-${String(width)}.png`), fullPage: true });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} width at ${String(width)}`).toBeLessThanOrEqual(width);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
+    const widths = await screenshotWidths(page, name);
+    for (const width of [1280, 360] as const) expect(widths[width], `${name} width at ${String(width)}`).toBeLessThanOrEqual(width);
   }
 
   it("edits a program's cookie window on the Programs tab, and the next click expires by it", async () => {

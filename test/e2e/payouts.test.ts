@@ -1,8 +1,7 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser.js";
+import { launchChromium, screenshotWidths, watchErrors } from "../support/browser.js";
 import { services } from "../support/services.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { embeddedKind } from "../support/stores.js";
@@ -12,8 +11,6 @@ import { click, merchant, pay, PASSWORD, SERVER_ENV } from "../dashboard/support
 // PayPal file (read back cell by cell), marks the payout paid with a reference; the affiliate's
 // portal, signed in with a portal link, shows it paid. Screenshots at 1280 and 360 px go to
 // test-results/screenshots (not committed).
-
-const SHOTS = join(import.meta.dirname, "..", "..", "test-results", "screenshots");
 
 /** RFC 4180 cells of a CSV file (quoted fields with commas or doubled quotes). */
 function cells(csv: string): string[][] {
@@ -25,7 +22,6 @@ describe.runIf(services.chromium)("payouts in a real browser", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer(embeddedKind, SERVER_ENV);
     browser = await launchChromium();
   });
@@ -46,9 +42,7 @@ describe.runIf(services.chromium)("payouts in a real browser", () => {
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     page.setDefaultTimeout(8_000);
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("response", (r) => r.status() >= 400 && !r.url().endsWith("/favicon.ico") && errors.push(`${r.status()} ${r.url()}`));
+    const errors = watchErrors(page);
     await page.goto(`${server.url}/login?next=/dashboard/payouts`);
     await page.getByLabel("Email").fill(m.email);
     await page.getByLabel("Password").fill(PASSWORD);
@@ -70,12 +64,8 @@ describe.runIf(services.chromium)("payouts in a real browser", () => {
     const file = readFileSync(await download.path(), "utf8");
     expect(cells(file)).toEqual([["ann@paypal.example", "44.70", "USD", payoutId, `Affiliate commission, payout ${payoutId}`, "PAYPAL"]]);
 
-    for (const width of [1280, 360]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: join(SHOTS, `payouts-${width}.png`), fullPage: true });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth), `page width at ${width}`).toBeLessThanOrEqual(width);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
+    const widths = await screenshotWidths(page, "payouts");
+    for (const width of [1280, 360] as const) expect(widths[width], `page width at ${width}`).toBeLessThanOrEqual(width);
 
     await row.getByLabel("Reference").fill("PP-BATCH-42");
     await row.getByRole("button", { name: "Mark paid" }).click();
@@ -95,7 +85,7 @@ describe.runIf(services.chromium)("payouts in a real browser", () => {
     expect(await paid.textContent()).toContain("paid");
     expect(await paid.textContent()).toContain("PP-BATCH-42");
     expect(await affiliate.locator('#portal-earnings tr[data-currency="usd"]').textContent()).toContain("$44.70");
-    await affiliate.screenshot({ path: join(SHOTS, "portal-payout-1280.png"), fullPage: true });
+    await screenshotWidths(affiliate, "portal-payout");
     expect(errors).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import type { Conversion, Payout } from "../../server/domain/types.js";
 import { createPayouts } from "../../server/payouts/service.js";
 import { Ledger } from "../../server/store/ledger.js";
 import type { Store } from "../../server/store/store.js";
-import { affiliate, conversion, createWorkspace, program } from "../support/records.js";
+import { affiliate, allPages, conversion, createWorkspace, program } from "../support/records.js";
 import { storeKinds, type StoreHandle } from "../support/stores.js";
 
 // A payout run killed mid-way (SIGKILL, in its own process, as a crashed instance): every
@@ -17,16 +17,6 @@ import { storeKinds, type StoreHandle } from "../support/stores.js";
 const ROOT = new URL("../../", import.meta.url).pathname;
 const AFFILIATES = 150;
 
-async function all<T>(page: (cursor: string | null) => Promise<{ data: T[]; nextCursor: string | null }>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const p = await page(cursor);
-    items.push(...p.data);
-    cursor = p.nextCursor;
-  } while (cursor);
-  return items;
-}
 
 /** A workspace with AFFILIATES affiliates, each with one approved commission of (i + 1) × $1. */
 async function seed(store: Store): Promise<{ workspaceId: string; conversions: Conversion[] }> {
@@ -88,8 +78,8 @@ for (const kind of storeKinds) {
       child.kill("SIGKILL");
       expect(await exited, stderr).toBe("SIGKILL");
 
-      const read = () => all((cursor) => store.listConversions(workspaceId, { limit: 100, cursor }));
-      const payouts = await all((cursor) => store.listPayouts(workspaceId, { limit: 100, cursor }));
+      const read = () => allPages((cursor) => store.listConversions(workspaceId, { limit: 100, cursor }));
+      const payouts = await allPages((cursor) => store.listPayouts(workspaceId, { limit: 100, cursor }));
       const inOne = checkOnePayoutOrNone(await read(), payouts);
       expect(inOne).toBe(payouts.length);
       expect(payouts.length).toBeGreaterThanOrEqual(5);
@@ -97,7 +87,7 @@ for (const kind of storeKinds) {
 
       const rest = await createPayouts(store, workspaceId, {}, Date.now());
       expect(rest.created).toHaveLength(AFFILIATES - payouts.length);
-      const everything = await all((cursor) => store.listPayouts(workspaceId, { limit: 100, cursor }));
+      const everything = await allPages((cursor) => store.listPayouts(workspaceId, { limit: 100, cursor }));
       expect(checkOnePayoutOrNone(await read(), everything)).toBe(AFFILIATES);
       const total = everything.reduce((sum, p) => sum + p.amount, 0);
       expect(total).toBe(conversions.reduce((sum, c) => sum + c.commission.amount, 0));

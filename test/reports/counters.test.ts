@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../server/domain/password.js";
 import { conversionStatusAt } from "../../server/domain/status.js";
-import type { Click, Conversion, Page } from "../../server/domain/types.js";
+import type { Click, Conversion } from "../../server/domain/types.js";
 import { merchant, PLATFORM_SECRET, SECRET, type Setup } from "../support/merchant.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { charge, checkoutSession, deliver, event } from "../support/stripe-events.js";
 import { storeKinds } from "../support/stores.js";
+import { allPages } from "../support/records.js";
 
 // The reports read counters that the writes keep; here they must equal a recount of the rows the
 // writes left, after concurrent clicks and duplicated, shuffled, concurrent webhook deliveries
@@ -57,16 +58,6 @@ function recount(clicks: Click[], conversions: Conversion[], now: number, keep: 
   return out;
 }
 
-async function all<T>(page: (cursor: string | null) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const p = await page(cursor);
-    items.push(...p.data);
-    cursor = p.nextCursor;
-  } while (cursor);
-  return items;
-}
 
 function shuffle<T>(items: T[], seed: number): T[] {
   const out = [...items];
@@ -168,8 +159,8 @@ for (const kind of storeKinds) {
 
       // Read half a day after the last sales: the second program's holds (0 days) have passed, none of the first's (30).
       clock = today + DAY_MS / 2;
-      const rows = await all((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
-      const clickRows = await all((cursor) => server.store.listClicks(w, { limit: 100, cursor }));
+      const rows = await allPages((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
+      const clickRows = await allPages((cursor) => server.store.listClicks(w, { limit: 100, cursor }));
       expect(clickRows).toHaveLength(72);
       expect(rows.filter((c) => c.status === "unattributed")).toHaveLength(3);
       const statuses = new Set(rows.map((c) => conversionStatusAt(c, clock)));
@@ -228,7 +219,7 @@ for (const kind of storeKinds) {
       const later = charge({ amount: again.amount, amountRefunded: Math.floor(again.amount / 2), currency: again.currency, paymentIntent: again.stripe.paymentIntentId });
       const refund = event("charge.refunded", later, { account: accountId });
       for (let i = 0; i < 2; i++) expect((await deliver(`${server.url}/webhooks/stripe`, refund, PLATFORM_SECRET, { timestamp: Math.floor(clock / 1000) })).status).toBe(200);
-      const after = await all((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
+      const after = await allPages((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
       expect(after.find((c) => c.id === again.id)?.refundedAmount).toBe(Math.floor(again.amount / 2));
       const { from: _f, to: _t, ...summary } = await get(`/api/v1/reports/summary?from=${from}&to=${to}`);
       expect(summary).toEqual(recount(clickRows, after, clock, {}));
@@ -238,11 +229,11 @@ for (const kind of storeKinds) {
       const run = await server.api("POST", "/api/v1/payouts", { key, body: {} });
       expect(run.body.data.length).toBeGreaterThan(0);
       for (const p of run.body.data as { id: string }[]) expect((await server.api("POST", `/api/v1/payouts/${p.id}/paid`, { key, body: {} })).status).toBe(200);
-      const paidRows = await all((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
+      const paidRows = await allPages((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
       const paid = paidRows.find((c) => c.status === "paid" && c.stripe.paymentIntentId !== null && c.refundedAmount === 0)!;
       const full = charge({ amount: paid.amount, amountRefunded: paid.amount, currency: paid.currency, paymentIntent: paid.stripe.paymentIntentId });
       expect((await deliver(`${server.url}/webhooks/stripe`, event("charge.refunded", full, { account: accountId, livemode: paid.livemode }), PLATFORM_SECRET, { timestamp: Math.floor(clock / 1000) })).status).toBe(200);
-      const final = await all((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
+      const final = await allPages((cursor) => server.store.listConversions(w, { limit: 100, cursor }));
       expect(final.find((c) => c.id === paid.id)).toMatchObject({ status: "reversed", paidCommission: paid.commission.amount });
       for (const scope of [{}, { programId: other.body.id as string }] as Record<string, string>[]) {
         const query = new URLSearchParams({ from, to, ...scope });

@@ -97,3 +97,15 @@ export function conversion(overrides: Partial<Conversion> & { id: string }): Con
     ...overrides,
   };
 }
+
+/** Every item of a paged list (a store's or the API's), following nextCursor to the end. */
+export async function allPages<T>(page: (cursor: string | null) => Promise<{ data: T[]; nextCursor: string | null }>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const p = await page(cursor);
+    items.push(...p.data);
+    cursor = p.nextCursor;
+  } while (cursor);
+  return items;
+}
