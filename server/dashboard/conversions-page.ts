@@ -1,5 +1,6 @@
 import { CONVERSION_STATUSES, type Affiliate, type Conversion, type ConversionStatus, type MatchedBy, type Program } from "../domain/types.js";
 import type { FilteredTotals } from "../http/conversion-filter.js";
+import { clawbackDue } from "../payouts/plan.js";
 import { statusBadge } from "./badges.js";
 import { dash, formatMode, formatMoney, formatTime } from "./format.js";
 import { html, type Html } from "./html.js";
@@ -110,6 +111,21 @@ function attributeForm(c: Conversion, v: ConversionsView): Html {
   </form>`;
 }
 
+/** Where its commission is in the payouts: in one, or owed back after a refund that came after it was paid. */
+function payoutNote(c: Conversion): Html | null {
+  const back = clawbackDue(c);
+  if (back > 0) return html`<br><span class="muted">${formatMoney(back, c.commission.currency)} to claw back from the next payout</span>`;
+  return c.payoutId ? html`<br><a class="muted" href="/dashboard/payouts">in payout <code>${c.payoutId}</code></a>` : null;
+}
+
+/** The commission's story: each change of status with its time (conversions stored before it have none). */
+function history(c: Conversion): Html | null {
+  if (!c.history || c.history.length < 2) return null;
+  return html`<details class="history"><summary>History</summary><ol>${c.history.map(
+    (h) => html`<li>${formatTime(h.at)} ${h.note ?? h.status.replace("_", " ")}${h.note ? html` <span class="muted">(${h.status.replace("_", " ")})</span>` : null}</li>`,
+  )}</ol></details>`;
+}
+
 function row(c: Conversion, v: ConversionsView): Html {
   const status = v.statusOf(c);
   return html`<tr data-id="${c.id}">
@@ -118,7 +134,7 @@ function row(c: Conversion, v: ConversionsView): Html {
     <td class="num" data-label="Amount">${formatMoney(c.amount, c.currency)}</td>
     <td class="num" data-label="Commission">${c.affiliateId ? formatMoney(c.commission.amount, c.commission.currency) : dash}</td>
     <td data-label="Affiliate">${affiliateCell(c, v.affiliates)}</td>
-    <td data-label="Status">${statusBadge(status)}${c.selfReferral ? html`<br><span class="muted">self-referral</span>` : null}</td>
+    <td data-label="Status">${statusBadge(status)}${c.selfReferral ? html`<br><span class="muted">self-referral</span>` : null}${payoutNote(c)}${history(c)}</td>
     <td data-label="Matched by">${c.matchedBy ? matchedByLabel(c.matchedBy) : dash}</td>
     <td data-label="Why unattributed">${c.reason ?? dash}</td>
     <td class="num" data-label="Refunded">${c.refundedAmount > 0 ? formatMoney(c.refundedAmount, c.currency) : dash}</td>

@@ -88,6 +88,7 @@ const STYLE = `
   .trap { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
   main.portal form.create label { flex: 1 1 14rem; min-width: 0; }
   main.portal form.create input, main.portal form.create select { width: 100%; box-sizing: border-box; }
+  details.history ol { margin: .25rem 0 0; padding-left: 1.2rem; font-size: .85em; } details.history summary { cursor: pointer; font-size: .85em; color: #635bff; }
   /* the Conversions tab's totals per currency */
   table.totals { width: auto; min-width: 50%; margin: 0 0 1rem; } table.totals caption { text-align: left; font-weight: 600; padding: .25rem 0; }
   table.totals tbody th { font-weight: 600; }

@@ -3,7 +3,7 @@ import { payoutOut } from "../../server/payouts/routes.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { storeKinds } from "../support/stores.js";
 import { event, deliver } from "../support/stripe-events.js";
-import { click, merchant, pay, PLATFORM_SECRET, refund, SERVER_ENV, type Merchant } from "../dashboard/support.js";
+import { click, merchant, page, pay, PLATFORM_SECRET, refund, SERVER_ENV, type Merchant } from "../dashboard/support.js";
 
 // Payouts over the API, from payments that arrived as signed webhooks, on both stores: a run,
 // a second run that makes nothing, the PayPal file, paying, a refund after payment clawed back
@@ -70,6 +70,11 @@ for (const kind of storeKinds) {
         expect(c).toMatchObject({ status: "paid", payoutId: payout.id });
         expect(c.history.map((h: { status: string; note?: string }) => h.note ?? h.status)).toEqual(["pending", "approved", "in payout", "payout paid"]);
       }
+      // The Conversions tab says which payout holds each commission, and each one's history.
+      const tab = await page(server, "/dashboard/conversions", m.cookie);
+      expect(tab.html).toContain(`in payout <code>${payout.id}</code>`);
+      expect(tab.html).toMatch(/<details class="history"><summary>History<\/summary><ol>(<li>.*?<\/li>){4}<\/ol>/);
+      expect(tab.html).toContain("payout paid <span class=\"muted\">(paid)</span>");
       const summary = await server.api("GET", "/api/v1/reports/summary", { key: m.key });
       expect(summary.body.commission).toEqual([{ currency: "usd", pending: 0, approved: 0, paid: 4_500, reversed: 0, onHold: 0 }]);
 
@@ -77,6 +82,7 @@ for (const kind of storeKinds) {
       await refund(server, m, { amount: 10_000, refunded: 10_000, paymentIntent: "pi_pay_a" });
       const lost = (await server.api("GET", `/api/v1/conversions?affiliateId=${m.affiliate.id}`, { key: m.key })).body.data.find((c: { amount: number }) => c.amount === 10_000);
       expect(lost).toMatchObject({ status: "reversed", paidCommission: 3_000, clawbackDue: 3_000 });
+      expect((await page(server, "/dashboard/conversions", m.cookie)).html).toContain("$30.00 to claw back from the next payout");
       await sale(server, m, 20_000, "pi_pay_c");
       const next = await server.api("POST", "/api/v1/payouts", { key: m.key, body: {} });
       expect(next.body.data).toHaveLength(1);
