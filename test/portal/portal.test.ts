@@ -210,7 +210,12 @@ for (const kind of storeKinds) {
       // B's conversion, which A must never see.
       const visit = await fetch(`${server.url}/r/${linksB[0].code}`, { redirect: "manual", headers: { "user-agent": `visitor-${n++}` } });
       const clickId = new URL(visit.headers.get("location") ?? "").searchParams.get("icd");
+      // Due at once, and paid out to B: a payout A must never see either.
+      await server.api("PATCH", `/api/v1/programs/${m.programId}`, { key: m.key, body: { holdDays: 0 } });
       await deliver(`${server.url}/webhooks/stripe`, event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId, email: "bob@example.com" }), { account: m.accountId }), PLATFORM_SECRET);
+      const [payoutB] = (await server.api("POST", "/api/v1/payouts", { key: m.key, body: {} })).body.data as { id: string; affiliateId: string }[];
+      expect(payoutB.affiliateId).toBe(meB.affiliate.id);
+      expect((await server.api("GET", "/portal/api/payouts", { headers: { cookie: cookieB } })).body.data.map((p: { id: string }) => p.id)).toEqual([payoutB.id]);
 
       const others = `?affiliateId=${meB.affiliate.id}&id=${meB.affiliate.id}&programId=${m.programId}&workspaceId=x`;
       for (const path of ["/portal/api/me", "/portal/api/links", "/portal/api/summary", "/portal/api/timeseries", "/portal/api/conversions", "/portal/api/payouts"]) {
@@ -220,6 +225,7 @@ for (const kind of storeKinds) {
         expect(text, path).not.toContain(meB.affiliate.id);
         expect(text, path).not.toContain(linksB[0].code);
         expect(text, path).not.toContain("b***@example.com");
+        expect(text, path).not.toContain(payoutB.id);
       }
       expect((await server.api("GET", "/portal/api/summary", { headers: { cookie: cookieA } })).body).toMatchObject({ clicks: 0, conversions: 0 });
       const added = await server.api("POST", "/portal/api/links", { headers: { cookie: cookieA, origin: server.url }, body: { path: "/x", affiliateId: meB.affiliate.id } });
