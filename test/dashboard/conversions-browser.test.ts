@@ -174,6 +174,7 @@ describe.runIf(services.chromium)("the Conversions tab's filters, totals and CSV
     const pages: [string, Page, string][] = [
       ["overview", member.page, "/dashboard/overview"],
       ["conversions", member.page, "/dashboard/conversions"],
+      ["programs", member.page, "/dashboard/programs"],
       ["affiliates", member.page, "/dashboard/affiliates"],
       ["affiliate", member.page, `/dashboard/affiliates/${s.m.affiliate.id}`],
       ["payouts", member.page, "/dashboard/payouts"],
