@@ -318,7 +318,7 @@ describe.runIf(services.chromium)("the demo's whole scenario in a real browser (
     // ---- 6. A refund from the sandbox's page reverses the commission. ----
     await press(stripe.locator("#payments tr").filter({ hasText: "49.00 USD" }).getByRole("button", { name: "Refund" }));
     expect(await stripe.locator("#payments tr").filter({ hasText: "49.00 USD" }).textContent()).toContain("refunded");
-    await saleRow.getByText("reversed").waitFor();
+    await saleRow.locator(".badge", { hasText: "reversed" }).waitFor();
     const afterRefund = await apiUntil("the refund to reach Icodrip", conversions, (list) => list.some((c) => c.id === sale.id && c.status === "reversed"));
     expect(afterRefund.find((c) => c.id === sale.id)).toMatchObject({ status: "reversed", refundedAmount: 4_900, commission: { amount: 0 } });
     // The refund's events came after the declined attempt would have: still the one conversion.
