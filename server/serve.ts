@@ -9,6 +9,7 @@ import { createMailer } from "./mail/mailer.js";
 import { openStore } from "./store/open-store.js";
 import { SqliteBackend } from "./store/sqlite-backend.js";
 import type { Store } from "./store/store.js";
+import { LinkCache } from "./tracking/link-cache.js";
 
 export interface RunningServer {
   url: string;
@@ -23,7 +24,7 @@ export async function startServer(config: Config, options: { store?: Store; log?
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore(config));
   // The mailer reads ctx.log when it writes, so a logger swapped in later (tests) is the one used.
-  const ctx: AppContext = { config, store, log, now: options.now ?? Date.now, mailer: createMailer(config, () => ctx.log) };
+  const ctx: AppContext = { config, store, log, now: options.now ?? Date.now, mailer: createMailer(config, () => ctx.log), links: new LinkCache(store) };
   const app = createApp(ctx);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, "0.0.0.0", (error?: Error) => (error ? reject(error) : resolve(s)));

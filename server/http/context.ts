@@ -3,6 +3,7 @@ import type { Config } from "../config/config.js";
 import type { Workspace } from "../domain/types.js";
 import type { Store } from "../store/store.js";
 import type { Mailer } from "../mail/mailer.js";
+import type { LinkCache } from "../tracking/link-cache.js";
 import type { SignedIn } from "./session.js";
 
 /** What every route needs; built once by createApp and passed down. */
@@ -12,6 +13,8 @@ export interface AppContext {
   log: Logger;
   now: () => number;
   mailer: Mailer;
+  /** what tracking-link codes resolve to, cached per instance (tracking/link-cache.ts) */
+  links: LinkCache;
 }
 
 declare module "express-serve-static-core" {

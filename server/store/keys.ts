@@ -60,6 +60,12 @@ export const keys = {
   earlyRefund: (w: string, chargeOrIntent: string) => `${ws(w)}:earlyrefund:${chargeOrIntent}`,
   event: (w: string, eventId: string) => `${ws(w)}:event:${eventId}`,
 
+  /**
+   * A counter (field "v") that every commit writing or deleting a program, affiliate or link of
+   * the workspace raises (Unit.toCommit), so an instance caching them knows when to read again.
+   */
+  configVersion: (w: string) => `${ws(w)}:configversion`,
+
   /** pending conversions by the time their hold ends (Store.approveDue makes them approved) */
   approvals: (w: string) => `${ws(w)}:approvals`,
   /** conversions a payout run can take from: approved and in no payout, or owing a claw-back */
@@ -106,3 +112,9 @@ export const keys = {
     delivery: (id: string) => `{platform}:delivery:${id}`,
   },
 };
+
+/** The workspace's config-version counter when `docKey` is one of its programs, affiliates or links; else null. */
+export function configVersionKeyOf(docKey: string): string | null {
+  const m = /^(\{ws:[^}]+\}):(?:program|affiliate|link):[^:]+$/.exec(docKey);
+  return m ? `${m[1]}:configversion` : null;
+}

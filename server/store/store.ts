@@ -18,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import type { Backend } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
 import { keys } from "./keys.js";
-import { StoreConflictError, transact, type Unit } from "./unit.js";
+import { onConfigChange, StoreConflictError, transact, type Unit } from "./unit.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { Ledger } from "./ledger.js";
 import { bumpVersion, countTally } from "./stats.js";
@@ -631,6 +631,17 @@ export class Store {
 
   getLink(workspaceId: string, id: string): Promise<Link | null> {
     return this.doc<Link>(keys.link(workspaceId, id));
+  }
+
+  /** Calls `listener` with the workspace's config-version key after each change this process commits to its programs, affiliates or links. */
+  onConfigChange(listener: (counterKey: string) => void): void {
+    onConfigChange(this.backend, listener);
+  }
+
+  /** Raised by every change to the workspace's programs, affiliates and links (keys.configVersion). */
+  async configVersion(workspaceId: string): Promise<number> {
+    const [counters] = await this.backend.counters([keys.configVersion(workspaceId)]);
+    return "v" in counters ? counters.v : 0;
   }
 
   async linkByCode(code: string): Promise<Link | null> {

@@ -1,6 +1,7 @@
 import type { Backend, Commit, Increment } from "./backend.js";
 import { emptyCommit } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
+import { configVersionKeyOf } from "./keys.js";
 
 // A unit of work: every read remembers the version it saw, writes are buffered, and the commit
 // applies them only if nothing read has changed since (a key read as missing must still be
@@ -12,6 +13,8 @@ export class Unit {
   private readonly commit: Commit = emptyCommit();
   private readonly written = new Map<string, unknown>();
   private readonly counts = new Map<string, Increment>();
+  /** the config-version counters this unit's commit raises (see toCommit) */
+  readonly configChanges = new Set<string>();
 
   constructor(private readonly backend: Backend) {}
 
@@ -74,6 +77,16 @@ export class Unit {
   toCommit(): Commit {
     const checks = [...this.seen.entries()].map(([key, s]) => ({ key, version: s.version }));
     const increments = [...this.counts.values()].filter((i) => i.by !== 0);
+    // A change to a program, affiliate or link raises its workspace's config version in the same
+    // commit, whoever made it, so caches of them (tracking/link-cache.ts) cannot miss it.
+    this.configChanges.clear();
+    for (const key of [...this.commit.puts.map((p) => p.key), ...this.commit.deletes]) {
+      const counter = configVersionKeyOf(key);
+      if (counter && !this.configChanges.has(counter)) {
+        this.configChanges.add(counter);
+        increments.push({ key: counter, field: "v", by: 1 });
+      }
+    }
     return { ...this.commit, checks, increments };
   }
 }
@@ -85,13 +98,26 @@ export class StoreConflictError extends IcodripError {
   }
 }
 
+// Told of each config-version counter a committed unit raised, in this process: a cache here
+// drops what it holds at once instead of waiting for its next read of the version.
+const configListeners = new WeakMap<Backend, Set<(counterKey: string) => void>>();
+
+export function onConfigChange(backend: Backend, listener: (counterKey: string) => void): void {
+  let listeners = configListeners.get(backend);
+  if (!listeners) configListeners.set(backend, (listeners = new Set()));
+  listeners.add(listener);
+}
+
 // `work` may be synchronous (plain writes); a throw from it rejects the transaction all the same.
 export async function transact<T>(backend: Backend, work: (unit: Unit) => T | Promise<T>, attempts = 100): Promise<T> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const unit = new Unit(backend);
     const result = await work(unit);
     if (unit.isEmpty) return result;
-    if (await backend.commit(unit.toCommit())) return result;
+    if (await backend.commit(unit.toCommit())) {
+      for (const counter of unit.configChanges) for (const listener of configListeners.get(backend) ?? []) listener(counter);
+      return result;
+    }
     // Yield so the writer that won can finish before this one reads again.
     await new Promise((resolve) => setImmediate(resolve));
   }

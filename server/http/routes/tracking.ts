@@ -42,12 +42,11 @@ export function trackingRoutes(ctx: AppContext): Router {
 
   router.get("/r/:code{/*rest}", async (req, res) => {
     const code = req.params.code;
-    const link = /^[a-z0-9]{4,40}$/.test(code) ? await ctx.store.linkByCode(code) : null;
-    if (!link) { deadLink(req, res, "This tracking link does not exist; ask the affiliate for a current one."); return; }
-    const [program, affiliate] = await Promise.all([
-      ctx.store.getProgram(link.workspaceId, link.programId),
-      ctx.store.getAffiliate(link.workspaceId, link.affiliateId),
-    ]);
+    // From the instance's cache: a change to the link, its program or its affiliate reaches it
+    // within a second (tracking/link-cache.ts).
+    const resolved = /^[a-z0-9]{4,40}$/.test(code) ? await ctx.links.resolve(code, ctx.now()) : null;
+    if (!resolved) { deadLink(req, res, "This tracking link does not exist; ask the affiliate for a current one."); return; }
+    const { link, program, affiliate } = resolved;
     if (!program) { deadLink(req, res, "This tracking link's program no longer exists; ask the affiliate for a current one."); return; }
     const rest = (req.params as { rest?: string[] }).rest;
     const target = landingUrl(program, rest ? `/${rest.join("/")}` : link.path, req.query);
