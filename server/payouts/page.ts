@@ -114,6 +114,7 @@ export function payoutsRoute(ctx: AppContext): RequestHandler {
     const { status, cursor } = filters.parse(req.query);
     const now = ctx.now();
     await ctx.store.approveDue(w, now);
+    await ctx.store.indexOldPayables(w);
     const [page, payable, pending] = await Promise.all([
       ctx.store.listPayouts(w, { limit: PAGE_SIZE, cursor, status }),
       ctx.store.payableConversions(w, PREVIEW_LIMIT),

@@ -30,6 +30,7 @@ export interface RunResult {
 
 export async function createPayouts(store: Store, workspaceId: string, o: RunOptions, now: number): Promise<RunResult> {
   await store.approveDue(workspaceId, now);
+  await store.indexOldPayables(workspaceId);
   const candidates = (await store.payableConversions(workspaceId, RUN_LIMIT)).filter(
     (c) =>
       (!o.programId || c.programId === o.programId) &&

@@ -70,6 +70,8 @@ export const keys = {
   approvals: (w: string) => `${ws(w)}:approvals`,
   /** conversions a payout run can take from: approved and in no payout, or owing a claw-back */
   payable: (w: string) => `${ws(w)}:payable`,
+  /** present once conversions stored before the payable index are in it (Store.indexOldPayables) */
+  payableComplete: (w: string) => `${ws(w)}:payable:complete`,
   payout: (w: string, id: string) => `${ws(w)}:payout:${id}`,
   payouts: (w: string) => `${ws(w)}:payouts`,
   payoutsOfAffiliate: (w: string, affiliateId: string) => `${ws(w)}:payouts:affiliate:${affiliateId}`,

@@ -15,7 +15,7 @@ import type {
   Workspace,
 } from "../domain/types.js";
 import { randomBytes } from "node:crypto";
-import type { Backend } from "./backend.js";
+import { emptyCommit, type Backend } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
 import { keys } from "./keys.js";
 import { onConfigChange, StoreConflictError, transact, type Unit } from "./unit.js";
@@ -23,6 +23,7 @@ import { decodeCursor, encodeCursor } from "./cursor.js";
 import { Ledger } from "./ledger.js";
 import { bumpVersion, countTally } from "./stats.js";
 import { clickTally } from "../reports/figures.js";
+import { isPayable } from "../payouts/plan.js";
 
 /** A uniqueness rule was broken; `field` names what is taken. */
 export class StoreConflict extends IcodripError {
@@ -803,6 +804,34 @@ export class Store {
   }
 
   // ---- payouts ------------------------------------------------------------------------------
+
+  /**
+   * Puts the conversions stored before the payable index existed (approved by an earlier version)
+   * into it, once per workspace (an upgrade's migration), so no approved commission is left out of
+   * the payouts. Adding an index entry twice is harmless, and a run re-reads every conversion it
+   * takes, so this may race with anything. Later calls read one marker.
+   */
+  async indexOldPayables(workspaceId: string): Promise<number> {
+    const marker = keys.payableComplete(workspaceId);
+    if (await this.backend.get(marker)) return 0;
+    const w = workspaceId;
+    let after: { score: number; member: string } | undefined;
+    let added = 0;
+    for (;;) {
+      const entries = await this.backend.range(keys.conversions(w), { after, limit: 500 });
+      if (entries.length === 0) break;
+      after = entries[entries.length - 1];
+      const docs = await this.backend.getMany(entries.map((e) => keys.conversion(w, e.member)));
+      const payable = docs.map((d) => (d ? (JSON.parse(d.value) as Conversion) : null)).filter((c): c is Conversion => c !== null && isPayable(c));
+      if (payable.length === 0) continue;
+      await this.backend.commit({ ...emptyCommit(), indexAdds: payable.map((c) => ({ key: keys.payable(w), member: c.id, score: c.createdAt })) });
+      added += payable.length;
+    }
+    await transact(this.backend, (u) => {
+      u.write(marker, { at: Date.now(), added });
+    });
+    return added;
+  }
 
   /** Conversions a payout run can take from (approved and in no payout, or owing a claw-back), oldest first, at most `limit`. */
   async payableConversions(workspaceId: string, limit: number): Promise<Conversion[]> {
