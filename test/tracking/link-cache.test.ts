@@ -26,7 +26,7 @@ for (const kind of storeKinds) {
       await a?.stop();
     });
 
-    it("follows a cookie window, a disabled affiliate and a deleted link on another instance within a second", async () => {
+    it("follows a cookie window, a disabled affiliate, a disabled program and a deleted link on another instance within a second", async () => {
       a = await startTestServer(kind, SERVER_ENV);
       const location = a.handle.location;
       if (!location) throw new Error("this store kind has no location for a second instance");
@@ -61,6 +61,23 @@ for (const kind of storeKinds) {
       await a.api("PATCH", `/api/v1/affiliates/${m.affiliate.id}`, { key: m.key, body: { status: "active" } });
       clock += 1_001;
       expect((await visit(b, 6)).params?.get("icd")).toMatch(/^icd_/);
+
+      // The snippet's clicks (POST /t/click) read the program by key and the affiliate by code
+      // through the same cache: a program disabled on A is refused by B after a second.
+      const snippetClick = (n: number) =>
+        fetch(`${b?.url ?? ""}/t/click`, {
+          method: "POST",
+          headers: { "content-type": "text/plain", "user-agent": `snippet-${n}` },
+          body: JSON.stringify({ program: m.program.key, code: m.affiliate.code, url: "https://shop.example.com/?via=x" }),
+        });
+      expect((await snippetClick(1)).status).toBe(200);
+      await a.api("PATCH", `/api/v1/programs/${m.program.id}`, { key: m.key, body: { status: "disabled" } });
+      expect((await snippetClick(2)).status).toBe(200);
+      clock += 1_001;
+      expect((await snippetClick(3)).status).toBe(409);
+      await a.api("PATCH", `/api/v1/programs/${m.program.id}`, { key: m.key, body: { status: "active" } });
+      clock += 1_001;
+      expect((await snippetClick(4)).status).toBe(200);
 
       // A deleted link: after a second B answers that it does not exist.
       expect((await a.api("DELETE", `/api/v1/links/${link.body.id}`, { key: m.key })).status).toBe(204);

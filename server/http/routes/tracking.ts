@@ -79,7 +79,7 @@ export function trackingRoutes(ctx: AppContext): Router {
 
   router.post("/t/click", body, async (req, res) => {
     const input = parseRequest(clickBody, parseJson(req.body));
-    const program = await ctx.store.programByKey(input.program);
+    const program = await ctx.links.program(input.program, ctx.now());
     if (!program) throw new ApiError(404, "program_not_found", "No program has this key; check the snippet's data-program attribute.");
     allowOrigin(req, res, program);
     // The snippet keeps no referral on an error answer, and the page goes on as ever.
@@ -90,7 +90,7 @@ export function trackingRoutes(ctx: AppContext): Router {
 
     let incoming;
     if (input.code) {
-      const affiliate = await ctx.store.affiliateByCode(program.workspaceId, program.id, input.code);
+      const affiliate = await ctx.links.affiliate(program, input.code, now);
       if (!affiliate || affiliate.status !== "active") {
         throw new ApiError(404, "affiliate_not_found", `No active affiliate has the code "${input.code}" in this program.`);
       }
