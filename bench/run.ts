@@ -8,6 +8,9 @@ import { pino } from "pino";
 import { loadConfig } from "../server/config/config.js";
 import { startServer } from "../server/serve.js";
 import Stripe from "stripe";
+import express from "express";
+import { createClient } from "redis";
+import { recordClick } from "../server/tracking/record-click.js";
 import { hashApiKey } from "../server/domain/password.js";
 import { RedisBackend } from "../server/store/redis-backend.js";
 import { measure } from "./load.js";
@@ -47,6 +50,18 @@ const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
 await measure(bareUrl, 300, CONCURRENCY); // warm-up
 const bareResult = await measure(bareUrl, TOTAL, CONCURRENCY, visitor);
 rows.push([`bare node:http 302 (${TOTAL} req, ${CONCURRENCY} in flight)`, fmt(bareResult.rps), statuses(bareResult.statuses)]);
+
+// The same 302 from a bare Express 5 app: what the framework alone costs, a limit beside bare Node.
+const bareExpress = express();
+bareExpress.get("/", (_req, res) => res.redirect(302, "https://shop.example.com/?icd=icd_0123456789abcdefghijkl"));
+const expressServer = await new Promise<http.Server>((resolve) => {
+  const s = bareExpress.listen(0, "127.0.0.1", () => resolve(s));
+});
+const expressUrl = `http://127.0.0.1:${(expressServer.address() as AddressInfo).port}/`;
+await measure(expressUrl, 300, CONCURRENCY);
+const expressResult = await measure(expressUrl, TOTAL, CONCURRENCY, visitor);
+rows.push([`bare Express 5 302 (${TOTAL} req, ${CONCURRENCY} in flight)`, fmt(expressResult.rps), `${(expressResult.rps / bareResult.rps).toFixed(3)}× bare node; ${statuses(expressResult.statuses)}`]);
+expressServer.close();
 
 const WEBHOOK_SECRET = "whsec_benchsecret";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -245,6 +260,29 @@ for (const store of ["embedded", "redis"] as const) {
       `p50 ${pct(r.ms, 0.5).toFixed(1)} ms, p99 ${pct(r.ms, 0.99).toFixed(1)} ms`,
       `${(pct(r.ms, 0.5) / pct(health.ms, 0.5)).toFixed(1)}× /healthz (p50 ${pct(health.ms, 0.5).toFixed(2)} ms)${label === "30-day summary" ? `; ${summaryClicks.toLocaleString("en-US")} clicks in range` : ""}`,
     ]);
+  }
+
+  // 7. Redis memory per stored click: INFO used_memory before and after 100,000 clicks written
+  // through the click path's own function (each a new visitor), 64 at a time.
+  if (store === "redis") {
+    const info = createClient({ url: redisUrl });
+    await info.connect();
+    const used = async () => Number(/used_memory:(\d+)/.exec(await info.info("memory"))?.[1] ?? NaN);
+    const programDoc = await server.store.getProgram(workspace.id, program.id);
+    const affiliateDoc = await server.store.getAffiliate(workspace.id, affiliate.id);
+    if (!programDoc || !affiliateDoc) throw new Error("the bench program or affiliate is gone");
+    const CLICKS = 100_000;
+    const before = await used();
+    for (let i = 0; i < CLICKS; i += 64) {
+      await Promise.all(
+        Array.from({ length: Math.min(64, CLICKS - i) }, (_, j) =>
+          recordClick(server.store, "bench-secret-bench-secret-bench-secret-00", { program: programDoc, affiliate: affiliateDoc, link: null, ip: `10.0.${(i + j) % 250}.${(i + j) % 251}`, userAgent: `bench-memory-${i + j}`, landingUrl: "https://shop.example.com/?via=ann", referrer: null, country: null }, Date.now()),
+        ),
+      );
+    }
+    const after = await used();
+    rows.push([`Redis memory per stored click (${CLICKS.toLocaleString("en-US")} clicks)`, `${Math.round((after - before) / CLICKS)} B`, `INFO used_memory ${(before / 1e6).toFixed(1)} → ${(after / 1e6).toFixed(1)} MB (click, its indexes, repeat-visitor key, counters)`]);
+    await info.quit();
   }
 
   if (store === "redis" && server.store.backend instanceof RedisBackend) await server.store.backend.dropAll();
