@@ -9,14 +9,12 @@ import { sendDashboard } from "../dashboard/layout.js";
 import { pager } from "../dashboard/pager.js";
 import { oneOf, pageCursor } from "../dashboard/query.js";
 import { memberPage } from "../dashboard/signed-in.js";
-import { planPayouts } from "./plan.js";
+import { planRun } from "./service.js";
 
 // The Payouts tab: what a run would pay now, the button that makes the payouts, the batch files
 // to pay them with, and each payout with Mark paid and Cancel.
 
 const PAGE_SIZE = 50;
-/** What the "due now" preview reads: the payable index, bounded like a run. */
-const PREVIEW_LIMIT = 20_000;
 const filters = z.object({ status: oneOf(["pending", "paid", "canceled"]), cursor: pageCursor });
 
 interface PayoutsView {
@@ -113,17 +111,12 @@ export function payoutsRoute(ctx: AppContext): RequestHandler {
     const w = signedIn.workspace.id;
     const { status, cursor } = filters.parse(req.query);
     const now = ctx.now();
-    await ctx.store.approveDue(w, now);
-    await ctx.store.indexOldPayables(w);
-    const [page, payable, pending] = await Promise.all([
+    const [page, { plan }, pending] = await Promise.all([
       ctx.store.listPayouts(w, { limit: PAGE_SIZE, cursor, status }),
-      ctx.store.payableConversions(w, PREVIEW_LIMIT),
+      planRun(ctx.store, w, {}, now),
       ctx.store.listPayouts(w, { limit: 500, status: "pending" }),
     ]);
-    const programIds = [...new Set(payable.map((c) => c.programId).filter((id): id is string => id !== null))];
-    const programs = await Promise.all(programIds.map((id) => ctx.store.getProgram(w, id)));
-    const minimum = new Map(programs.filter((p) => p !== null).map((p) => [p.id, p.minPayout ?? 0]));
-    const preview = planPayouts(payable, (id) => minimum.get(id) ?? 0).payouts;
+    const preview = plan.payouts;
     const due = new Map<string, { currency: string; amount: number; payouts: number }>();
     for (const p of preview) {
       const d = due.get(p.currency) ?? { currency: p.currency, amount: 0, payouts: 0 };

@@ -28,7 +28,12 @@ export interface RunResult {
   skipped: Skipped[];
 }
 
-export async function createPayouts(store: Store, workspaceId: string, o: RunOptions, now: number): Promise<RunResult> {
+/**
+ * What a run would make now, without making it: holds that ended are approved first and older
+ * approved commissions indexed, then the payable conversions are planned against their programs'
+ * minimums. The Payouts tab shows this as "Due now"; createPayouts makes it.
+ */
+export async function planRun(store: Store, workspaceId: string, o: Omit<RunOptions, "onCreated">, now: number): Promise<{ plan: ReturnType<typeof planPayouts>; minimum: Map<string, number> }> {
   await store.approveDue(workspaceId, now);
   await store.indexOldPayables(workspaceId);
   const candidates = (await store.payableConversions(workspaceId, RUN_LIMIT)).filter(
@@ -40,7 +45,11 @@ export async function createPayouts(store: Store, workspaceId: string, o: RunOpt
   const programIds = [...new Set(candidates.map((c) => c.programId).filter((id): id is string => id !== null))];
   const programs = await Promise.all(programIds.map((id) => store.getProgram(workspaceId, id)));
   const minimum = new Map(programs.filter((p) => p !== null).map((p) => [p.id, p.minPayout ?? 0]));
-  const plan = planPayouts(candidates, (id) => minimum.get(id) ?? 0);
+  return { plan: planPayouts(candidates, (id) => minimum.get(id) ?? 0), minimum };
+}
+
+export async function createPayouts(store: Store, workspaceId: string, o: RunOptions, now: number): Promise<RunResult> {
+  const { plan, minimum } = await planRun(store, workspaceId, o, now);
 
   const created: Payout[] = [];
   const skipped = [...plan.skipped];
