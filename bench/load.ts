@@ -1,4 +1,7 @@
 import http from "node:http";
+import { fork } from "node:child_process";
+import { join } from "node:path";
+import autocannon from "autocannon";
 
 export interface Shot {
   method?: "GET" | "POST";
@@ -30,4 +33,73 @@ export async function measure(url: string, total: number, concurrency: number, s
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   agent.destroy();
   return { rps: total / seconds, statuses };
+}
+
+export interface Load {
+  /** one request's method, headers and body; called for every request, so each can differ */
+  shot?: (i: number) => Shot;
+  connections?: number;
+  /** how many requests in all (default: run for `seconds`) */
+  amount?: number;
+  seconds?: number;
+  /** a fixed rate to hold (requests/s over all connections), for latency at that rate */
+  rate?: number;
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  statuses: Map<number, number>;
+  errors: number;
+}
+
+/**
+ * autocannon against `url` (the issue's figures come from it: 32 connections, keep-alive). At a
+ * fixed `rate` its latencies are corrected for coordinated omission, so a stall shows in p99.
+ */
+export async function cannon(url: string, load: Load): Promise<LoadResult> {
+  let i = 0;
+  const shot = load.shot ?? (() => ({}));
+  const result = await autocannon({
+    url,
+    connections: load.connections ?? 32,
+    ...(load.amount ? { amount: load.amount } : { duration: load.seconds ?? 5 }),
+    ...(load.rate ? { overallRate: load.rate } : {}),
+    requests: [{ setupRequest: (req) => ({ ...req, ...shot(i++) }) }],
+  });
+  const statuses = new Map<number, number>();
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses.set(Number(code), Number(count));
+  const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
+  return { rps: answered / result.duration, p50: result.latency.p50, p99: result.latency.p99, statuses, errors: result.errors };
+}
+
+export interface Instance {
+  url: string;
+  /** asks the instance for a set-up step (bench/instance.ts) and waits until it is done */
+  ask(message: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts bench/instance.ts in a process of its own with `env`; answers once it listens. */
+export async function spawnInstance(env: Record<string, string>): Promise<Instance> {
+  // node --import tsx rather than the tsx CLI: one process, so killing it leaves nothing behind.
+  const child = fork(join(import.meta.dirname, "instance.ts"), [], { env: { ...process.env, ...env }, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the bench instance exited (${String(code)}) before answering`));
+      child.once("exit", onExit);
+      child.once("message", (m: Record<string, unknown>) => {
+        child.off("exit", onExit);
+        if (typeof m.error === "string") reject(new Error(m.error));
+        else resolve(m);
+      });
+    });
+  const ready = await next();
+  const ask = async (message: Record<string, unknown>) => {
+    const answer = next();
+    child.send(message);
+    await answer;
+  };
+  return { url: String(ready.ready), ask, close: () => ask({ op: "close" }) };
 }

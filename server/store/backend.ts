@@ -61,6 +61,26 @@ export interface Commit {
   increments?: Increment[];
 }
 
+/**
+ * What a guarded commit (Backend.commitOnce) waits on: `absent` must not exist for the commit to
+ * apply, and `rate`, when given, is a fixed-window hit counted first (applied or not) that stops
+ * everything past its limit. The three are one atomic step, so a hot path that needs all of them
+ * (a click: rate limit, repeat-visitor check, write) costs one round trip.
+ */
+export interface Guard {
+  absent: string;
+  rate?: { key: string; windowMs: number; limit: number };
+}
+
+export type GuardedOutcome =
+  | { outcome: "applied" }
+  /** the rate's count after this hit passed its limit; nothing was written */
+  | { outcome: "limited" }
+  /** `absent` exists: its document, and nothing was written */
+  | { outcome: "exists"; doc: Doc }
+  /** a check failed, as in commit(): read again and retry */
+  | { outcome: "conflict" };
+
 export interface RangeQuery {
   /** inclusive bounds on the score */
   min?: number;
@@ -78,6 +98,8 @@ export interface Backend {
   getMany(keys: string[]): Promise<(Doc | null)[]>;
   range(indexKey: string, query: RangeQuery): Promise<{ member: string; score: number }[]>;
   commit(commit: Commit): Promise<boolean>;
+  /** commit() behind a Guard, in the same atomic step. */
+  commitOnce(commit: Commit, guard: Guard): Promise<GuardedOutcome>;
   /** The counter fields under each key (a key never incremented reads {}), in the order asked. */
   counters(keys: string[]): Promise<Record<string, number>[]>;
   /** Counts hits in a fixed window; answers the count after this hit. */

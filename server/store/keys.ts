@@ -41,6 +41,8 @@ export const keys = {
   clicksOfProgram: (w: string, programId: string) => `${ws(w)}:clicks:program:${programId}`,
   clicksOfAffiliate: (w: string, affiliateId: string) => `${ws(w)}:clicks:affiliate:${affiliateId}`,
   clickRepeat: (w: string, fingerprint: string) => `${ws(w)}:clickrepeat:${fingerprint}`,
+  /** an address's clicks and leads in one window (tracking/record-click.ts names the bucket) */
+  clickRate: (w: string, bucket: string) => `${ws(w)}:rate:${bucket}`,
   clickByEmail: (w: string, email: string) => `${ws(w)}:clickemail:${email}`,
   lead: (w: string, email: string) => `${ws(w)}:lead:${email}`,
   /** the distinct emails browser leads of a click named (capped, see domain/lead.ts) */

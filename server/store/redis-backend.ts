@@ -1,31 +1,51 @@
 import { createHash } from "node:crypto";
 import { createClient, createCluster } from "redis";
-import type { Backend, Commit, Doc, Increment, RangeQuery } from "./backend.js";
+import type { Backend, Commit, Doc, Guard, GuardedOutcome, Increment, RangeQuery } from "./backend.js";
 
 // A document is a hash {v: version, d: json}. The commit script checks every expected version and
 // then applies every write, all inside one Lua call, so it is atomic; every key it touches is
 // passed in KEYS (one hash tag per commit) so Redis Cluster routes it to one node.
-const COMMIT_SCRIPT = `
-local c = cjson.decode(ARGV[1])
-for _, ch in ipairs(c.c) do
-  local v = redis.call('HGET', KEYS[ch[1]], 'v')
-  if ch[2] < 0 then
-    if v then return 0 end
-  elseif (not v) or tonumber(v) ~= ch[2] then
-    return 0
+const APPLY = `
+local function apply(c)
+  for _, ch in ipairs(c.c) do
+    local v = redis.call('HGET', KEYS[ch[1]], 'v')
+    if ch[2] < 0 then
+      if v then return 0 end
+    elseif (not v) or tonumber(v) ~= ch[2] then
+      return 0
+    end
   end
+  for _, p in ipairs(c.p) do
+    local k = KEYS[p[1]]
+    redis.call('HINCRBY', k, 'v', 1)
+    redis.call('HSET', k, 'd', p[2])
+    if p[3] > 0 then redis.call('PEXPIRE', k, p[3]) else redis.call('PERSIST', k) end
+  end
+  for _, d in ipairs(c.d) do redis.call('DEL', KEYS[d]) end
+  for _, a in ipairs(c.a) do redis.call('ZADD', KEYS[a[1]], a[3], a[2]) end
+  for _, r in ipairs(c.r) do redis.call('ZREM', KEYS[r[1]], r[2]) end
+  for _, i in ipairs(c.i) do redis.call('HINCRBY', KEYS[i[1]], i[2], i[3]) end
+  return 1
 end
-for _, p in ipairs(c.p) do
-  local k = KEYS[p[1]]
-  redis.call('HINCRBY', k, 'v', 1)
-  redis.call('HSET', k, 'd', p[2])
-  if p[3] > 0 then redis.call('PEXPIRE', k, p[3]) else redis.call('PERSIST', k) end
+`;
+
+const COMMIT_SCRIPT = `${APPLY}
+return apply(cjson.decode(ARGV[1]))
+`;
+
+// commitOnce: the rate hit (a plain counter, as HIT_SCRIPT keeps it), the guard, then the commit.
+// ARGV[2] is {a: guard key index, r: rate key index or 0, w: window ms, l: limit}.
+const ONCE_SCRIPT = `${APPLY}
+local g = cjson.decode(ARGV[2])
+if g.r > 0 then
+  local n = redis.call('INCR', KEYS[g.r])
+  if n == 1 then redis.call('PEXPIRE', KEYS[g.r], g.w) end
+  if n > g.l then return {'limited'} end
 end
-for _, d in ipairs(c.d) do redis.call('DEL', KEYS[d]) end
-for _, a in ipairs(c.a) do redis.call('ZADD', KEYS[a[1]], a[3], a[2]) end
-for _, r in ipairs(c.r) do redis.call('ZREM', KEYS[r[1]], r[2]) end
-for _, i in ipairs(c.i) do redis.call('HINCRBY', KEYS[i[1]], i[2], i[3]) end
-return 1
+local doc = redis.call('HMGET', KEYS[g.a], 'v', 'd')
+if doc[1] and doc[2] then return {'exists', doc[1], doc[2]} end
+if apply(cjson.decode(ARGV[1])) == 0 then return {'conflict'} end
+return {'applied'}
 `;
 
 const HIT_SCRIPT = `
@@ -144,6 +164,7 @@ const reconnectStrategy = (retries: number) => Math.min(retries * 100, 2_000);
 export class RedisBackend implements Backend {
   readonly kind = "redis" as const;
   private readonly commitSha = sha1(COMMIT_SCRIPT);
+  private readonly onceSha = sha1(ONCE_SCRIPT);
   private readonly hitSha = sha1(HIT_SCRIPT);
   private readonly rangeSha = sha1(RANGE_SCRIPT);
 
@@ -199,6 +220,25 @@ export class RedisBackend implements Backend {
   }
 
   async commit(c: Commit): Promise<boolean> {
+    const { keys, payload } = this.encode(c);
+    return Number(await this.evalScript(this.commitSha, COMMIT_SCRIPT, keys, [payload])) === 1;
+  }
+
+  async commitOnce(c: Commit, guard: Guard): Promise<GuardedOutcome> {
+    const { keys, payload, ref } = this.encode(c);
+    const g = { a: ref(guard.absent), r: guard.rate ? ref(guard.rate.key) : 0, w: guard.rate?.windowMs ?? 0, l: guard.rate?.limit ?? 0 };
+    const [outcome, version, value] = (await this.evalScript(this.onceSha, ONCE_SCRIPT, keys, [payload, JSON.stringify(g)])) as string[];
+    if (outcome === "exists") return { outcome, doc: { version: Number(version), value } };
+    if (outcome === "applied" || outcome === "limited" || outcome === "conflict") return { outcome };
+    throw new Error(`the commit script answered ${outcome}`);
+  }
+
+  /**
+   * A commit as the scripts take it: every key it touches in KEYS (so Redis Cluster routes the
+   * call to the node of their one hash tag), and the writes as JSON naming keys by position.
+   * `ref` adds a further key (commitOnce's guard) to the same list.
+   */
+  private encode(c: Commit) {
     const keys: string[] = [];
     const index = new Map<string, number>();
     const ref = (key: string): number => {
@@ -210,16 +250,15 @@ export class RedisBackend implements Backend {
       }
       return i;
     };
-    const payload = {
+    const payload = JSON.stringify({
       c: c.checks.map((ch) => [ref(ch.key), ch.version ?? -1]),
       p: c.puts.map((p) => [ref(p.key), p.value, p.ttlMs ?? 0]),
       d: c.deletes.map((k) => ref(k)),
       a: c.indexAdds.map((a) => [ref(a.key), a.member, a.score]),
       r: c.indexRemoves.map((r) => [ref(r.key), r.member]),
       i: mergeIncrements(c.increments ?? []).map((i) => [ref(i.key), i.field, String(i.by)]),
-    };
-    const result = await this.evalScript(this.commitSha, COMMIT_SCRIPT, keys, [JSON.stringify(payload)]);
-    return Number(result) === 1;
+    });
+    return { keys, payload, ref };
   }
 
   async counters(keys: string[]): Promise<Record<string, number>[]> {

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { Backend, Commit, Doc, RangeQuery } from "./backend.js";
+import type { Backend, Commit, Doc, Guard, GuardedOutcome, RangeQuery } from "./backend.js";
 
 // The embedded store: one SQLite file in DATA_DIR, written through WAL with synchronous=FULL so a
 // committed change survives a crash or power loss. better-sqlite3 is synchronous, so a commit
@@ -105,6 +105,15 @@ export class SqliteBackend implements Backend {
     return this.write(() => this.apply(c));
   }
 
+  commitOnce(c: Commit, guard: Guard): Promise<GuardedOutcome> {
+    return this.write((): GuardedOutcome => {
+      if (guard.rate && this.count(guard.rate.key, guard.rate.windowMs) > guard.rate.limit) return { outcome: "limited" };
+      const doc = this.stmt.get.get(guard.absent, Date.now());
+      if (doc) return { outcome: "exists", doc };
+      return this.apply(c) ? { outcome: "applied" } : { outcome: "conflict" };
+    });
+  }
+
   /** A commit's checks, then its writes, inside the batch's transaction (write()). */
   private apply(c: Commit): boolean {
     const now = Date.now();
@@ -179,14 +188,17 @@ export class SqliteBackend implements Backend {
   }
 
   hit(key: string, windowMs: number): Promise<number> {
-    return this.write(() => {
-      const now = Date.now();
-      const row = this.stmt.get.get(key, now);
-      const count = row ? Number(row.value) + 1 : 1;
-      if (row) this.stmt.setValue.run(String(count), key);
-      else this.stmt.put.run({ key, value: "1", expiresAt: now + windowMs, now });
-      return count;
-    });
+    return this.write(() => this.count(key, windowMs));
+  }
+
+  /** A fixed-window hit counter; the window starts with its first hit. */
+  private count(key: string, windowMs: number): number {
+    const now = Date.now();
+    const row = this.stmt.get.get(key, now);
+    const count = row ? Number(row.value) + 1 : 1;
+    if (row) this.stmt.setValue.run(String(count), key);
+    else this.stmt.put.run({ key, value: "1", expiresAt: now + windowMs, now });
+    return count;
   }
 
   /** Removes expired documents; called now and then by the server. */

@@ -18,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import { emptyCommit, type Backend } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
 import { keys } from "./keys.js";
-import { onConfigChange, StoreConflictError, transact, type Unit } from "./unit.js";
+import { onConfigChange, StoreConflictError, transact, Unit } from "./unit.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { Ledger } from "./ledger.js";
 import { bumpVersion, countTally } from "./stats.js";
@@ -93,6 +93,19 @@ export interface PlatformEndpoint {
 }
 
 const CLICK_RETENTION_MARGIN_MS = 7 * 24 * 3600 * 1000;
+
+export interface RecordedClick {
+  click: Click;
+  /** this visitor's earlier click, answered instead of recording a new one */
+  repeated: boolean;
+}
+
+/** A fixed-window count of an address's clicks in a workspace (the same bucket its leads count in). */
+export interface ClickRate {
+  bucket: string;
+  windowMs: number;
+  limit: number;
+}
 
 /** What the store reads for a lead decision, inside the unit (see offerLead). */
 export interface LeadStoreState {
@@ -682,25 +695,36 @@ export class Store {
   /**
    * Records a click, or answers the click this visitor made for the same affiliate within
    * `repeatWindowMs` (unique clicks are what merchants count). Atomic: two simultaneous requests
-   * of one visitor make one click.
+   * of one visitor make one click. With a `rate`, the visitor's address is counted in the same
+   * step and a click past its limit records nothing (answered null).
+   *
+   * It is the hottest write there is (a viral link), so it is one guarded commit, one round trip
+   * to Redis and one group commit on SQLite: the repeat-visitor key must be absent, the rate is
+   * counted first, and nothing is read beforehand.
    */
-  async recordClick(click: Click, fingerprint: string, repeatWindowMs: number): Promise<{ click: Click; repeated: boolean }> {
+  recordClick(click: Click, fingerprint: string, repeatWindowMs: number): Promise<RecordedClick>;
+  recordClick(click: Click, fingerprint: string, repeatWindowMs: number, rate: ClickRate): Promise<RecordedClick | null>;
+  async recordClick(click: Click, fingerprint: string, repeatWindowMs: number, rate?: ClickRate): Promise<RecordedClick | null> {
     const w = click.workspaceId;
+    const repeatKey = keys.clickRepeat(w, fingerprint);
+    const writes = new Unit(this.backend);
+    writeClick(writes, click, repeatKey, repeatWindowMs);
+    const guard = { absent: repeatKey, ...(rate ? { rate: { key: keys.clickRate(w, rate.bucket), windowMs: rate.windowMs, limit: rate.limit } } : {}) };
+    const answer = await this.backend.commitOnce(writes.toCommit(), guard);
+    if (answer.outcome === "applied") return { click, repeated: false };
+    if (answer.outcome === "limited") return null;
+    if (answer.outcome === "exists") {
+      const previous = JSON.parse(answer.doc.value) as { clickId: string };
+      const existing = await this.getClick(w, previous.clickId);
+      if (existing) return { click: existing, repeated: true };
+    }
+    // The repeat key names a click that is gone (deleted with its affiliate), or a commit without
+    // checks conflicted (it cannot): decide again by reading, the rate already counted.
     return transact(this.backend, async (u) => {
-      const repeatKey = keys.clickRepeat(w, fingerprint);
       const previous = await u.read<{ clickId: string }>(repeatKey);
-      if (previous) {
-        const existing = await u.read<Click>(keys.click(w, previous.clickId));
-        if (existing) return { click: existing, repeated: true };
-      }
-      u.write(repeatKey, { clickId: click.id }, repeatWindowMs);
-      // At least 1 ms: a zero or negative time to live would mean "keep forever" to Redis.
-      u.write(keys.click(w, click.id), { ...click, counted: true } satisfies Click, Math.max(1, click.expiresAt - Date.now() + CLICK_RETENTION_MARGIN_MS));
-      u.index(keys.clicks(w), click.id, click.createdAt);
-      u.index(keys.clicksOfProgram(w, click.programId), click.id, click.createdAt);
-      u.index(keys.clicksOfAffiliate(w, click.affiliateId), click.id, click.createdAt);
-      countTally(u, w, clickTally(click), 1);
-      bumpVersion(u, w, "clicks");
+      const existing = previous ? await u.read<Click>(keys.click(w, previous.clickId)) : null;
+      if (existing) return { click: existing, repeated: true };
+      writeClick(u, click, repeatKey, repeatWindowMs);
       return { click, repeated: false };
     });
   }
@@ -1123,6 +1147,11 @@ export class Store {
     });
   }
 
+  /** Counts a hit in a workspace's bucket (an address's clicks and leads, see ClickRate). */
+  hitInWorkspace(workspaceId: string, bucket: string, windowMs: number): Promise<number> {
+    return this.backend.hit(keys.clickRate(workspaceId, bucket), windowMs);
+  }
+
   /** Counts a hit in a fixed window, answers the count so far. */
   hit(bucket: string, windowMs: number): Promise<number> {
     return this.backend.hit(keys.global.rate(bucket), windowMs);
@@ -1287,4 +1316,17 @@ export class Store {
     }
     return { data, nextCursor: exhausted || !after ? null : encodeCursor(after) };
   }
+}
+
+/** A new click's writes: the click, its indexes, the repeat-visitor key and the report counters. */
+function writeClick(u: Unit, click: Click, repeatKey: string, repeatWindowMs: number): void {
+  const w = click.workspaceId;
+  u.write(repeatKey, { clickId: click.id }, repeatWindowMs);
+  // At least 1 ms: a zero or negative time to live would mean "keep forever" to Redis.
+  u.write(keys.click(w, click.id), { ...click, counted: true } satisfies Click, Math.max(1, click.expiresAt - Date.now() + CLICK_RETENTION_MARGIN_MS));
+  u.index(keys.clicks(w), click.id, click.createdAt);
+  u.index(keys.clicksOfProgram(w, click.programId), click.id, click.createdAt);
+  u.index(keys.clicksOfAffiliate(w, click.affiliateId), click.id, click.createdAt);
+  countTally(u, w, clickTally(click), 1);
+  bumpVersion(u, w, "clicks");
 }

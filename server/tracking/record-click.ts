@@ -17,8 +17,21 @@ export interface ClickRequest {
   country: string | null;
 }
 
-/** Records a click, or answers this visitor's click for the same affiliate in the last 30 minutes. */
-export async function recordClick(store: Store, secret: string, r: ClickRequest, now: number): Promise<Click> {
+export const RATE_WINDOW_MS = 60_000;
+
+/**
+ * The bucket an address's clicks and leads count in this minute (ICODRIP_CLICK_RATE_LIMIT), per
+ * workspace: it lives beside the workspace's clicks, so the click's one commit can count it.
+ */
+export function rateBucket(ip: string, secret: string, now: number): string {
+  return `click:${Math.floor(now / RATE_WINDOW_MS)}:${ipHash(ip, secret, now)}`;
+}
+
+/**
+ * Records a click, or answers this visitor's click for the same affiliate in the last 30 minutes;
+ * null when the address is past `rateLimit` clicks this minute (nothing is recorded then).
+ */
+export async function recordClick(store: Store, secret: string, r: ClickRequest, now: number, rateLimit = Infinity): Promise<Click | null> {
   const hash = ipHash(r.ip, secret, now);
   const click: Click = {
     id: newClickId(),
@@ -35,8 +48,9 @@ export async function recordClick(store: Store, secret: string, r: ClickRequest,
     ipHash: hash,
   };
   const fingerprint = visitorFingerprint({ programId: r.program.id, affiliateId: r.affiliate.id, ipHash: hash, userAgent: r.userAgent });
-  const { click: kept } = await store.recordClick(click, fingerprint, REPEAT_CLICK_WINDOW_MS);
-  return kept;
+  if (rateLimit === Infinity) return (await store.recordClick(click, fingerprint, REPEAT_CLICK_WINDOW_MS)).click;
+  const rate = { bucket: rateBucket(r.ip, secret, now), windowMs: RATE_WINDOW_MS, limit: rateLimit };
+  return (await store.recordClick(click, fingerprint, REPEAT_CLICK_WINDOW_MS, rate))?.click ?? null;
 }
 
 /**

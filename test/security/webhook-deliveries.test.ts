@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seal } from "../../server/crypto/seal.js";
 import { hashApiKey } from "../../server/domain/password.js";
-import type { Backend, Commit, Doc, RangeQuery } from "../../server/store/backend.js";
+import type { Backend, Commit, Doc, Guard, GuardedOutcome, RangeQuery } from "../../server/store/backend.js";
 import { Store } from "../../server/store/store.js";
 import { REJECTED_RETENTION_MS } from "../../server/stripe/webhooks/ingest.js";
 import { REJECTED_PER_ADDRESS_PER_MINUTE } from "../../server/stripe/webhooks/rejections.js";
@@ -55,6 +55,10 @@ class FaultyBackend implements Backend {
 
   counters(keys: string[]): Promise<Record<string, number>[]> {
     return this.inner.counters(keys);
+  }
+
+  commitOnce(c: Commit, guard: Guard): Promise<GuardedOutcome> {
+    return this.inner.commitOnce(c, guard);
   }
 
   async commit(c: Commit): Promise<boolean> {

@@ -143,6 +143,60 @@ for (const kind of [...storeKinds, clusterKind]) {
       expect((await store.getClick(ws.id, other.click.id))?.affiliateId).toBe(a.id);
     });
 
+    it("applies a guarded commit once: counts the rate first, stops past its limit, answers the guard's document", async () => {
+      const { ws } = await createWorkspace(store);
+      const guard = `{ws:${ws.id}}:guard`;
+      const rate = { key: `{ws:${ws.id}}:rate:test`, windowMs: 60_000, limit: 3 };
+      const write = (n: number) => ({
+        checks: [], deletes: [], indexRemoves: [],
+        puts: [{ key: guard, value: JSON.stringify({ n }), ttlMs: 60_000 }],
+        indexAdds: [{ key: `{ws:${ws.id}}:guarded`, member: `m${n}`, score: n }],
+        increments: [{ key: `{ws:${ws.id}}:guardcount`, field: "n", by: 1 }],
+      });
+      // 10 racing commits: one applies, the other two within the limit see its document, the
+      // rest are limited; only the one that applied left its index entry and counter.
+      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, n) => store.backend.commitOnce(write(n), { absent: guard, rate })));
+      expect(outcomes.filter((o) => o.outcome === "applied")).toHaveLength(1);
+      const seen = outcomes.flatMap((o) => (o.outcome === "exists" ? [JSON.parse(o.doc.value) as unknown] : []));
+      const winner = outcomes.findIndex((o) => o.outcome === "applied");
+      expect(seen).toEqual([{ n: winner }, { n: winner }]);
+      expect(outcomes.filter((o) => o.outcome === "limited")).toHaveLength(7);
+      expect((await store.backend.range(`{ws:${ws.id}}:guarded`, { limit: 10 })).map((e) => e.member)).toEqual([`m${winner}`]);
+      expect(await store.backend.counters([`{ws:${ws.id}}:guardcount`])).toEqual([{ n: 1 }]);
+      // The rate is a plain hit counter: hit() goes on from where the guarded commits left it.
+      expect(await store.backend.hit(rate.key, 60_000)).toBe(11);
+      // Without a rate, a failed check is a conflict that writes nothing.
+      const other = `{ws:${ws.id}}:guard2`;
+      const conflict = await store.backend.commitOnce({ ...write(99), checks: [{ key: guard, version: null }], puts: [{ key: other, value: "{}" }] }, { absent: other });
+      expect(conflict).toEqual({ outcome: "conflict" });
+      expect(await store.backend.get(other)).toBeNull();
+    });
+
+    it("records clicks within an address's rate and none past it, and a repeat visit after its click was deleted makes a new one", async () => {
+      const { ws } = await createWorkspace(store);
+      const p = program(ws.id);
+      await store.createProgram(p);
+      const a = affiliate(p, "ann");
+      await store.createAffiliate(a);
+      const rate = { bucket: "click:1:address", windowMs: 60_000, limit: 2 };
+      const first = await store.recordClick(click(p, a), "v1", 60_000, rate);
+      const again = await store.recordClick(click(p, a), "v1", 60_000, rate);
+      expect(first?.repeated).toBe(false);
+      expect(again?.repeated).toBe(true);
+      expect(again?.click.id).toBe(first?.click.id);
+      expect(await store.recordClick(click(p, a), "v2", 60_000, rate)).toBeNull();
+      expect((await store.listClicks(ws.id, { limit: 10 })).data).toHaveLength(1);
+      // Another address has its own bucket.
+      const elsewhere = await store.recordClick(click(p, a), "v2", 60_000, { ...rate, bucket: "click:1:other" });
+      expect(elsewhere?.repeated).toBe(false);
+      // The repeat key outlives a click deleted under it: the visitor's next click is recorded anew.
+      await store.backend.commit({ checks: [], puts: [], deletes: [keys.click(ws.id, elsewhere?.click.id ?? "")], indexAdds: [], indexRemoves: [] });
+      const anew = await store.recordClick(click(p, a), "v2", 60_000);
+      expect(anew.repeated).toBe(false);
+      expect(anew.click.id).not.toBe(elsewhere?.click.id);
+      expect((await store.recordClick(click(p, a), "v2", 60_000)).click.id).toBe(anew.click.id);
+    });
+
     it("drops a click whose document expired from the lists that indexed it", async () => {
       const { ws } = await createWorkspace(store);
       const p = program(ws.id);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newApiKey, newId, newLinkCode } from "../../server/domain/ids.js";
 import { hashApiKey } from "../../server/domain/password.js";
 import type { Affiliate, ApiKey, Link, Member, Program, StripeConnection, Workspace } from "../../server/domain/types.js";
-import type { Backend, Commit, RangeQuery } from "../../server/store/backend.js";
+import type { Backend, Commit, Guard, RangeQuery } from "../../server/store/backend.js";
 import { Store } from "../../server/store/store.js";
 import { affiliate, createWorkspace, program } from "../support/records.js";
 import { clusterKind } from "../support/cluster-store.js";
@@ -44,6 +44,13 @@ class DyingBackend implements Backend {
     if (++this.commits < this.dieAt) return this.inner.commit(c);
     this.dead = true;
     if (this.applied) await this.inner.commit(c);
+    throw new Error("killed");
+  }
+  async commitOnce(c: Commit, guard: Guard) {
+    this.alive();
+    if (++this.commits < this.dieAt) return this.inner.commitOnce(c, guard);
+    this.dead = true;
+    if (this.applied) await this.inner.commitOnce(c, guard);
     throw new Error("killed");
   }
   async counters(keys: string[]) {

@@ -3,8 +3,7 @@ import { z } from "zod";
 import { CLICK_ID_PATTERN } from "../../domain/ids.js";
 import { normalizeEmail } from "../../domain/email.js";
 import type { Program, RecordStatus } from "../../domain/types.js";
-import { ipHash } from "../../domain/visitor.js";
-import { keptReferral, recordClick } from "../../tracking/record-click.js";
+import { keptReferral, RATE_WINDOW_MS, rateBucket, recordClick } from "../../tracking/record-click.js";
 import { recordLead } from "../../tracking/record-lead.js";
 import { MAX_EMAILS_PER_CLICK } from "../../domain/lead.js";
 import type { AppContext } from "../context.js";
@@ -51,12 +50,16 @@ export function trackingRoutes(ctx: AppContext): Router {
     const rest = (req.params as { rest?: string[] }).rest;
     const target = landingUrl(program, rest ? `/${rest.join("/")}` : link.path, req.query);
     // A disabled program's, affiliate's or link's visitors still reach the shop (the merchant's
-    // site must never break), just without a click or a referral.
-    if (!affiliate || affiliate.status !== "active" || !tracking(program) || !tracking(link) || !(await withinRate(ctx, req))) {
+    // site must never break), just without a click or a referral; so do an address's clicks past
+    // its rate limit.
+    const click =
+      affiliate && affiliate.status === "active" && tracking(program) && tracking(link)
+        ? await recordClick(ctx.store, ctx.config.secret, { ...visitor(req), program, affiliate, link, landingUrl: target.toString() }, ctx.now(), ctx.config.clickRateLimit)
+        : null;
+    if (!click || !affiliate) {
       res.redirect(302, target.toString());
       return;
     }
-    const click = await recordClick(ctx.store, ctx.config.secret, { ...visitor(req), program, affiliate, link, landingUrl: target.toString() }, ctx.now());
     target.searchParams.set("icd", click.id);
     target.searchParams.set("icx", String(Math.floor(click.expiresAt / 1000)));
     target.searchParams.set("ica", affiliate.code);
@@ -84,20 +87,25 @@ export function trackingRoutes(ctx: AppContext): Router {
     allowOrigin(req, res, program);
     // The snippet keeps no referral on an error answer, and the page goes on as ever.
     if (!tracking(program)) throw new ApiError(409, "program_disabled", "This program is disabled, so it records no clicks; the merchant can enable it on the dashboard's Programs tab.");
-    if (!(await withinRate(ctx, req))) throw new ApiError(429, "rate_limited", "Too many clicks from this address; try again in a minute.");
     const now = ctx.now();
-    const existing = input.existing && CLICK_ID_PATTERN.test(input.existing) ? await ctx.store.getClick(program.workspaceId, input.existing) : null;
+    // Read beside the click's write rather than before it: one round trip fewer.
+    const readExisting = () => (input.existing && CLICK_ID_PATTERN.test(input.existing) ? ctx.store.getClick(program.workspaceId, input.existing) : Promise.resolve(null));
+    const limited = () => new ApiError(429, "rate_limited", "Too many clicks from this address; try again in a minute.");
 
-    let incoming;
+    let incoming, existing, affiliate;
     if (input.code) {
-      const affiliate = await ctx.links.affiliate(program, input.code, now);
+      affiliate = await ctx.links.affiliate(program, input.code, now);
       if (!affiliate || affiliate.status !== "active") {
         throw new ApiError(404, "affiliate_not_found", `No active affiliate has the code "${input.code}" in this program.`);
       }
-      incoming = await recordClick(ctx.store, ctx.config.secret, { ...visitor(req), program, affiliate, link: null, landingUrl: input.url ?? null, referrer: input.referrer ?? null }, now);
+      const visit = { ...visitor(req), program, affiliate, link: null, landingUrl: input.url ?? null, referrer: input.referrer ?? null };
+      [incoming, existing] = await Promise.all([recordClick(ctx.store, ctx.config.secret, visit, now, ctx.config.clickRateLimit), readExisting()]);
+      if (!incoming) throw limited();
     } else {
-      incoming = await ctx.store.getClick(program.workspaceId, input.clickId ?? "");
-      if (!incoming || incoming.programId !== program.id) throw new ApiError(404, "click_not_found", "This click id is unknown to the program.");
+      const [within, click, found] = await Promise.all([withinRate(ctx, req, program.workspaceId), ctx.store.getClick(program.workspaceId, input.clickId ?? ""), readExisting()]);
+      if (!within) throw limited();
+      if (!click || click.programId !== program.id) throw new ApiError(404, "click_not_found", "This click id is unknown to the program.");
+      [incoming, existing] = [click, found];
     }
     // The visitor's cookie held `existing` when this click arrived: record that on the new click,
     // the only evidence a later lead from it comes from the same browser (see domain/lead.ts).
@@ -105,8 +113,8 @@ export function trackingRoutes(ctx: AppContext): Router {
       incoming = (await ctx.store.linkClick(program.workspaceId, incoming.id, existing.id)) ?? incoming;
     }
     const kept = keptReferral(program, incoming, existing, now);
-    const affiliate = await ctx.store.getAffiliate(program.workspaceId, kept.affiliateId);
-    res.json({ clickId: kept.id, affiliate: affiliate?.code ?? null, expiresAt: kept.expiresAt });
+    const keptAffiliate = affiliate?.id === kept.affiliateId ? affiliate : await ctx.store.getAffiliate(program.workspaceId, kept.affiliateId);
+    res.json({ clickId: kept.id, affiliate: keptAffiliate?.code ?? null, expiresAt: kept.expiresAt });
   });
 
   router.post("/t/lead", body, async (req, res) => {
@@ -114,7 +122,7 @@ export function trackingRoutes(ctx: AppContext): Router {
     const program = await ctx.store.programByKey(input.program);
     if (!program) throw new ApiError(404, "program_not_found", "No program has this key; check the snippet's data-program attribute.");
     allowOrigin(req, res, program);
-    if (!(await withinRate(ctx, req))) throw new ApiError(429, "rate_limited", "Too many requests from this address; try again in a minute.");
+    if (!(await withinRate(ctx, req, program.workspaceId))) throw new ApiError(429, "rate_limited", "Too many requests from this address; try again in a minute.");
     const email = normalizeEmail(input.email);
     if (!email) throw new ApiError(400, "invalid_request", "The email is not an email address.", { email: "should be an email address" });
     const click = await ctx.store.getClick(program.workspaceId, input.clickId);
@@ -221,8 +229,8 @@ function countryFrom(req: Request): string | null {
   return value && /^[A-Za-z]{2}$/.test(value) ? value.toUpperCase() : null;
 }
 
-async function withinRate(ctx: AppContext, req: Request): Promise<boolean> {
-  const minute = Math.floor(ctx.now() / 60_000);
-  const bucket = `click:${minute}:${ipHash(req.ip ?? "", ctx.config.secret, ctx.now())}`;
-  return (await ctx.store.hit(bucket, 60_000)) <= ctx.config.clickRateLimit;
+/** Counts a request in its address's click bucket (the same one recordClick counts clicks in). */
+async function withinRate(ctx: AppContext, req: Request, workspaceId: string): Promise<boolean> {
+  const bucket = rateBucket(req.ip ?? "", ctx.config.secret, ctx.now());
+  return (await ctx.store.hitInWorkspace(workspaceId, bucket, RATE_WINDOW_MS)) <= ctx.config.clickRateLimit;
 }

@@ -1,0 +1,132 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Stripe from "stripe";
+import { cannon, spawnInstance, type Instance, type LoadResult, type Shot } from "./load.js";
+
+// The hot paths near the machine's limit: each server in a process of its own (bench/instance.ts)
+// and autocannon in this one, 32 connections, every request a new visitor or a new payment, side
+// by side with a bare node:http server and a bare Express app answering the same 302 in the same
+// run. On a 2-core machine the load generator, the server and Redis share two cores, which is
+// also why the limits are measured here rather than quoted.
+
+type Row = [string, string, string];
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WEBHOOK_SECRET = "whsec_benchsecret";
+const SECRET = "bench-secret-bench-secret-bench-secret-00";
+
+const fmt = (n: number) => `${Math.round(n).toLocaleString("en-US")}/s`;
+const statuses = (r: LoadResult) => [...r.statuses.entries()].map(([s, c]) => `${c.toLocaleString("en-US")}×${s}`).join(" ") + (r.errors ? ` ${r.errors} errors` : "");
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/** Each request a different visitor (user agent), so every one records a new click. */
+const visitor = (i: number): Shot => ({ headers: { "user-agent": `bench-visitor-${process.pid}-${i}-${Date.now()}` } });
+
+export async function throughputRows(redisUrl: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  const limit = async (kind: "node" | "express") => {
+    const bare = await spawnInstance({ BENCH_BARE: kind });
+    await cannon(`${bare.url}/r/bench`, { seconds: 1 }); // warm-up
+    const result = await cannon(`${bare.url}/r/bench`, { seconds: SECONDS, shot: visitor });
+    await bare.close();
+    return result;
+  };
+  const bareNode = await limit("node");
+  rows.push([`bare node:http 302 (autocannon, 32 connections, ${SECONDS} s)`, fmt(bareNode.rps), `p99 ${ms(bareNode.p99)}; ${statuses(bareNode)}`]);
+  const bareExpress = await limit("express");
+  rows.push(["bare Express 5 302", fmt(bareExpress.rps), `${(bareExpress.rps / bareNode.rps).toFixed(3)}× bare node; p99 ${ms(bareExpress.p99)}`]);
+  const ratio = (r: LoadResult) => `${(r.rps / bareNode.rps).toFixed(3)}× bare node`;
+
+  for (const store of ["embedded", "redis"] as const) {
+    const env: Record<string, string> = {
+      NODE_ENV: "test",
+      PORT: "0",
+      DATA_DIR: mkdtempSync(join(tmpdir(), "icodrip-bench-")),
+      ICODRIP_SECRET: SECRET,
+      ICODRIP_CLICK_RATE_LIMIT: "100000000",
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    };
+    if (store === "redis") Object.assign(env, { REDIS_URL: redisUrl, REDIS_PREFIX: `icodrip-bench:${Date.now()}:` });
+    const first = await spawnInstance(env);
+    const setup = await seed(first.url);
+    await first.ask({ op: "connect", apiKey: setup.apiKey, accountId: "acct_bench" });
+
+    // Click path: a tracking link, and the snippet's POST (text/plain, as the snippet sends it).
+    const link = `${first.url}/r/${setup.linkCode}`;
+    await cannon(link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
+    const click = await cannon(link, { seconds: SECONDS, shot: visitor });
+    rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}`]);
+    const paced = await cannon(link, { seconds: SECONDS, rate: 2000, shot: visitor });
+    rows.push([`  same at 2,000 clicks/s`, `p50 ${ms(paced.p50)}, p99 ${ms(paced.p99)}`, `${fmt(paced.rps)} answered; ${statuses(paced)}`]);
+    const snippetClick = (i: number): Shot => ({
+      method: "POST",
+      headers: { "content-type": "text/plain", ...visitor(i).headers },
+      body: JSON.stringify({ program: setup.programKey, code: "ann", url: "https://shop.example.com/?via=ann", referrer: null }),
+    });
+    const posted = await cannon(`${first.url}/t/click`, { seconds: SECONDS, shot: snippetClick });
+    rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}`]);
+
+    // Webhook path: signed checkout.session.completed deliveries, each a new event and payment,
+    // each verified, recorded once and attributed to the click.
+    const delivery = deliveries(store, setup.clickId);
+    const hooks = await cannon(`${first.url}/webhooks/stripe`, { seconds: SECONDS, shot: delivery.next });
+    rows.push([`POST /webhooks/stripe, ${store} (new payments)`, fmt(hooks.rps), `${ratio(hooks)}; p99 ${ms(hooks.p99)}; ${statuses(hooks)}`]);
+    const hooksPaced = await cannon(`${first.url}/webhooks/stripe`, { seconds: SECONDS, rate: 1000, shot: delivery.next });
+    rows.push([`  same at 1,000 deliveries/s`, `p50 ${ms(hooksPaced.p50)}, p99 ${ms(hooksPaced.p99)}`, `${fmt(hooksPaced.rps)} answered; ${statuses(hooksPaced)}`]);
+
+    // More instances on one Redis, the 32 connections shared among them: how the webhook path
+    // grows when the work is spread (the embedded store is one process by design).
+    if (store === "redis") {
+      for (const n of [2, 4]) {
+        const more: Instance[] = [first];
+        for (let k = 1; k < n; k++) more.push(await spawnInstance(env));
+        const parts = await Promise.all(more.map((instance) => cannon(`${instance.url}/webhooks/stripe`, { seconds: SECONDS, connections: 32 / n, shot: delivery.next })));
+        const total = parts.reduce((sum, r) => sum + r.rps, 0);
+        rows.push([`  same with ${n} instances on one Redis`, fmt(total), `${(total / hooks.rps).toFixed(2)}× one instance; p99 ${ms(Math.max(...parts.map((r) => r.p99)))}`]);
+        for (const instance of more.slice(1)) await instance.close();
+      }
+      await first.ask({ op: "drop" });
+    }
+    await first.close();
+  }
+  return rows;
+}
+
+/** A workspace with a program, an affiliate "ann", a tracking link and one click to pay against. */
+async function seed(url: string) {
+  const call = async (path: string, body: unknown, key?: string): Promise<Record<string, string>> => {
+    const res = await fetch(url + path, { method: "POST", headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
+    const answer = (await res.json()) as unknown;
+    if (!res.ok || typeof answer !== "object" || answer === null) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+    return answer as Record<string, string>;
+  };
+  const { apiKey } = await call("/api/v1/signup", { email: `bench-${Date.now()}@example.com`, password: "bench password", workspace: "Bench" });
+  const program = await call("/api/v1/programs", { name: "Bench", url: "https://shop.example.com", commission: { type: "percent", percent: 30 } }, apiKey);
+  const affiliate = await call("/api/v1/affiliates", { programId: program.id, name: "Ann", email: "ann@example.com", code: "ann" }, apiKey);
+  const link = await call("/api/v1/links", { affiliateId: affiliate.id }, apiKey);
+  const landing = (await fetch(`${url}/r/${link.code}`, { redirect: "manual", headers: { "user-agent": "bench-buyer" } })).headers.get("location");
+  const clickId = landing ? new URL(landing).searchParams.get("icd") : null;
+  if (!clickId) throw new Error("the tracking link did not redirect with a click id");
+  return { apiKey, programKey: program.key, linkCode: link.code, clickId };
+}
+
+/** Signed deliveries, each a new event and payment; one counter across every load run. */
+function deliveries(store: string, clickId: string) {
+  let n = 0;
+  const run = Date.now();
+  return {
+    next: (): Shot => {
+      const i = n++;
+      const created = Math.floor(Date.now() / 1000);
+      const payload = JSON.stringify({
+        id: `evt_bench_${store}_${run}_${i}`, object: "event", account: "acct_bench", api_version: "2026-10-28.endive", created,
+        livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type: "checkout.session.completed",
+        data: { object: { id: `cs_bench_${store}_${run}_${i}`, object: "checkout.session", mode: "payment", payment_status: "paid", status: "complete", amount_total: 4_900, currency: "usd",
+          client_reference_id: clickId, metadata: {}, customer: null, customer_email: null, customer_details: { email: "buyer@example.com" }, payment_intent: `pi_bench_${store}_${run}_${i}`,
+          subscription: null, invoice: null, created, livemode: false } },
+      });
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+      return { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature }, body: payload };
+    },
+  };
+}
