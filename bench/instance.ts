@@ -12,9 +12,17 @@ import { RedisBackend } from "../server/store/redis-backend.js";
 // Redis are several instances. The parent (bench/run.ts) talks to it over the IPC channel:
 // it is told "ready" with the URL, and may ask for the few set-up steps that have no HTTP route.
 
-type Ask = { op: "connect"; apiKey: string; accountId: string } | { op: "drop" } | { op: "close" };
+type Ask = { op: "connect"; apiKey: string; accountId: string } | { op: "drop" } | { op: "cpu" } | { op: "close" };
 
 const reply = (message: unknown) => process.send?.(message);
+/**
+ * CPU time this process has used (user + system, µs): read before and after a load, it gives
+ * the server's own cost per request, which a busy shared machine disturbs far less than a rate.
+ */
+const cpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 /** Says "closed" and exits once the parent has the message. */
 const finish = () => process.send?.({ done: "close" }, () => process.exit(0));
 
@@ -31,7 +39,10 @@ if (process.env.BENCH_BARE) {
     app.get("/r/:code", (_req, res) => res.redirect(302, LANDING));
     const s = app.listen(0, "127.0.0.1", () => listening(s));
   }
-  process.on("message", finish);
+  process.on("message", (ask: Ask) => {
+    if (ask.op === "cpu") reply({ done: "cpu", cpu: cpuMicros() });
+    else finish();
+  });
 } else {
   await serve();
 }
@@ -49,6 +60,9 @@ async function serve() {
           workspaceId: workspace.id, accountId: ask.accountId, livemode: false, method: "oauth", sealedToken: "-", webhook: null,
           status: "connected", lastEventAt: null, problem: null, connectedAt: Date.now(),
         });
+      } else if (ask.op === "cpu") {
+        reply({ done: ask.op, cpu: cpuMicros() });
+        return;
       } else if (ask.op === "drop") {
         if (server.store.backend instanceof RedisBackend) await server.store.backend.dropAll();
       } else {

@@ -78,6 +78,8 @@ export interface Instance {
   url: string;
   /** asks the instance for a set-up step (bench/instance.ts) and waits until it is done */
   ask(message: Record<string, unknown>): Promise<void>;
+  /** CPU time the instance has used so far, µs */
+  cpu(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -99,7 +101,16 @@ export async function spawnInstance(env: Record<string, string>): Promise<Instan
   const ask = async (message: Record<string, unknown>) => {
     const answer = next();
     child.send(message);
-    await answer;
+    return answer;
   };
-  return { url: String(ready.ready), ask, close: () => ask({ op: "close" }) };
+  return {
+    url: String(ready.ready),
+    ask: async (message) => {
+      await ask(message);
+    },
+    cpu: async () => Number((await ask({ op: "cpu" })).cpu),
+    close: async () => {
+      await ask({ op: "close" });
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Stripe from "stripe";
-import { cannon, spawnInstance, type Instance, type LoadResult, type Shot } from "./load.js";
+import { cannon, spawnInstance, type Instance, type Load, type LoadResult, type Shot } from "./load.js";
 
 // The hot paths near the machine's limit: each server in a process of its own (bench/instance.ts)
 // and autocannon in this one, 32 connections, every request a new visitor or a new payment, side
@@ -19,6 +19,20 @@ const fmt = (n: number) => `${Math.round(n).toLocaleString("en-US")}/s`;
 const statuses = (r: LoadResult) => [...r.statuses.entries()].map(([s, c]) => `${c.toLocaleString("en-US")}×${s}`).join(" ") + (r.errors ? ` ${r.errors} errors` : "");
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
+interface Measured extends LoadResult {
+  /** the server process's CPU time per answered request, µs */
+  cpuUs: number;
+}
+
+/** A load against one instance, with the CPU time the instance spent on it. */
+async function measured(instance: Instance, path: string, load: Load): Promise<Measured> {
+  const before = await instance.cpu();
+  const result = await cannon(instance.url + path, load);
+  const spent = (await instance.cpu()) - before;
+  const answered = [...result.statuses.values()].reduce((a, b) => a + b, 0);
+  return { ...result, cpuUs: spent / Math.max(1, answered) };
+}
+
 /** Each request a different visitor (user agent), so every one records a new click. */
 const visitor = (i: number): Shot => ({ headers: { "user-agent": `bench-visitor-${process.pid}-${i}-${Date.now()}` } });
 
@@ -27,15 +41,16 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
   const limit = async (kind: "node" | "express") => {
     const bare = await spawnInstance({ BENCH_BARE: kind });
     await cannon(`${bare.url}/r/bench`, { seconds: 1 }); // warm-up
-    const result = await cannon(`${bare.url}/r/bench`, { seconds: SECONDS, shot: visitor });
+    const result = await measured(bare, "/r/bench", { seconds: SECONDS, shot: visitor });
     await bare.close();
     return result;
   };
   const bareNode = await limit("node");
-  rows.push([`bare node:http 302 (autocannon, 32 connections, ${SECONDS} s)`, fmt(bareNode.rps), `p99 ${ms(bareNode.p99)}; ${statuses(bareNode)}`]);
+  const cpu = (r: Measured) => `${Math.round(r.cpuUs)} µs CPU/req (${(r.cpuUs / bareNode.cpuUs).toFixed(1)}× bare)`;
+  rows.push([`bare node:http 302 (autocannon, 32 connections, ${SECONDS} s)`, fmt(bareNode.rps), `p99 ${ms(bareNode.p99)}; ${Math.round(bareNode.cpuUs)} µs CPU/req; ${statuses(bareNode)}`]);
   const bareExpress = await limit("express");
-  rows.push(["bare Express 5 302", fmt(bareExpress.rps), `${(bareExpress.rps / bareNode.rps).toFixed(3)}× bare node; p99 ${ms(bareExpress.p99)}`]);
-  const ratio = (r: LoadResult) => `${(r.rps / bareNode.rps).toFixed(3)}× bare node`;
+  rows.push(["bare Express 5 302", fmt(bareExpress.rps), `${(bareExpress.rps / bareNode.rps).toFixed(3)}× bare node; p99 ${ms(bareExpress.p99)}; ${cpu(bareExpress)}`]);
+  const ratio = (r: Measured) => `${(r.rps / bareNode.rps).toFixed(3)}× bare node; ${cpu(r)}`;
 
   for (const store of ["embedded", "redis"] as const) {
     const env: Record<string, string> = {
@@ -52,24 +67,24 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     await first.ask({ op: "connect", apiKey: setup.apiKey, accountId: "acct_bench" });
 
     // Click path: a tracking link, and the snippet's POST (text/plain, as the snippet sends it).
-    const link = `${first.url}/r/${setup.linkCode}`;
-    await cannon(link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
-    const click = await cannon(link, { seconds: SECONDS, shot: visitor });
+    const link = `/r/${setup.linkCode}`;
+    await cannon(first.url + link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
+    const click = await measured(first, link, { seconds: SECONDS, shot: visitor });
     rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}`]);
-    const paced = await cannon(link, { seconds: SECONDS, rate: 2000, shot: visitor });
+    const paced = await cannon(first.url + link, { seconds: SECONDS, rate: 2000, shot: visitor });
     rows.push([`  same at 2,000 clicks/s`, `p50 ${ms(paced.p50)}, p99 ${ms(paced.p99)}`, `${fmt(paced.rps)} answered; ${statuses(paced)}`]);
     const snippetClick = (i: number): Shot => ({
       method: "POST",
       headers: { "content-type": "text/plain", ...visitor(i).headers },
       body: JSON.stringify({ program: setup.programKey, code: "ann", url: "https://shop.example.com/?via=ann", referrer: null }),
     });
-    const posted = await cannon(`${first.url}/t/click`, { seconds: SECONDS, shot: snippetClick });
+    const posted = await measured(first, "/t/click", { seconds: SECONDS, shot: snippetClick });
     rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}`]);
 
     // Webhook path: signed checkout.session.completed deliveries, each a new event and payment,
     // each verified, recorded once and attributed to the click.
     const delivery = deliveries(store, setup.clickId);
-    const hooks = await cannon(`${first.url}/webhooks/stripe`, { seconds: SECONDS, shot: delivery.next });
+    const hooks = await measured(first, "/webhooks/stripe", { seconds: SECONDS, shot: delivery.next });
     rows.push([`POST /webhooks/stripe, ${store} (new payments)`, fmt(hooks.rps), `${ratio(hooks)}; p99 ${ms(hooks.p99)}; ${statuses(hooks)}`]);
     const hooksPaced = await cannon(`${first.url}/webhooks/stripe`, { seconds: SECONDS, rate: 1000, shot: delivery.next });
     rows.push([`  same at 1,000 deliveries/s`, `p50 ${ms(hooksPaced.p50)}, p99 ${ms(hooksPaced.p99)}`, `${fmt(hooksPaced.rps)} answered; ${statuses(hooksPaced)}`]);

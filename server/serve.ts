@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { createServer } from "node:http";
 import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
 import { createApp } from "./http/app.js";
@@ -10,6 +10,7 @@ import { openStore } from "./store/open-store.js";
 import { SqliteBackend } from "./store/sqlite-backend.js";
 import type { Store } from "./store/store.js";
 import { LinkCache } from "./tracking/link-cache.js";
+import { trackingShortcut } from "./tracking/shortcut.js";
 
 export interface RunningServer {
   url: string;
@@ -26,8 +27,14 @@ export async function startServer(config: Config, options: { store?: Store; log?
   // The mailer reads ctx.log when it writes, so a logger swapped in later (tests) is the one used.
   const ctx: AppContext = { config, store, log, now: options.now ?? Date.now, mailer: createMailer(config, () => ctx.log), links: new LinkCache(store) };
   const app = createApp(ctx);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, "0.0.0.0", (error?: Error) => (error ? reject(error) : resolve(s)));
+  // Tracking links are answered in front of Express when they can be (tracking/shortcut.ts).
+  const server = createServer(trackingShortcut(ctx, app));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, "0.0.0.0", () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   const purge = schedulePurge(store, log);

@@ -26,12 +26,15 @@ import { dashboardRoutes } from "../dashboard/routes.js";
 
 export const JSON_BODY_LIMIT = "100kb";
 
+/** helmet's settings; tracking/shortcut.ts sends the same headers on the redirects it answers. */
+export const HELMET_OPTIONS = { contentSecurityPolicy: false, crossOriginResourcePolicy: false } as const;
+
 /** The whole HTTP surface, built from its context so tests can start as many as they like. */
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", ctx.config.trustProxy);
-  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: false }));
+  app.use(helmet(HELMET_OPTIONS));
 
   app.use(publicRoutes(ctx));
   app.use(trackingRoutes(ctx));

@@ -2,8 +2,9 @@ import express, { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { CLICK_ID_PATTERN } from "../../domain/ids.js";
 import { normalizeEmail } from "../../domain/email.js";
-import type { Program, RecordStatus } from "../../domain/types.js";
+import type { Program } from "../../domain/types.js";
 import { keptReferral, RATE_WINDOW_MS, rateBucket, recordClick } from "../../tracking/record-click.js";
+import { TRACKED_HEADERS, trackedLocation, tracking, visitOf } from "../../tracking/redirect.js";
 import { recordLead } from "../../tracking/record-lead.js";
 import { MAX_EMAILS_PER_CLICK } from "../../domain/lead.js";
 import type { AppContext } from "../context.js";
@@ -45,25 +46,12 @@ export function trackingRoutes(ctx: AppContext): Router {
     // within a second (tracking/link-cache.ts).
     const resolved = /^[a-z0-9]{4,40}$/.test(code) ? await ctx.links.resolve(code, ctx.now()) : null;
     if (!resolved) { deadLink(req, res, "This tracking link does not exist; ask the affiliate for a current one."); return; }
-    const { link, program, affiliate } = resolved;
-    if (!program) { deadLink(req, res, "This tracking link's program no longer exists; ask the affiliate for a current one."); return; }
+    if (!resolved.program) { deadLink(req, res, "This tracking link's program no longer exists; ask the affiliate for a current one."); return; }
     const rest = (req.params as { rest?: string[] }).rest;
-    const target = landingUrl(program, rest ? `/${rest.join("/")}` : link.path, req.query);
-    // A disabled program's, affiliate's or link's visitors still reach the shop (the merchant's
-    // site must never break), just without a click or a referral; so do an address's clicks past
-    // its rate limit.
-    const click =
-      affiliate && affiliate.status === "active" && tracking(program) && tracking(link)
-        ? await recordClick(ctx.store, ctx.config.secret, { ...visitor(req), program, affiliate, link, landingUrl: target.toString() }, ctx.now(), ctx.config.clickRateLimit)
-        : null;
-    if (!click || !affiliate) {
-      res.redirect(302, target.toString());
-      return;
-    }
-    target.searchParams.set("icd", click.id);
-    target.searchParams.set("icx", String(Math.floor(click.expiresAt / 1000)));
-    target.searchParams.set("ica", affiliate.code);
-    res.set("Cache-Control", "no-store").set("Referrer-Policy", "no-referrer-when-downgrade").redirect(302, target.toString());
+    const visit = visitOf(req.headers, req.ip ?? req.socket.remoteAddress ?? "");
+    const { location, tracked } = await trackedLocation(ctx, { ...resolved, program: resolved.program }, rest ? `/${rest.join("/")}` : null, req.query, visit);
+    if (tracked) res.set(TRACKED_HEADERS);
+    res.redirect(302, location);
   });
 
   // A preflight carries no body, so it cannot name the program the way the POST does. The snippet
@@ -98,7 +86,7 @@ export function trackingRoutes(ctx: AppContext): Router {
       if (!affiliate || affiliate.status !== "active") {
         throw new ApiError(404, "affiliate_not_found", `No active affiliate has the code "${input.code}" in this program.`);
       }
-      const visit = { ...visitor(req), program, affiliate, link: null, landingUrl: input.url ?? null, referrer: input.referrer ?? null };
+      const visit = { ...visitOf(req.headers, req.ip ?? ""), program, affiliate, link: null, landingUrl: input.url ?? null, referrer: input.referrer ?? null };
       [incoming, existing] = await Promise.all([recordClick(ctx.store, ctx.config.secret, visit, now, ctx.config.clickRateLimit), readExisting()]);
       if (!incoming) throw limited();
     } else {
@@ -143,9 +131,6 @@ export function trackingRoutes(ctx: AppContext): Router {
 
   return router;
 }
-
-/** Whether a program or link records clicks: records stored before status existed are active. */
-const tracking = (record: { status?: RecordStatus }) => record.status !== "disabled";
 
 /**
  * A link that leads nowhere: a visitor's browser gets a small page saying so (a JSON error would
@@ -196,37 +181,6 @@ export function originBelongsTo(origin: string, siteUrl: string): boolean {
   if (from.protocol !== site.protocol || from.port !== site.port) return false;
   const base = site.hostname.replace(/^www\./, "");
   return from.hostname === site.hostname || from.hostname === base || from.hostname.endsWith(`.${base}`);
-}
-
-/** The program's site plus a path; never another host, whatever the path says. */
-function landingUrl(program: Program, path: string | null, query: Request["query"]): URL {
-  const site = new URL(program.url);
-  const target = new URL(site.origin);
-  if (path && path.startsWith("/") && !path.startsWith("//")) {
-    const candidate = new URL(path, site.origin);
-    if (candidate.origin === site.origin) {
-      target.pathname = candidate.pathname;
-      target.search = candidate.search;
-    }
-  }
-  for (const [key, value] of Object.entries(query)) {
-    if (typeof value === "string" && key !== "icd" && key !== "icx" && key !== "ica") target.searchParams.set(key, value);
-  }
-  return target;
-}
-
-function visitor(req: Request) {
-  return {
-    ip: req.ip ?? req.socket.remoteAddress ?? "",
-    userAgent: req.get("user-agent") ?? null,
-    referrer: req.get("referer") ?? null,
-    country: countryFrom(req),
-  };
-}
-
-function countryFrom(req: Request): string | null {
-  const value = req.get("cf-ipcountry") ?? req.get("x-vercel-ip-country") ?? req.get("x-country-code");
-  return value && /^[A-Za-z]{2}$/.test(value) ? value.toUpperCase() : null;
 }
 
 /** Counts a request in its address's click bucket (the same one recordClick counts clicks in). */
