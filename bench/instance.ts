@@ -12,7 +12,8 @@ import { RedisBackend } from "../server/store/redis-backend.js";
 // Redis are several instances. The parent (bench/run.ts) talks to it over the IPC channel:
 // it is told "ready" with the URL, and may ask for the few set-up steps that have no HTTP route.
 
-type Ask = { op: "connect"; apiKey: string; accountId: string } | { op: "drop" } | { op: "cpu" } | { op: "close" };
+// Any other message is someone else's on the same channel (a profiling wrapper, say): ignored.
+type Ask = { op: "connect"; apiKey: string; accountId: string } | { op: "drop" } | { op: "cpu" } | { op: "close" } | { op: "other" };
 
 const reply = (message: unknown) => process.send?.(message);
 /**
@@ -41,7 +42,7 @@ if (process.env.BENCH_BARE) {
   }
   process.on("message", (ask: Ask) => {
     if (ask.op === "cpu") reply({ done: "cpu", cpu: cpuMicros() });
-    else finish();
+    else if (ask.op === "close") finish();
   });
 } else {
   await serve();
@@ -65,10 +66,12 @@ async function serve() {
         return;
       } else if (ask.op === "drop") {
         if (server.store.backend instanceof RedisBackend) await server.store.backend.dropAll();
-      } else {
+      } else if (ask.op === "close") {
         await server.close();
         finish();
         return;
+      } else {
+        return; // not ours to answer
       }
       reply({ done: ask.op });
     })().catch((error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }));
