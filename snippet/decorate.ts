@@ -22,24 +22,25 @@ function mark(element: Element, id: string): void {
   } else if (replaceable(element.getAttribute(ATTRIBUTE), id)) element.setAttribute(ATTRIBUTE, id);
 }
 
-export function decorate(root: ParentNode, id: string): void {
-  root.querySelectorAll(CHECKOUTS).forEach((element) => mark(element, id));
-}
-
-// Single-page apps and late widgets add checkouts after load. Only what was added is looked at
-// (the node and what it holds), never the whole document again, so a page that changes often
-// costs the observer little. Only childList is watched, so our own attribute writes never wake it.
-export function observe(id: string): void {
-  new MutationObserver(
-    safe((records: MutationRecord[]) => {
-      for (const record of records) {
-        for (const node of record.addedNodes) {
-          // Elements only (nodeType 1): text and comments hold no checkout.
-          if (node.nodeType != 1) continue;
-          if ((node as Element).matches(CHECKOUTS)) mark(node as Element, id);
-          decorate(node as Element, id);
-        }
-      }
-    }),
-  ).observe(document.documentElement, { childList: true, subtree: true });
+/**
+ * Decorates the checkouts on the page, and those added later: single-page apps and late widgets
+ * add checkouts after load. Only what was added is looked at (the node and what it holds), never
+ * the whole document again, so a page that changes often costs the observer little. Only
+ * childList is watched, so our own attribute writes never wake it.
+ */
+export function decorate(id: string): void {
+  const root = document.documentElement;
+  const scan = (node: Node) => {
+    // Elements only (nodeType 1): text and comments hold no checkout.
+    if (node.nodeType == 1) {
+      if ((node as Element).matches(CHECKOUTS)) mark(node as Element, id);
+      (node as Element).querySelectorAll(CHECKOUTS).forEach((element) => mark(element, id));
+    }
+  };
+  // The root element itself is never a checkout; everything else on the page is inside it.
+  scan(root);
+  new MutationObserver(safe((records: MutationRecord[]) => records.forEach((record) => record.addedNodes.forEach(scan)))).observe(root, {
+    childList: true,
+    subtree: true,
+  });
 }

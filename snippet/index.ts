@@ -20,7 +20,7 @@ import { tracker, type Callback, type Icodrip } from "./tracker.js";
 
 type Stub = Partial<Icodrip> & { q?: Callback[] };
 
-function main(): void {
+safe(() => {
   const host = window as unknown as { icodrip?: Stub };
   const stub = host.icodrip;
   // Included twice: the first copy already tracks this page, and a second click would be noise.
@@ -29,6 +29,4 @@ function main(): void {
   const icodrip = tracker(config && !isBot(navigator.userAgent) ? config : null);
   host.icodrip = icodrip;
   stub?.q?.forEach(icodrip.ready);
-}
-
-safe(main)();
+})();

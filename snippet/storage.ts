@@ -3,70 +3,50 @@
 // strict privacy modes) localStorage still carries the referral to later pages for the snippet's
 // own use (decoration, lead), and memory keeps it for this page at least.
 
-export interface Place {
-  get(name: string): string | null;
-  set(name: string, value: string, expires: number): void;
-}
+/**
+ * One function per place, for reading and writing alike (one function is fewer bytes than a pair):
+ * given a value, it first writes it, to lapse at `expires` (epoch ms); either way it answers what
+ * the place then holds under the name (null or undefined: nothing).
+ */
+export type Place = (name: string, value?: string, expires?: number) => string | null | undefined;
 
-type Items = Pick<Storage, "getItem" | "setItem">;
-
-export function cookies(domain: string | null): Place {
-  return {
-    get: (name) => document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`))?.[1] ?? null,
-    set: (name, value, expires) => {
+function cookie(domain: string | undefined): Place {
+  return (name, value, expires = 0) => {
+    if (value)
       document.cookie =
         `${name}=${value}; Path=/; Expires=${new Date(expires).toUTCString()}; SameSite=Lax` +
         (location.protocol == "https:" ? "; Secure" : "") +
         (domain ? `; Domain=${domain}` : "");
-    },
+    // A string argument to match() is compiled as a RegExp.
+    return document.cookie.match(`(?:^|; )${name}=([^;]*)`)?.[1];
   };
 }
 
-// Web storage keeps no expiry of its own, so the time a value lapses is stored beside it.
-// `items` is a function because merely reading window.localStorage throws where it is blocked.
-export function expiring(items: () => Items): Place {
-  return {
-    get: (name) => {
-      const [value, expires] = JSON.parse(items().getItem(name) || "[]") as unknown[];
-      // Storage is writable by any script on the page: only a string value counts.
-      return typeof value === "string" && Number(expires) > Date.now() ? value : null;
-    },
-    set: (name, value, expires) => items().setItem(name, JSON.stringify([value, expires])),
-  };
-}
-
-export function memory(): Items {
-  const items: Record<string, string> = {};
-  return {
-    getItem: (name) => items[name] ?? null,
-    setItem: (name, value) => {
-      items[name] = value;
-    },
+// Web storage keeps no expiry of its own, so the time a value lapses is stored beside it. Values
+// are read and written as named properties (Storage supports them, and a plain object used as
+// memory then needs no getItem/setItem of its own). `items` is a function because merely reading
+// window.localStorage throws where it is blocked.
+function expiring(items: () => Partial<Record<string, string>>): Place {
+  return (name, value, expires) => {
+    if (value) items()[name] = JSON.stringify([value, expires]);
+    const [held, until] = JSON.parse(items()[name] || "[]") as unknown[];
+    // Storage is writable by any script on the page: only a string value counts.
+    return typeof held == "string" && Number(until) > Date.now() ? held : null;
   };
 }
 
 /** Reads from the first place holding the name; writes to the first place where the write sticks. */
-export function jar(places: Place[]): Place {
-  return {
-    get(name) {
-      for (const place of places) {
-        const value = attempt(() => place.get(name));
-        if (value != null) return value;
+export function jar(domain: string | undefined): Place {
+  const memory = {};
+  const places = [cookie(domain), expiring(() => localStorage), expiring(() => memory)];
+  return (name, value, expires) => {
+    for (const place of places) {
+      try {
+        const held = place(name, value, expires);
+        if (value ? held == value : held != null) return held;
+      } catch {
+        // This place is closed to us (blocked storage, a full quota): the next one may not be.
       }
-      return null;
-    },
-    set(name, value, expires) {
-      for (const place of places) {
-        if (attempt(() => (place.set(name, value, expires), place.get(name))) === value) return;
-      }
-    },
+    }
   };
-}
-
-function attempt<T>(fn: () => T): T | null {
-  try {
-    return fn();
-  } catch {
-    return null;
-  }
 }

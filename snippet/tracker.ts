@@ -1,12 +1,10 @@
-import { recordClick } from "./click.js";
 import { post } from "./api.js";
 import type { Config } from "./config.js";
-import { decorate, observe } from "./decorate.js";
+import { decorate } from "./decorate.js";
 import { isEmail } from "./email.js";
-import { landing } from "./landing.js";
-import { load, save, type Referral } from "./referral.js";
+import { asCode, isClickId, load, save, type Referral } from "./referral.js";
 import { noop, safe } from "./safe.js";
-import { cookies, expiring, jar, memory } from "./storage.js";
+import { jar } from "./storage.js";
 
 export type Callback = (referral: string | null) => void;
 
@@ -20,6 +18,12 @@ export interface Icodrip {
   lead: (email: unknown) => void;
 }
 
+// Used when an `icd` arrives without its `icx`: the common default window among affiliate tools.
+const DEFAULT_WINDOW = 60 * 24 * 3600 * 1000;
+// The server refuses longer URLs; a truncated one still says where the visitor landed. (Browsers
+// send only the origin as a cross-site referrer, so that one stays short.)
+const MAX_URL = 2000;
+
 /**
  * Without a config (no program on the page, or a bot) the global still exists, so the merchant's
  * calls keep working, but nothing is read, stored or sent.
@@ -28,8 +32,7 @@ export function tracker(config: Config | null): Icodrip {
   // Callbacks waiting for the referral; null once it is known.
   let waiting: Callback[] | null = [];
   let current: Referral | null = null;
-  const scratch = memory();
-  const store = jar([cookies(config?.domain ?? null), expiring(() => localStorage), expiring(() => scratch)]);
+  const store = jar(config?.domain);
 
   const api: Icodrip = {
     referral: null,
@@ -40,22 +43,25 @@ export function tracker(config: Config | null): Icodrip {
     lead: safe((email: unknown) => api.ready(() => lead(String(email).trim()))),
   };
 
-  function settle(referral: Referral | null): void {
+  // Wrapped because it also runs as a promise's continuation, where a throw would surface as an
+  // unhandled rejection.
+  const settle = safe((referral: Referral | null) => {
     current = referral;
     api.referral = referral?.id ?? null;
     api.affiliate = referral?.affiliate || null;
-    if (referral) safe(decorateNowAndLater)(referral.id);
-    const queued = waiting;
+    // Wrapped on its own, so a failure there still lets the callbacks below run.
+    if (referral) safe(decorate)(referral.id);
+    const queued = waiting ?? [];
     waiting = null;
-    queued?.forEach(api.ready);
-  }
+    queued.forEach(api.ready);
+  });
 
   function lead(email: string): void {
     if (!config || !current || !isEmail(email)) return;
     const encoded = encodeURIComponent(email);
     // Pages that call lead() on every view with the signed-in user's email send it once.
     if (current.email == encoded) return;
-    post(`${config.api}/t/lead`, { program: config.program, clickId: current.id, email }).catch(noop);
+    post(config, "lead", { clickId: current.id, email }).catch(noop);
     current.email = encoded;
     save(store, current);
   }
@@ -64,21 +70,45 @@ export function tracker(config: Config | null): Icodrip {
     settle(null);
     return api;
   }
-  const stored = load(store);
-  const step = landing(new URLSearchParams(location.search), stored, config.program);
-  if (step.click) {
-    // Never rejects: failures fall back to the stored referral, and safe() shields settle.
-    void recordClick(`${config.api}/t/click`, step.click, stored)
-      .then((fresh) => (fresh && save(store, fresh)) || stored)
-      .catch(() => stored)
-      .then(safe(settle));
-  } else {
-    settle((step.keep && save(store, step.keep)) || stored);
-  }
-  return api;
-}
 
-function decorateNowAndLater(id: string): void {
-  decorate(document, id);
-  observe(id);
+  // What the landing URL asks for. `icd` is a click the server already recorded on /r/:code, so it
+  // wins over `via`/`ref`, which ask for a new click to be recorded. Nothing is removed from the URL.
+  const stored = load(store);
+  const params = new URLSearchParams(location.search);
+  const icd = params.get("icd");
+  const code = params.get("via") || params.get("ref");
+
+  // The server applies the program's first- or last-click rule and answers the click to keep, which
+  // may be the visitor's existing one. A refusal (unknown or disabled affiliate), an answer without
+  // a click id, or a failed request keeps what the visitor had. Their email, when known, stays.
+  async function click(body: { clickId: string } | { code: string }): Promise<void> {
+    let kept = stored;
+    try {
+      const response = await post(config as Config, "click", {
+        existing: stored?.id,
+        url: location.href.slice(0, MAX_URL),
+        referrer: document.referrer || null,
+        ...body,
+      });
+      // Checked field by field below, so the answer is read as unknown. A refusal reads as false.
+      const { clickId, affiliate, expiresAt } = (response.ok && (await response.json())) as Partial<Record<string, unknown>>;
+      if (isClickId(clickId)) kept = save(store, { id: clickId, email: stored?.email, affiliate: asCode(affiliate), expires: Number(expiresAt) }) || stored;
+    } catch {
+      // Failed, blocked, or not JSON: the stored referral stands.
+    }
+    settle(kept);
+  }
+
+  if (isClickId(icd)) {
+    if (!stored) {
+      // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
+      // /r/:code next to `icd`; a click id alone needs no request.
+      const seconds = Number(params.get("icx"));
+      settle(save(store, { id: icd, affiliate: asCode(params.get("ica")), expires: seconds > 0 ? seconds * 1000 : Date.now() + DEFAULT_WINDOW }));
+    } else if (stored.id != icd) void click({ clickId: icd });
+    // A reload of the landing page: the click is the one already kept.
+    else settle(stored);
+  } else if (code) void click({ code });
+  else settle(stored);
+  return api;
 }
