@@ -5,7 +5,7 @@ import type { Config } from "./config.js";
 // (the server parses the JSON anyway). keepalive lets it finish when the visitor navigates away at
 // once; no cookie of Icodrip's origin is ever needed. Being async, a fetch that throws at once
 // (blocked, or replaced by something odd) turns into a rejection the caller handles.
-export async function post(config: Config, kind: "click" | "lead", body: object): Promise<Response> {
+export const post = async (config: Config, kind: "click" | "lead", body: object): Promise<Response> => {
   return fetch(`${config.api}/t/${kind}`, {
     method: "POST",
     body: JSON.stringify({ program: config.program, ...body }),
@@ -13,4 +13,4 @@ export async function post(config: Config, kind: "click" | "lead", body: object)
     keepalive: true,
     credentials: "omit",
   });
-}
+};

@@ -1,3 +1,5 @@
+import { BOT } from "./bot.js";
+
 export interface Config {
   program: string;
   /** Icodrip's origin, without a trailing slash. */
@@ -6,13 +8,14 @@ export interface Config {
   domain?: string;
 }
 
-export function readConfig(): Config | null {
+/** Null without a program on the page, or for a bot: then nothing is read, stored or sent. */
+export const readConfig = (): Config | null => {
   // currentScript is null when a tag manager or loader evaluates the code, hence the fallback.
   const current = document.currentScript as HTMLScriptElement | null;
   const script = current?.dataset.program ? current : document.querySelector<HTMLScriptElement>("script[data-program]");
   const { program, api, domain } = script?.dataset ?? {};
   // An inline copy has no src to learn Icodrip's origin from, so it needs data-api.
-  return script && program && (api || script.src)
+  return script && program && (api || script.src) && !BOT.test(navigator.userAgent)
     ? {
         program,
         // The file is normally served by Icodrip itself, so its own origin is the API's.
@@ -20,4 +23,4 @@ export function readConfig(): Config | null {
         domain,
       }
     : null;
-}
+};

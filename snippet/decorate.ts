@@ -8,19 +8,18 @@ const CHECKOUTS = 'a[href^="https://buy.stripe.com/"],stripe-pricing-table,strip
 const PARAM = "client_reference_id";
 const ATTRIBUTE = "client-reference-id";
 
-const replaceable = (value: string | null, id: string) => value != id && (!value || value.startsWith("icd_"));
-
-// A Payment Link is an <a>; the other two are Stripe's custom elements, configured by attribute.
-function mark(element: Element, id: string): void {
-  if (element.tagName == "A") {
-    const link = element as HTMLAnchorElement;
-    const url = new URL(link.href);
-    if (replaceable(url.searchParams.get(PARAM), id)) {
+// A Payment Link is an <a> whose URL carries the parameter; the other two are Stripe's custom
+// elements, configured by attribute.
+const mark = (element: Element, id: string): void => {
+  const url = element.tagName == "A" && new URL((element as HTMLAnchorElement).href);
+  const value = url ? url.searchParams.get(PARAM) : element.getAttribute(ATTRIBUTE);
+  if (value != id && (!value || value.startsWith("icd_"))) {
+    if (url) {
       url.searchParams.set(PARAM, id);
-      link.href = url.href;
-    }
-  } else if (replaceable(element.getAttribute(ATTRIBUTE), id)) element.setAttribute(ATTRIBUTE, id);
-}
+      (element as HTMLAnchorElement).href = url.href;
+    } else element.setAttribute(ATTRIBUTE, id);
+  }
+};
 
 /**
  * Decorates the checkouts on the page, and those added later: single-page apps and late widgets
@@ -28,7 +27,7 @@ function mark(element: Element, id: string): void {
  * the whole document again, so a page that changes often costs the observer little. Only
  * childList is watched, so our own attribute writes never wake it.
  */
-export function decorate(id: string): void {
+export const decorate = (id: string): void => {
   const root = document.documentElement;
   const scan = (node: Node) => {
     // Elements only (nodeType 1): text and comments hold no checkout.
@@ -43,4 +42,4 @@ export function decorate(id: string): void {
     childList: true,
     subtree: true,
   });
-}
+};

@@ -13,20 +13,18 @@
 //   icodrip.ready(function (clickId) { … });
 //   icodrip.ready(function () { icodrip.lead(email); });   // lead() itself exists once loaded
 
-import { isBot } from "./bot.js";
 import { readConfig } from "./config.js";
 import { safe } from "./safe.js";
 import { tracker, type Callback, type Icodrip } from "./tracker.js";
 
 type Stub = Partial<Icodrip> & { q?: Callback[] };
 
-safe(() => {
-  const host = window as unknown as { icodrip?: Stub };
+// The window comes in as the one argument every safe() function takes.
+safe((host: { icodrip?: Stub }) => {
   const stub = host.icodrip;
   // Included twice: the first copy already tracks this page, and a second click would be noise.
   if (stub?.lead) return;
-  const config = readConfig();
-  const icodrip = tracker(config && !isBot(navigator.userAgent) ? config : null);
+  const icodrip = tracker(readConfig());
   host.icodrip = icodrip;
   stub?.q?.forEach(icodrip.ready);
-})();
+})(window as unknown as { icodrip?: Stub });

@@ -25,18 +25,19 @@ export const isClickId = (value: unknown): value is string => typeof value == "s
 /** The value when it is an affiliate code, else "". */
 export const asCode = (value: unknown): string => (typeof value == "string" && CODE.test(value) ? value : "");
 
-export function load(store: Place): Referral | null {
-  const [id, email] = (store(REF) || "").split(":");
+export const load = (store: Place): Referral | null => {
   // split() answers at least one part, so a missing cookie gives affiliate "".
-  const [affiliate, expires] = (store(AFF) || "").split(":");
+  const parts = (name: string) => (store(name) || "").split(":");
+  const [id, email] = parts(REF);
+  const [affiliate, expires] = parts(AFF);
   return isClickId(id) ? { id, email, affiliate, expires: +expires } : null;
-}
+};
 
 /** Answers the referral when it is still live, else null (nothing is written then). */
-export function save(store: Place, referral: Referral): Referral | null {
+export const save = (store: Place, referral: Referral): Referral | null => {
   const { id, email, affiliate, expires } = referral;
   if (!(expires > Date.now())) return null;
   store(AFF, `${affiliate}:${expires}`, expires);
   store(REF, email ? `${id}:${email}` : id, expires);
   return referral;
-}
+};

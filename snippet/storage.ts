@@ -10,33 +10,36 @@
  */
 export type Place = (name: string, value?: string, expires?: number) => string | null | undefined;
 
-function cookie(domain: string | undefined): Place {
-  return (name, value, expires = 0) => {
+const cookie = (domain: string | undefined): Place => {
+  return (name, value, expires) => {
     if (value)
       document.cookie =
-        `${name}=${value}; Path=/; Expires=${new Date(expires).toUTCString()}; SameSite=Lax` +
+        // A value always comes with its expiry.
+        `${name}=${value}; Path=/; Expires=${new Date(expires as number).toUTCString()}; SameSite=Lax` +
         (location.protocol == "https:" ? "; Secure" : "") +
         (domain ? `; Domain=${domain}` : "");
     // A string argument to match() is compiled as a RegExp.
     return document.cookie.match(`(?:^|; )${name}=([^;]*)`)?.[1];
   };
-}
+};
 
 // Web storage keeps no expiry of its own, so the time a value lapses is stored beside it. Values
 // are read and written as named properties (Storage supports them, and a plain object used as
 // memory then needs no getItem/setItem of its own). `items` is a function because merely reading
 // window.localStorage throws where it is blocked.
-function expiring(items: () => Partial<Record<string, string>>): Place {
+const expiring = (items: () => Partial<Record<string, string>>): Place => {
   return (name, value, expires) => {
     if (value) items()[name] = JSON.stringify([value, expires]);
-    const [held, until] = JSON.parse(items()[name] || "[]") as unknown[];
+    // Typed as a number, though any script on the page may have written anything there: `>`
+    // against a number converts it as Number() would.
+    const [held, until] = JSON.parse(items()[name] || "[]") as [unknown, number];
     // Storage is writable by any script on the page: only a string value counts.
-    return typeof held == "string" && Number(until) > Date.now() ? held : null;
+    return typeof held == "string" && until > Date.now() ? held : null;
   };
-}
+};
 
 /** Reads from the first place holding the name; writes to the first place where the write sticks. */
-export function jar(domain: string | undefined): Place {
+export const jar = (domain: string | undefined): Place => {
   const memory = {};
   const places = [cookie(domain), expiring(() => localStorage), expiring(() => memory)];
   return (name, value, expires) => {
@@ -49,4 +52,4 @@ export function jar(domain: string | undefined): Place {
       }
     }
   };
-}
+};

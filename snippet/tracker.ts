@@ -1,7 +1,7 @@
 import { post } from "./api.js";
 import type { Config } from "./config.js";
 import { decorate } from "./decorate.js";
-import { isEmail } from "./email.js";
+import { EMAIL } from "./email.js";
 import { asCode, isClickId, load, save, type Referral } from "./referral.js";
 import { noop, safe } from "./safe.js";
 import { jar } from "./storage.js";
@@ -25,10 +25,10 @@ const DEFAULT_WINDOW = 60 * 24 * 3600 * 1000;
 const MAX_URL = 2000;
 
 /**
- * Without a config (no program on the page, or a bot) the global still exists, so the merchant's
+ * Without a config (see readConfig) the global still exists, so the merchant's
  * calls keep working, but nothing is read, stored or sent.
  */
-export function tracker(config: Config | null): Icodrip {
+export const tracker = (config: Config | null): Icodrip => {
   // Callbacks waiting for the referral; null once it is known.
   let waiting: Callback[] | null = [];
   let current: Referral | null = null;
@@ -40,31 +40,33 @@ export function tracker(config: Config | null): Icodrip {
     // safe() also shields the page from a callback that throws, and the next callbacks from it.
     ready: safe((callback: Callback) => (waiting ? waiting.push(callback) : callback(api.referral))),
     // Deferred until the referral is known, so a lead sent during the click request is not lost.
-    lead: safe((email: unknown) => api.ready(() => lead(String(email).trim()))),
+    lead: safe((value: unknown) =>
+      api.ready(() => {
+        const email = String(value).trim();
+        // Pages that call lead() on every view with the signed-in user's email send it once.
+        if (config && current && EMAIL.test(email) && current.email != encodeURIComponent(email)) {
+          post(config, "lead", { clickId: current.id, email }).catch(noop);
+          current.email = encodeURIComponent(email);
+          save(store, current);
+        }
+      }),
+    ),
   };
 
   // Wrapped because it also runs as a promise's continuation, where a throw would surface as an
-  // unhandled rejection.
+  // unhandled rejection. Called once: `waiting` still holds the queue then.
   const settle = safe((referral: Referral | null) => {
     current = referral;
-    api.referral = referral?.id ?? null;
-    api.affiliate = referral?.affiliate || null;
-    // Wrapped on its own, so a failure there still lets the callbacks below run.
-    if (referral) safe(decorate)(referral.id);
-    const queued = waiting ?? [];
+    if (referral) {
+      api.referral = referral.id;
+      api.affiliate = referral.affiliate || null;
+      // Wrapped on its own, so a failure there still lets the callbacks below run.
+      safe(decorate)(referral.id);
+    }
+    const queued = waiting as Callback[];
     waiting = null;
     queued.forEach(api.ready);
   });
-
-  function lead(email: string): void {
-    if (!config || !current || !isEmail(email)) return;
-    const encoded = encodeURIComponent(email);
-    // Pages that call lead() on every view with the signed-in user's email send it once.
-    if (current.email == encoded) return;
-    post(config, "lead", { clickId: current.id, email }).catch(noop);
-    current.email = encoded;
-    save(store, current);
-  }
 
   if (!config) {
     settle(null);
@@ -111,4 +113,4 @@ export function tracker(config: Config | null): Icodrip {
   } else if (code) void click({ code });
   else settle(stored);
   return api;
-}
+};
