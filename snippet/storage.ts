@@ -1,7 +1,9 @@
 // Where the referral lives between page views. A first-party cookie comes first: it is what the
 // merchant's server reads at checkout. Where cookies are refused (blocked, sandboxed frames,
 // strict privacy modes) localStorage still carries the referral to later pages for the snippet's
-// own use (decoration, lead), and memory keeps it for this page at least.
+// own use (decoration, lead). Where both are closed, the tracker's own state still carries the
+// referral through this page: nothing is read back from the places after landing, so a third,
+// in-memory place would hold a copy that no one reads.
 
 /**
  * One function per place, for reading and writing alike (one function is fewer bytes than a pair):
@@ -10,8 +12,9 @@
  */
 export type Place = (name: string, value?: string, expires?: number) => string | null | undefined;
 
-const cookie = (domain: string | undefined): Place => {
-  return (name, value, expires) => {
+const cookie =
+  (domain: string | undefined): Place =>
+  (name, value, expires) => {
     if (value)
       document.cookie =
         // A value always comes with its expiry.
@@ -21,27 +24,23 @@ const cookie = (domain: string | undefined): Place => {
     // A string argument to match() is compiled as a RegExp.
     return document.cookie.match(`(?:^|; )${name}=([^;]*)`)?.[1];
   };
-};
 
 // Web storage keeps no expiry of its own, so the time a value lapses is stored beside it. Values
-// are read and written as named properties (Storage supports them, and a plain object used as
-// memory then needs no getItem/setItem of its own). `items` is a function because merely reading
-// window.localStorage throws where it is blocked.
-const expiring = (items: () => Partial<Record<string, string>>): Place => {
-  return (name, value, expires) => {
-    if (value) items()[name] = JSON.stringify([value, expires]);
-    // Typed as a number, though any script on the page may have written anything there: `>`
-    // against a number converts it as Number() would.
-    const [held, until] = JSON.parse(items()[name] || "[]") as [unknown, number];
-    // Storage is writable by any script on the page: only a string value counts.
-    return typeof held == "string" && until > Date.now() ? held : null;
-  };
+// are read and written as named properties, which Storage supports: shorter than getItem/setItem.
+// Merely reading window.localStorage throws where it is blocked: inside the jar's try, here.
+const local: Place = (name, value, expires) => {
+  const items = localStorage as Partial<Record<string, string>>;
+  if (value) items[name] = JSON.stringify([value, expires]);
+  // Typed as a number, though any script on the page may have written anything there: `>`
+  // against a number converts it as Number() would.
+  const [held, until] = JSON.parse(items[name] || "[]") as [unknown, number];
+  // Only a string value counts.
+  return typeof held == "string" && until > Date.now() ? held : null;
 };
 
 /** Reads from the first place holding the name; writes to the first place where the write sticks. */
 export const jar = (domain: string | undefined): Place => {
-  const memory = {};
-  const places = [cookie(domain), expiring(() => localStorage), expiring(() => memory)];
+  const places = [cookie(domain), local];
   return (name, value, expires) => {
     for (const place of places) {
       try {
