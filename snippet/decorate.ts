@@ -28,17 +28,14 @@ export const decorate = (id: string): void => {
       } else element.setAttribute(ATTRIBUTE, id);
     }
   };
-  const scan = (node: Node) => {
-    // Elements only (nodeType 1): text and comments hold no checkout.
-    if (node.nodeType == 1) {
-      if ((node as Element).matches(CHECKOUTS)) mark(node as Element);
-      (node as Element).querySelectorAll(CHECKOUTS).forEach(mark);
-    }
+  // Text and comments have neither method, so they are passed over; the document has only the
+  // second, which makes it a valid start (and spares naming documentElement).
+  const scan = (node: Node | Document) => {
+    if ((node as Partial<Element>).matches?.(CHECKOUTS)) mark(node as Element);
+    (node as Partial<ParentNode>).querySelectorAll?.(CHECKOUTS).forEach(mark);
   };
-  const root = document.documentElement;
-  // The root element itself is never a checkout; everything else on the page is inside it.
-  scan(root);
-  new MutationObserver(safe((records: MutationRecord[]) => records.forEach((record) => record.addedNodes.forEach(scan)))).observe(root, {
+  scan(document);
+  new MutationObserver(safe((records: MutationRecord[]) => records.forEach((record) => record.addedNodes.forEach(scan)))).observe(document, {
     childList: true,
     subtree: true,
   });

@@ -105,23 +105,20 @@ safe((host: Host) => {
   // The server applies the program's first- or last-click rule and answers the click to keep, which
   // may be the visitor's existing one. A refusal (unknown or disabled affiliate), an answer without
   // a click id, or a failed request keeps what the visitor had. Their email, when known, stays.
-  const click = async (body: { clickId: string } | { code: string }): Promise<void> => {
-    let kept = stored;
-    try {
-      const response = await post(config, "click", {
-        existing: stored?.id,
-        url: location.href.slice(0, MAX_URL),
-        referrer: document.referrer || null,
-        ...body,
-      });
-      // Checked field by field below, so the answer is read as unknown. A refusal reads as false.
-      const { clickId, affiliate, expiresAt } = (response.ok && (await response.json())) as Partial<Record<string, unknown>>;
-      if (isClickId(clickId)) kept = save(store, { id: clickId, email: stored?.email, affiliate: asCode(affiliate), expires: Number(expiresAt) }) || stored;
-    } catch {
+  const click = (body: { clickId: string } | { code: string }) =>
+    post(config, "click", {
+      existing: stored?.id,
+      url: location.href.slice(0, MAX_URL),
+      referrer: document.referrer || null,
+      ...body,
+    })
+      // A refusal reads as false, which destructures to nothing below.
+      .then((response) => (response.ok && response.json()) as Promise<Partial<Record<string, unknown>>>)
+      // Checked field by field, as the answer was read as unknown.
+      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save(store, { id: clickId, email: stored?.email, affiliate: asCode(affiliate), expires: Number(expiresAt) }))
       // Failed, blocked, or not JSON: the stored referral stands.
-    }
-    settle(kept);
-  };
+      .catch(noop)
+      .then((kept) => settle(kept || stored));
 
   if (isClickId(icd)) {
     if (!stored) {
