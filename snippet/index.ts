@@ -67,9 +67,9 @@ safe((host: Host) => {
       api.ready(() => {
         const email = String(value).trim();
         // Pages that call lead() on every view with the signed-in user's email send it once.
-        if (config && current && EMAIL.test(email) && current.email != encodeURIComponent(email)) {
+        if (config && current && EMAIL.test(email) && current.encodedEmail != encodeURIComponent(email)) {
           post(config, "lead", { clickId: current.id, email }).catch(noop);
-          current.email = encodeURIComponent(email);
+          current.encodedEmail = encodeURIComponent(email);
           save(store, current);
         }
       }),
@@ -82,7 +82,7 @@ safe((host: Host) => {
     current = referral;
     if (referral) {
       api.referral = referral.id;
-      api.affiliate = referral.affiliate || null;
+      api.affiliate = referral.affiliateCode || null;
       // Wrapped on its own, so a failure there still lets the callbacks below run.
       safe(decorate)(referral.id);
     }
@@ -115,7 +115,7 @@ safe((host: Host) => {
       // A refusal reads as false, which destructures to nothing below.
       .then((response) => (response.ok && response.json()) as Promise<Partial<Record<string, unknown>>>)
       // Checked field by field, as the answer was read as unknown.
-      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save(store, { id: clickId, email: stored?.email, affiliate: asCode(affiliate), expires: Number(expiresAt) }))
+      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save(store, { id: clickId, encodedEmail: stored?.encodedEmail, affiliateCode: asCode(affiliate), expires: Number(expiresAt) }))
       // Failed, blocked, or not JSON: the stored referral stands.
       .catch(noop)
       .then((kept) => settle(kept || stored));
@@ -125,7 +125,7 @@ safe((host: Host) => {
       // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
       // /r/:code next to `icd`; a click id alone needs no request.
       const seconds = Number(params.get("icx"));
-      settle(save(store, { id: icd, affiliate: asCode(params.get("ica")), expires: seconds > 0 ? seconds * 1000 : Date.now() + DEFAULT_WINDOW }));
+      settle(save(store, { id: icd, affiliateCode: asCode(params.get("ica")), expires: seconds > 0 ? seconds * 1000 : Date.now() + DEFAULT_WINDOW }));
     } else if (stored.id != icd) void click({ clickId: icd });
     // A reload of the landing page: the click is the one already kept.
     else settle(stored);

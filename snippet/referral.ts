@@ -10,9 +10,9 @@ const AFF = "icodrip_aff";
 export interface Referral {
   id: string;
   /** Already percent-encoded. */
-  email?: string;
+  encodedEmail?: string;
   /** "" when unknown. */
-  affiliate: string;
+  affiliateCode: string;
   /** Epoch ms; NaN when the cookie holding it has gone missing (so the referral is never saved again). */
   expires: number;
 }
@@ -28,16 +28,16 @@ export const asCode = (value: unknown): string => (typeof value == "string" && C
 export const load = (store: Place): Referral | null => {
   // split() answers at least one part, so a missing cookie gives affiliate "".
   const parts = (name: string) => (store(name) || "").split(":");
-  const [id, email] = parts(REF);
-  const [affiliate, expires] = parts(AFF);
-  return isClickId(id) ? { id, email, affiliate, expires: +expires } : null;
+  const [id, encodedEmail] = parts(REF);
+  const [affiliateCode, expires] = parts(AFF);
+  return isClickId(id) ? { id, encodedEmail, affiliateCode, expires: +expires } : null;
 };
 
 /** Answers the referral when it is still live, else null (nothing is written then). */
 export const save = (store: Place, referral: Referral): Referral | null => {
-  const { id, email, affiliate, expires } = referral;
+  const { id, encodedEmail, affiliateCode, expires } = referral;
   if (!(expires > Date.now())) return null;
-  store(AFF, `${affiliate}:${expires}`, expires);
-  store(REF, email ? `${id}:${email}` : id, expires);
+  store(AFF, `${affiliateCode}:${expires}`, expires);
+  store(REF, encodedEmail ? `${id}:${encodedEmail}` : id, expires);
   return referral;
 };
