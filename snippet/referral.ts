@@ -7,6 +7,8 @@ import type { Place } from "./storage.js";
 const REF = "icodrip_ref";
 const AFF = "icodrip_aff";
 
+// The build renames these four fields (rollup.config.ts lists them), so none of them may name a
+// field of a request body, a server answer or window.icodrip.
 export interface Referral {
   id: string;
   /** Already percent-encoded. */
@@ -26,7 +28,7 @@ export const isClickId = (value: unknown): value is string => typeof value == "s
 export const asCode = (value: unknown): string => (typeof value == "string" && CODE.test(value) ? value : "");
 
 export const load = (store: Place): Referral | null => {
-  // split() answers at least one part, so a missing cookie gives affiliate "".
+  // split() answers at least one part, so a missing cookie gives affiliateCode "".
   const parts = (name: string) => (store(name) || "").split(":");
   const [id, encodedEmail] = parts(REF);
   const [affiliateCode, expires] = parts(AFF);
