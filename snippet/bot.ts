@@ -3,6 +3,5 @@
 //
 // navigator.webdriver and "HeadlessChrome" are deliberately not signals: our own Playwright tests
 // drive a real (headless) Chromium that reports both, and they must see the snippet at work.
-const BOT = /bot|crawl|spider|slurp|lighthouse|preview|facebookexternalhit/i;
-
-export const isBot = (userAgent: string) => BOT.test(userAgent);
+// (The pattern itself is exported, not a function around it: terser would keep the wrapper.)
+export const BOT = /bot|crawl|spider|slurp|lighthouse|preview|facebookexternalhit/i;

@@ -7,12 +7,15 @@ import type { Place } from "./storage.js";
 const REF = "icodrip_ref";
 const AFF = "icodrip_aff";
 
+// The build renames these four fields (rollup.config.ts lists them), so none of them may name a
+// field of a request body, a server answer or window.icodrip.
 export interface Referral {
   id: string;
   /** Already percent-encoded. */
-  email?: string;
-  affiliate?: string;
-  /** Epoch ms; 0 when the cookie holding it has gone missing. */
+  encodedEmail?: string;
+  /** "" when unknown. */
+  affiliateCode: string;
+  /** Epoch ms; NaN when the cookie holding it has gone missing (so the referral is never saved again). */
   expires: number;
 }
 
@@ -21,20 +24,22 @@ const CLICK_ID = /^icd_[\w-]{1,196}$/;
 // Affiliate codes are url-safe by the API's rules; anything else could break the cookie.
 const CODE = /^[\w-]{1,100}$/;
 export const isClickId = (value: unknown): value is string => typeof value == "string" && CLICK_ID.test(value);
-export const isCode = (value: unknown): value is string => typeof value == "string" && CODE.test(value);
+/** The value when it is an affiliate code, else "". */
+export const asCode = (value: unknown): string => (typeof value == "string" && CODE.test(value) ? value : "");
 
-export function load(store: Place): Referral | null {
-  const [id, email] = (store.get(REF) || "").split(":");
-  if (!isClickId(id)) return null;
-  const [affiliate, expires] = (store.get(AFF) || "").split(":");
-  return { id, email, affiliate, expires: +expires || 0 };
-}
+export const load = (store: Place): Referral | null => {
+  // split() answers at least one part, so a missing cookie gives affiliateCode "".
+  const parts = (name: string) => (store(name) || "").split(":");
+  const [id, encodedEmail] = parts(REF);
+  const [affiliateCode, expires] = parts(AFF);
+  return isClickId(id) ? { id, encodedEmail, affiliateCode, expires: +expires } : null;
+};
 
 /** Answers the referral when it is still live, else null (nothing is written then). */
-export function save(store: Place, referral: Referral): Referral | null {
-  const { id, email, affiliate, expires } = referral;
+export const save = (store: Place, referral: Referral): Referral | null => {
+  const { id, encodedEmail, affiliateCode, expires } = referral;
   if (!(expires > Date.now())) return null;
-  store.set(AFF, `${affiliate || ""}:${expires}`, expires);
-  store.set(REF, email ? `${id}:${email}` : id, expires);
+  store(AFF, `${affiliateCode}:${expires}`, expires);
+  store(REF, encodedEmail ? `${id}:${encodedEmail}` : id, expires);
   return referral;
-}
+};

@@ -1,13 +1,14 @@
 // Tracking is a side show on the merchant's page: no failure of ours, nor of a callback handed to
 // us, may surface there as an exception. Every way into the snippet passes through this wrapper.
-export function safe<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => void {
-  return (...args) => {
+// Every wrapped function takes one argument at most, so no rest parameter is spent on more.
+export const safe =
+  <T>(fn: (arg: T) => unknown) =>
+  (arg: T): void => {
     try {
-      fn(...args);
+      fn(arg);
     } catch {
       // Swallowed on purpose: a lost attribution is better than a broken page.
     }
-  }
-}
+  };
 
 export const noop = () => {};

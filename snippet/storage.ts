@@ -1,72 +1,53 @@
 // Where the referral lives between page views. A first-party cookie comes first: it is what the
 // merchant's server reads at checkout. Where cookies are refused (blocked, sandboxed frames,
 // strict privacy modes) localStorage still carries the referral to later pages for the snippet's
-// own use (decoration, lead), and memory keeps it for this page at least.
+// own use (decoration, lead). Where both are closed, the tracker's own state still carries the
+// referral through this page: nothing is read back from the places after landing, so a third,
+// in-memory place would hold a copy that no one reads.
 
-export interface Place {
-  get(name: string): string | null;
-  set(name: string, value: string, expires: number): void;
-}
+/**
+ * One function per place, for reading and writing alike (one function is fewer bytes than a pair):
+ * given a value, it first writes it, to lapse at `expires` (epoch ms); either way it answers what
+ * the place then holds under the name (null or undefined: nothing).
+ */
+export type Place = (name: string, value?: string, expires?: number) => string | null | undefined;
 
-type Items = Pick<Storage, "getItem" | "setItem">;
+// The cookie domain comes as a fourth argument, which the other place ignores: cheaper than a
+// function making a place for each domain.
+const cookie = (name: string, value?: string, expires?: number, domain?: string) => {
+  if (value)
+    document.cookie =
+      // A value always comes with its expiry.
+      `${name}=${value}; Path=/; Expires=${new Date(expires as number).toUTCString()}; SameSite=Lax` +
+      (location.protocol == "https:" ? "; Secure" : "") +
+      (domain ? `; Domain=${domain}` : "");
+  // A string argument to match() is compiled as a RegExp.
+  return document.cookie.match(`(^|; )${name}=([^;]*)`)?.[2];
+};
 
-export function cookies(domain: string | null): Place {
-  return {
-    get: (name) => document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`))?.[1] ?? null,
-    set: (name, value, expires) => {
-      document.cookie =
-        `${name}=${value}; Path=/; Expires=${new Date(expires).toUTCString()}; SameSite=Lax` +
-        (location.protocol == "https:" ? "; Secure" : "") +
-        (domain ? `; Domain=${domain}` : "");
-    },
-  };
-}
-
-// Web storage keeps no expiry of its own, so the time a value lapses is stored beside it.
-// `items` is a function because merely reading window.localStorage throws where it is blocked.
-export function expiring(items: () => Items): Place {
-  return {
-    get: (name) => {
-      const [value, expires] = JSON.parse(items().getItem(name) || "[]") as unknown[];
-      // Storage is writable by any script on the page: only a string value counts.
-      return typeof value === "string" && Number(expires) > Date.now() ? value : null;
-    },
-    set: (name, value, expires) => items().setItem(name, JSON.stringify([value, expires])),
-  };
-}
-
-export function memory(): Items {
-  const items: Record<string, string> = {};
-  return {
-    getItem: (name) => items[name] ?? null,
-    setItem: (name, value) => {
-      items[name] = value;
-    },
-  };
-}
+// Web storage keeps no expiry of its own, so the time a value lapses is stored beside it. Values
+// are read and written as named properties, which Storage supports: shorter than getItem/setItem.
+// Merely reading window.localStorage throws where it is blocked: inside the jar's try, here.
+const local: Place = (name, value, expires) => {
+  const items = localStorage as Partial<Record<string, string>>;
+  if (value) items[name] = JSON.stringify([value, expires]);
+  // Typed as a number, though any script on the page may have written anything there: `>`
+  // against a number converts it as Number() would.
+  const [held, until] = JSON.parse(items[name] || "[]") as [unknown, number];
+  // Only a string value counts.
+  return typeof held == "string" && until > Date.now() ? held : null;
+};
 
 /** Reads from the first place holding the name; writes to the first place where the write sticks. */
-export function jar(places: Place[]): Place {
-  return {
-    get(name) {
-      for (const place of places) {
-        const value = attempt(() => place.get(name));
-        if (value != null) return value;
+export const jar =
+  (domain: string | undefined): Place =>
+  (name, value, expires) => {
+    for (const place of [cookie, local]) {
+      try {
+        const held = place(name, value, expires, domain);
+        if (value ? held == value : held != null) return held;
+      } catch {
+        // This place is closed to us (blocked storage, a full quota): the next one may not be.
       }
-      return null;
-    },
-    set(name, value, expires) {
-      for (const place of places) {
-        if (attempt(() => (place.set(name, value, expires), place.get(name))) === value) return;
-      }
-    },
+    }
   };
-}
-
-function attempt<T>(fn: () => T): T | null {
-  try {
-    return fn();
-  } catch {
-    return null;
-  }
-}
