@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Stripe from "stripe";
+import { captureScripts, redisLimitRows } from "./redis-limits.js";
 import { cannon, spawnInstance, type Instance, type Load, type LoadResult, type Shot } from "./load.js";
 
 // The hot paths near the machine's limit: each server in a process of its own (bench/instance.ts)
@@ -38,6 +39,7 @@ const visitor = (i: number): Shot => ({ headers: { "user-agent": `bench-visitor-
 
 export async function throughputRows(redisUrl: string): Promise<Row[]> {
   const rows: Row[] = [];
+  const limits: Row[] = [];
   const limit = async (kind: "node" | "express") => {
     const bare = await spawnInstance({ BENCH_BARE: kind });
     await cannon(`${bare.url}/r/bench`, { seconds: 1 }); // warm-up
@@ -68,22 +70,37 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
 
     // Click path: a tracking link, and the snippet's POST (text/plain, as the snippet sends it).
     const link = `/r/${setup.linkCode}`;
-    await cannon(first.url + link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
-    const click = await measured(first, link, { seconds: SECONDS, shot: visitor });
-    rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}`]);
-    const paced = await cannon(first.url + link, { seconds: SECONDS, rate: 2000, shot: visitor });
-    rows.push([`  same at 2,000 clicks/s`, `p50 ${ms(paced.p50)}, p99 ${ms(paced.p99)}`, `${fmt(paced.rps)} answered; ${statuses(paced)}`]);
     const snippetClick = (i: number): Shot => ({
       method: "POST",
       headers: { "content-type": "text/plain", ...visitor(i).headers },
       body: JSON.stringify({ program: setup.programKey, code: "ann", url: "https://shop.example.com/?via=ann", referrer: null }),
     });
+    const delivery = deliveries(store, setup.clickId);
+    // The scripts each path sends Redis, caught while the instance is otherwise idle.
+    if (store === "redis") {
+      const once = (shot: Shot, path: string) => async () => {
+        const res = await fetch(first.url + path, { method: shot.method ?? "GET", headers: shot.headers, body: shot.body, redirect: "manual" });
+        await res.arrayBuffer();
+      };
+      const prefix = env.REDIS_PREFIX;
+      const captured = [
+        { label: "of GET /r/:code's scripts", commands: await captureScripts(redisUrl, prefix, once(visitor(-1), link)) },
+        { label: "of POST /t/click's scripts", commands: await captureScripts(redisUrl, prefix, once(snippetClick(-1), "/t/click")) },
+        { label: "of a webhook delivery's scripts", commands: await captureScripts(redisUrl, prefix, once(delivery.next(), "/webhooks/stripe")) },
+      ];
+      limits.push(...(await redisLimitRows(redisUrl, prefix, captured)));
+    }
+
+    await cannon(first.url + link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
+    const click = await measured(first, link, { seconds: SECONDS, shot: visitor });
+    rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}`]);
+    const paced = await cannon(first.url + link, { seconds: SECONDS, rate: 2000, shot: visitor });
+    rows.push([`  same at 2,000 clicks/s`, `p50 ${ms(paced.p50)}, p99 ${ms(paced.p99)}`, `${fmt(paced.rps)} answered; ${statuses(paced)}`]);
     const posted = await measured(first, "/t/click", { seconds: SECONDS, shot: snippetClick });
     rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}`]);
 
     // Webhook path: signed checkout.session.completed deliveries, each a new event and payment,
     // each verified, recorded once and attributed to the click.
-    const delivery = deliveries(store, setup.clickId);
     const hooks = await measured(first, "/webhooks/stripe", { seconds: SECONDS, shot: delivery.next });
     rows.push([`POST /webhooks/stripe, ${store} (new payments)`, fmt(hooks.rps), `${ratio(hooks)}; p99 ${ms(hooks.p99)}; ${statuses(hooks)}`]);
     const hooksPaced = await cannon(`${first.url}/webhooks/stripe`, { seconds: SECONDS, rate: 1000, shot: delivery.next });
@@ -104,7 +121,7 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     }
     await first.close();
   }
-  return rows;
+  return [...rows, ...limits];
 }
 
 /** A workspace with a program, an affiliate "ann", a tracking link and one click to pay against. */

@@ -1,0 +1,105 @@
+import { execFile, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+
+// What Redis alone does with the scripts the hot paths send it, so a reader sees how close each
+// path comes to Redis's own limit. The scripts are not written out again here: they are caught
+// on the wire (MONITOR) while the real server handles one click and one delivery, then replayed by
+// redis-benchmark, 32 connections, with every generated id (click, event, payment, visitor
+// fingerprint) turned into a random number per call, so each call writes new keys as the real
+// traffic does. A replayed check on a document the first call rewrote fails and the script stops
+// early, so a replay's rate is Redis's upper limit for that script, not less.
+
+type Row = [string, string, string];
+const run = promisify(execFile);
+
+export interface Captured {
+  label: string;
+  commands: string[][];
+}
+
+/** The EVALSHA/EVAL calls made under `prefix` while `action` runs. */
+export async function captureScripts(redisUrl: string, prefix: string, action: () => Promise<void>): Promise<string[][]> {
+  const { hostname, port } = new URL(redisUrl);
+  const monitor = spawn("redis-cli", ["-h", hostname, "-p", port || "6379", "monitor"], { stdio: ["ignore", "pipe", "ignore"] });
+  const lines = createInterface({ input: monitor.stdout });
+  const seen: string[][] = [];
+  const started = new Promise<void>((resolve) => lines.once("line", () => resolve())); // "OK"
+  lines.on("line", (line) => {
+    const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unescapeMonitor(m[1]));
+    if ((args[0] === "EVALSHA" || args[0] === "EVAL") && args.slice(3).some((a) => a.startsWith(prefix))) seen.push(args);
+  });
+  await started;
+  await action();
+  // A PING after the action: once MONITOR shows it, every command before it has been shown too.
+  const marker = `bench-marker-${Date.now()}`;
+  const flushed = new Promise<void>((resolve) => lines.on("line", (line) => line.includes(marker) && resolve()));
+  await run("redis-cli", ["-h", hostname, "-p", port || "6379", "ECHO", marker]);
+  await flushed;
+  monitor.kill();
+  return seen;
+}
+
+/**
+ * redis-benchmark's rate for each captured script, and PING and a plain SET beside them. Every
+ * key written is under `prefix`, so the bench's clean-up removes them with the rest.
+ */
+export async function redisLimitRows(redisUrl: string, prefix: string, captured: Captured[]): Promise<Row[]> {
+  const { hostname, port } = new URL(redisUrl);
+  const bench = async (n: number, args: string[]) => {
+    const { stdout } = await run("redis-benchmark", ["-h", hostname, "-p", port || "6379", "-c", "32", "-n", String(n), "-r", "1000000000", "-q", ...args], { maxBuffer: 1 << 20 });
+    // -q prints "NAME: 123456.79 requests per second, p50=0.1 msec"; the last figure line counts.
+    const rates = [...stdout.matchAll(/([\d.]+) requests per second/g)].map((m) => Number(m[1]));
+    const rate = rates.at(-1);
+    if (!rate) throw new Error(`redis-benchmark printed no rate: ${stdout.slice(-200)}`);
+    return rate;
+  };
+  const rows: Row[] = [];
+  const ping = await bench(100_000, ["PING"]);
+  rows.push(["redis-benchmark PING (32 connections)", `${fmt(ping)}/s`, "the round trip alone"]);
+  const set = await bench(100_000, ["SET", `${prefix}limit:__rand_int__`, "value"]);
+  rows.push(["redis-benchmark SET of a new key", `${fmt(set)}/s`, `${(set / ping).toFixed(2)}× PING`]);
+  for (const { label, commands } of captured) {
+    if (commands.length === 0) {
+      rows.push([`redis-benchmark ${label}`, "not measured", "no script was seen on the wire"]);
+      continue;
+    }
+    // Each script in turn; a path that runs several is limited by their sum of times.
+    const rates: number[] = [];
+    for (const command of commands) rates.push(await bench(20_000, randomised(command)));
+    const combined = 1 / rates.reduce((sum, r) => sum + 1 / r, 0);
+    const each = rates.map((r) => fmt(r)).join(" + ");
+    rows.push([`redis-benchmark ${label}`, `${fmt(combined)}/s`, `${commands.length} script call(s) per request (${each}/s each); ${(combined / ping).toFixed(2)}× PING`]);
+  }
+  return rows;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** Ids the server made for one request become random per call, keeping their length class. */
+function randomised(command: string[]): string[] {
+  return command.map((arg, i) =>
+    i < 2 ? arg : arg.replace(/\b((?:icd|evt|cs|pi|ch|in|conv|cv|whd|del)_[A-Za-z0-9_-]+|clickrepeat:[A-Za-z0-9_-]+)/g, (id) => `${id.split(/[_:]/)[0]}___rand_int__`),
+  );
+}
+
+/** MONITOR quotes each argument: \\ \" \n \r \t \a \b and \xHH for other bytes. */
+function unescapeMonitor(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== "\\") {
+      bytes.push(...Buffer.from(c, "utf8"));
+      continue;
+    }
+    const next = text[++i];
+    if (next === "x") {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      const map: Record<string, number> = { n: 10, r: 13, t: 9, a: 7, b: 8 };
+      bytes.push(map[next] ?? next.charCodeAt(0));
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
