@@ -20,11 +20,11 @@ export interface ClickRequest {
 export const RATE_WINDOW_MS = 60_000;
 
 /**
- * The bucket an address's clicks and leads count in this minute (ICODRIP_CLICK_RATE_LIMIT), per
+ * The bucket an address (its ipHash) counts its clicks and leads in this minute (ICODRIP_CLICK_RATE_LIMIT), per
  * workspace: it lives beside the workspace's clicks, so the click's one commit can count it.
  */
-export function rateBucket(ip: string, secret: string, now: number): string {
-  return `click:${Math.floor(now / RATE_WINDOW_MS)}:${ipHash(ip, secret, now)}`;
+export function rateBucket(hashOfIp: string, now: number): string {
+  return `click:${Math.floor(now / RATE_WINDOW_MS)}:${hashOfIp}`;
 }
 
 /**
@@ -49,7 +49,7 @@ export async function recordClick(store: Store, secret: string, r: ClickRequest,
   };
   const fingerprint = visitorFingerprint({ programId: r.program.id, affiliateId: r.affiliate.id, ipHash: hash, userAgent: r.userAgent });
   if (rateLimit === Infinity) return (await store.recordClick(click, fingerprint, REPEAT_CLICK_WINDOW_MS)).click;
-  const rate = { bucket: rateBucket(r.ip, secret, now), windowMs: RATE_WINDOW_MS, limit: rateLimit };
+  const rate = { bucket: rateBucket(hash, now), windowMs: RATE_WINDOW_MS, limit: rateLimit };
   return (await store.recordClick(click, fingerprint, REPEAT_CLICK_WINDOW_MS, rate))?.click ?? null;
 }
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { CLICK_ID_PATTERN } from "../../domain/ids.js";
 import { normalizeEmail } from "../../domain/email.js";
 import type { Program } from "../../domain/types.js";
+import { ipHash } from "../../domain/visitor.js";
 import { keptReferral, RATE_WINDOW_MS, rateBucket, recordClick } from "../../tracking/record-click.js";
 import { TRACKED_HEADERS, trackedLocation, tracking, visitOf } from "../../tracking/redirect.js";
 import { recordLead } from "../../tracking/record-lead.js";
@@ -185,6 +186,6 @@ export function originBelongsTo(origin: string, siteUrl: string): boolean {
 
 /** Counts a request in its address's click bucket (the same one recordClick counts clicks in). */
 async function withinRate(ctx: AppContext, req: Request, workspaceId: string): Promise<boolean> {
-  const bucket = rateBucket(req.ip ?? "", ctx.config.secret, ctx.now());
+  const bucket = rateBucket(ipHash(req.ip ?? "", ctx.config.secret, ctx.now()), ctx.now());
   return (await ctx.store.hitInWorkspace(workspaceId, bucket, RATE_WINDOW_MS)) <= ctx.config.clickRateLimit;
 }
