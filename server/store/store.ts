@@ -47,6 +47,13 @@ export class CommitOutcomeUnknown extends IcodripError {
   }
 }
 
+export interface RecordEventOptions {
+  /** keys the work will likely read (see Ledger's hintedKeys), fetched with the event's record */
+  readAhead?: string[];
+  /** the id of the delivery row `row` will answer, so its key is fetched ahead too */
+  deliveryId?: string;
+}
+
 export interface ListQuery {
   limit: number;
   cursor?: string | null;
@@ -973,6 +980,7 @@ export class Store {
     eventId: string,
     work: (unit: Unit) => T | Promise<T>,
     row?: (result: { duplicate: true } | { duplicate: false; result: T }) => WebhookDelivery,
+    options: RecordEventOptions = {},
   ): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
     // transact runs work, then commits; the flag tells which of the two threw.
     // Set inside the callback, which TypeScript's flow analysis does not follow: hence `as boolean`.
@@ -981,6 +989,9 @@ export class Store {
       return await transact(this.backend, async (u) => {
         workDone = false;
         const key = keys.event(workspaceId, eventId);
+        // The event's record, its log row and what the work is about to read: one round trip.
+        const logged = options.deliveryId ? [keys.delivery(workspaceId, options.deliveryId)] : [];
+        await u.prefetch([key, ...logged, ...(options.readAhead ?? [])]);
         let answer: { duplicate: true } | { duplicate: false; result: T };
         if (await u.read(key)) {
           answer = { duplicate: true };
@@ -1094,6 +1105,12 @@ export class Store {
       const connection = await u.read<StripeConnection>(key);
       if (connection && (connection.lastEventAt ?? 0) < at) u.write(key, { ...connection, lastEventAt: at });
     });
+  }
+
+  /** The platform's endpoints of both modes, in one read (every platform delivery needs both secrets). */
+  async platformEndpoints(): Promise<{ test: PlatformEndpoint | null; live: PlatformEndpoint | null }> {
+    const [test, live] = await this.backend.getMany([keys.global.platformEndpoint(false), keys.global.platformEndpoint(true)]);
+    return { test: test ? (JSON.parse(test.value) as PlatformEndpoint) : null, live: live ? (JSON.parse(live.value) as PlatformEndpoint) : null };
   }
 
   getPlatformEndpoint(livemode: boolean): Promise<PlatformEndpoint | null> {

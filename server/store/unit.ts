@@ -1,4 +1,4 @@
-import type { Backend, Commit, Increment } from "./backend.js";
+import type { Backend, Commit, Doc, Increment } from "./backend.js";
 import { emptyCommit } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
 import { configVersionKeyOf } from "./keys.js";
@@ -10,21 +10,74 @@ import { configVersionKeyOf } from "./keys.js";
 
 export class Unit {
   private readonly seen = new Map<string, { version: number | null; value: unknown }>();
+  /**
+   * Documents read ahead (prefetch, or handed in by the caller) and not used yet. One becomes a
+   * read, checked at commit with the version it was fetched at, only when `read` asks for it, so
+   * reading ahead more than the work uses makes no commit conflict that the work did not.
+   */
+  private readonly ahead = new Map<string, Doc | null>();
+  /** reads asked for in the same turn, fetched together in one getMany (one round trip) */
+  private batch: { keys: string[]; docs: Promise<(Doc | null)[]> } | null = null;
   private readonly commit: Commit = emptyCommit();
   private readonly written = new Map<string, unknown>();
   private readonly counts = new Map<string, Increment>();
   /** the config-version counters this unit's commit raises (see toCommit) */
   readonly configChanges = new Set<string>();
 
-  constructor(private readonly backend: Backend) {}
+  /** `ahead`: documents the caller already read (each with its version), used as if read here. */
+  constructor(
+    private readonly backend: Backend,
+    ahead?: ReadonlyMap<string, Doc | null>,
+  ) {
+    if (ahead) for (const [key, doc] of ahead) this.ahead.set(key, doc);
+  }
 
   async read<T>(key: string): Promise<T | null> {
     const cached = this.seen.get(key);
     if (cached) return cached.value as T | null;
-    const doc = await this.backend.get(key);
+    let doc: Doc | null;
+    if (this.ahead.has(key)) {
+      doc = this.ahead.get(key) ?? null;
+      this.ahead.delete(key);
+    } else {
+      doc = await this.fetch(key);
+      // A read of the same key that finished first (and maybe a write since) is what this unit knows.
+      const known = this.seen.get(key);
+      if (known) return known.value as T | null;
+    }
     const value = doc ? (JSON.parse(doc.value) as T) : null;
     this.seen.set(key, { version: doc?.version ?? null, value });
     return value;
+  }
+
+  /**
+   * Fetches, in one round trip, documents the work is about to read, so its sequential reads
+   * (the event, then the click, then the payment's refs...) do not each wait on the store.
+   * Keys already known to this unit are skipped.
+   */
+  async prefetch(keys: readonly string[]): Promise<void> {
+    const wanted = [...new Set(keys)].filter((key) => !this.seen.has(key) && !this.ahead.has(key));
+    if (wanted.length === 0) return;
+    const docs = await this.backend.getMany(wanted);
+    wanted.forEach((key, i) => {
+      if (!this.seen.has(key)) this.ahead.set(key, docs[i]);
+    });
+  }
+
+  /** Reads made in the same turn of the event loop (Promise.all of two reads) share one getMany. */
+  private async fetch(key: string): Promise<Doc | null> {
+    let batch = this.batch;
+    if (!batch) {
+      const keys: string[] = [];
+      const docs = Promise.resolve().then(() => {
+        this.batch = null;
+        return this.backend.getMany(keys);
+      });
+      batch = this.batch = { keys, docs };
+    }
+    let at = batch.keys.indexOf(key);
+    if (at < 0) at = batch.keys.push(key) - 1;
+    return (await batch.docs)[at];
   }
 
   /**
@@ -109,9 +162,11 @@ export function onConfigChange(backend: Backend, listener: (counterKey: string) 
 }
 
 // `work` may be synchronous (plain writes); a throw from it rejects the transaction all the same.
-export async function transact<T>(backend: Backend, work: (unit: Unit) => T | Promise<T>, attempts = 100): Promise<T> {
+// `ahead` (documents read before, with their versions) seeds the first attempt only: its commit
+// checks them, and a rerun after a conflict reads everything afresh.
+export async function transact<T>(backend: Backend, work: (unit: Unit) => T | Promise<T>, attempts = 100, ahead?: ReadonlyMap<string, Doc | null>): Promise<T> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const unit = new Unit(backend);
+    const unit = new Unit(backend, attempt === 1 ? ahead : undefined);
     const result = await work(unit);
     if (unit.isEmpty) return result;
     if (await backend.commit(unit.toCommit())) {

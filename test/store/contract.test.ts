@@ -227,6 +227,76 @@ for (const kind of [...storeKinds, clusterKind]) {
       expect((await store.listPlatformDeliveries({ limit: 50 })).data).toMatchObject([{ id: "whd_coalesced", count: 3, message: "global" }]);
     });
 
+    it("checks at commit only what the work read of what it read ahead, at the version fetched", async () => {
+      const { ws } = await createWorkspace(store);
+      const [used, unused, out] = ["used", "unused", "out"].map((k) => `{ws:${ws.id}}:${k}`);
+      await store.transact((u) => {
+        u.write(used, 1);
+        u.write(unused, 1);
+      });
+      // Changed after being read ahead: the one the work did not read makes no conflict...
+      let runs = 0;
+      await store.recordEventOnce(
+        ws.id,
+        "evt_ahead_unused",
+        async (u) => {
+          runs++;
+          if (runs === 1) await store.transact((v) => v.write(unused, 2));
+          u.write(out, (await u.read<number>(used)) ?? 0);
+        },
+        undefined,
+        { readAhead: [used, unused] },
+      );
+      expect(runs).toBe(1);
+      // ...and the one it read does: the work runs again on what is there now.
+      const seen: (number | null)[] = [];
+      await store.recordEventOnce(
+        ws.id,
+        "evt_ahead_used",
+        async (u) => {
+          if (seen.length === 0) await store.transact((v) => v.write(used, 7));
+          const value = await u.read<number>(used);
+          seen.push(value);
+          u.write(out, value);
+        },
+        undefined,
+        { readAhead: [used, unused] },
+      );
+      expect(seen).toEqual([1, 7]);
+      expect(await store.transact((u) => u.read<number>(out))).toBe(7);
+    });
+
+    it("reads a unit's keys asked for together in one call to the backend, each checked at commit", async () => {
+      const { ws } = await createWorkspace(store);
+      const [a, b] = ["a", "b"].map((k) => `{ws:${ws.id}}:${k}`);
+      await store.transact((u) => {
+        u.write(a, "A");
+        u.write(b, "B");
+      });
+      const calls: string[][] = [];
+      const getMany = store.backend.getMany.bind(store.backend);
+      const get = store.backend.get.bind(store.backend);
+      store.backend.getMany = (ks) => (calls.push(ks), getMany(ks));
+      store.backend.get = (k) => (calls.push([k]), get(k));
+      let runs = 0;
+      try {
+        const read = await store.transact(async (u) => {
+          runs++;
+          const both = await Promise.all([u.read<string>(a), u.read<string>(b), u.read<string>(a)]);
+          if (runs === 1) await store.transact((v) => v.write(b, "B2"));
+          u.write(`{ws:${ws.id}}:copy`, both.join(""));
+          return both;
+        });
+        expect(read).toEqual(["A", "B2", "A"]);
+      } finally {
+        store.backend.getMany = getMany;
+        store.backend.get = get;
+      }
+      // Each run read a and b in one call; the change to b between read and commit made it rerun.
+      expect(runs).toBe(2);
+      expect(calls.filter((ks) => ks.includes(a))).toEqual([[a, b], [a, b]]);
+    });
+
     it("writes nothing of an event whose work throws, so a retry starts clean", async () => {
       const { ws } = await createWorkspace(store);
       await expect(

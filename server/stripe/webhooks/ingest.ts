@@ -4,9 +4,9 @@ import { z } from "zod";
 import { newId } from "../../domain/ids.js";
 import type { StripeConnection, WebhookDelivery } from "../../domain/types.js";
 import type { AppContext } from "../../http/context.js";
-import { Ledger } from "../../store/ledger.js";
-import { CommitOutcomeUnknown } from "../../store/store.js";
-import { dispatch } from "../handlers/dispatch.js";
+import { hintedKeys, Ledger } from "../../store/ledger.js";
+import { CommitOutcomeUnknown, type Store } from "../../store/store.js";
+import { dispatch, readHints } from "../handlers/dispatch.js";
 import type { EventInfo } from "../handlers/types.js";
 import { normalizeEvent } from "../normalize.js";
 import { StripeReadFailed, withPromotions } from "../promotions.js";
@@ -194,6 +194,7 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
         ...(r.duplicate ? { outcome: "duplicate" as const, message: duplicateMessage } : r.result),
         count: 1,
       }),
+      { deliveryId, readAhead: hintedKeys(workspaceId, readHints(data)) },
     );
     await noteLastEvent(ctx, connection, receivedAt);
     const outcome = result.duplicate ? "duplicate" : result.result.outcome;
