@@ -276,8 +276,21 @@ function tooMany(): IngestAnswer {
 
 // "Last event received" is shown on the integration's status. It is a hint, not money: written at
 // most once a second per connection, and a failure to write it never fails the delivery.
+// Deliveries arriving together all read the connection before any has noted the time, so each
+// would write it, every such write conflicting with the others (a rerun, and on the embedded
+// store a disk sync, apiece): one write per connection per second in this process is enough.
+const lastNoted = new WeakMap<Store, Map<string, number>>();
+
 async function noteLastEvent(ctx: AppContext, connection: StripeConnection, at: number): Promise<void> {
   if (connection.lastEventAt !== null && at - connection.lastEventAt < 1_000) return;
+  let noted = lastNoted.get(ctx.store);
+  if (!noted) lastNoted.set(ctx.store, (noted = new Map<string, number>()));
+  const id = `${connection.workspaceId}|${connection.accountId}|${connection.livemode ? "live" : "test"}`;
+  const before = noted.get(id);
+  // abs: a clock set back (tests travel in time) must not silence the note for longer.
+  if (before !== undefined && Math.abs(at - before) < 1_000) return;
+  if (noted.size >= 10_000) noted.clear();
+  noted.set(id, at);
   await ctx.store.touchConnection(connection.workspaceId, connection.accountId, connection.livemode, at).catch((error: unknown) => {
     ctx.log.warn({ err: error, accountId: connection.accountId }, "could not note the last event time");
   });
