@@ -15,7 +15,7 @@ import type {
   Workspace,
 } from "../domain/types.js";
 import { randomBytes } from "node:crypto";
-import { emptyCommit, type Backend } from "./backend.js";
+import { emptyCommit, type Backend, type Doc } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
 import { keys } from "./keys.js";
 import { onConfigChange, StoreConflictError, transact, type Unit } from "./unit.js";
@@ -52,6 +52,8 @@ export interface RecordEventOptions {
   readAhead?: string[];
   /** the id of the delivery row `row` will answer, so its key is fetched ahead too */
   deliveryId?: string;
+  /** documents already read, with their versions (connectionWith): the first attempt uses them as its reads */
+  ahead?: ReadonlyMap<string, Doc | null>;
 }
 
 export interface ListQuery {
@@ -134,6 +136,9 @@ const PUBLISH_ATTEMPTS = 10;
  * suite in test/store proves it.
  */
 export class Store {
+  /** account and mode → the workspace last found connected to it (see connectionWith) */
+  private readonly accountRoutes = new Map<string, string>();
+
   constructor(readonly backend: Backend) {}
 
   get kind(): "redis" | "embedded" {
@@ -1002,11 +1007,16 @@ export class Store {
         if (row) await this.writeDelivery(u, row(answer));
         workDone = true;
         return answer;
-      });
+      }, undefined, options.ahead);
     } catch (error) {
       if (workDone && !(error instanceof StoreConflictError)) throw new CommitOutcomeUnknown(error);
       throw error;
     }
+  }
+
+  /** The keys recordEventOnce reads first for an event and its log row: to read them ahead (connectionWith). */
+  eventKeys(workspaceId: string, eventId: string, deliveryId: string): string[] {
+    return [keys.event(workspaceId, eventId), keys.delivery(workspaceId, deliveryId)];
   }
 
   async eventRecorded(workspaceId: string, eventId: string): Promise<boolean> {
@@ -1080,6 +1090,41 @@ export class Store {
 
   getConnection(workspaceId: string, accountId: string, livemode: boolean): Promise<StripeConnection | null> {
     return this.doc<StripeConnection>(keys.connection(workspaceId, accountId, livemode));
+  }
+
+  /**
+   * The account's connection, as connectionByAccount finds it, read in one round trip with the
+   * workspace's documents `ahead` names (an event's record and what its handler reads), which are
+   * answered with their versions for recordEventOnce's `ahead`.
+   * Which workspace holds the account is remembered in this process while its connection there
+   * is connected: another workspace can claim the account only once that one is not (putConnection),
+   * and a remembered workspace whose connection is no longer connected is looked up again.
+   */
+  async connectionWith(accountId: string, livemode: boolean, ahead: (workspaceId: string) => string[]): Promise<{ connection: StripeConnection | null; ahead: Map<string, Doc | null> }> {
+    const route = `${accountId}:${livemode ? "live" : "test"}`;
+    const remembered = this.accountRoutes.get(route);
+    if (remembered) {
+      const found = await this.readWithConnection(remembered, accountId, livemode, ahead(remembered));
+      if (found.connection?.status === "connected") return found;
+      this.accountRoutes.delete(route);
+    }
+    const ref = await this.doc<{ workspaceId: string }>(keys.global.account(accountId, livemode));
+    if (!ref) return { connection: null, ahead: new Map() };
+    const found = await this.readWithConnection(ref.workspaceId, accountId, livemode, ahead(ref.workspaceId));
+    if (found.connection?.status === "connected") {
+      if (this.accountRoutes.size >= 10_000) this.accountRoutes.clear();
+      this.accountRoutes.set(route, ref.workspaceId);
+    }
+    return found;
+  }
+
+  private async readWithConnection(workspaceId: string, accountId: string, livemode: boolean, more: string[]) {
+    const key = keys.connection(workspaceId, accountId, livemode);
+    const wanted = [key, ...more.filter((k) => k !== key)];
+    const docs = await this.backend.getMany(wanted);
+    const ahead = new Map<string, Doc | null>(wanted.map((k, i) => [k, docs[i]]));
+    const doc = docs[0];
+    return { connection: doc ? (JSON.parse(doc.value) as StripeConnection) : null, ahead };
   }
 
   async connectionByAccount(accountId: string, livemode: boolean): Promise<StripeConnection | null> {

@@ -143,12 +143,16 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
   const log = (entry: Row) => ctx.store.addDelivery({ id: deliveryId, receivedAt, ...entry, count: 1 });
   const event: EventInfo = { ...normalized.event, accountId: normalized.event.accountId ?? d.routeAccountId };
   const base = { eventId: event.id, type: event.type, accountId: event.accountId, livemode: event.livemode, apiVersion: event.apiVersion };
-  // An account endpoint's connections were read to find its secrets; the platform's are looked up.
-  const connection = routed
-    ? (routed.find((r) => r.connection.livemode === event.livemode)?.connection ?? null)
+  // An account endpoint's connections were read to find its secrets; the platform's are looked up,
+  // in the same round trip as what applying the event reads first (its record, its log row and
+  // the handler's lookups), handed to recordEventOnce below.
+  const readAhead = (ws: string) => [...ctx.store.eventKeys(ws, event.id, deliveryId), ...hintedKeys(ws, readHints(normalized.data))];
+  const found = routed
+    ? { connection: routed.find((r) => r.connection.livemode === event.livemode)?.connection ?? null, ahead: undefined }
     : event.accountId
-      ? await ctx.store.connectionByAccount(event.accountId, event.livemode)
-      : null;
+      ? await ctx.store.connectionWith(event.accountId, event.livemode, readAhead)
+      : { connection: null, ahead: undefined };
+  const connection = found.connection;
   if (!connection) {
     const message = event.accountId
       ? `No workspace has Stripe account ${event.accountId} connected in ${event.livemode ? "live" : "test"} mode; event ignored.`
@@ -194,7 +198,7 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
         ...(r.duplicate ? { outcome: "duplicate" as const, message: duplicateMessage } : r.result),
         count: 1,
       }),
-      { deliveryId, readAhead: hintedKeys(workspaceId, readHints(data)) },
+      { deliveryId, readAhead: readAhead(workspaceId), ahead: found.ahead },
     );
     await noteLastEvent(ctx, connection, receivedAt);
     const outcome = result.duplicate ? "duplicate" : result.result.outcome;
