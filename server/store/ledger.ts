@@ -90,12 +90,14 @@ export class Ledger {
     return ref ? this.unit.read<PromoCode>(keys.promoCode(this.workspaceId, ref.promoCodeId)) : null;
   }
 
+  // Every delivery reads its program and affiliate, which rarely change: from what this process
+  // remembers, still checked at commit (Unit.readRemembered).
   program(id: string): Promise<Program | null> {
-    return this.unit.read<Program>(keys.program(this.workspaceId, id));
+    return this.unit.readRemembered<Program>(keys.program(this.workspaceId, id));
   }
 
   affiliate(id: string): Promise<Affiliate | null> {
-    return this.unit.read<Affiliate>(keys.affiliate(this.workspaceId, id));
+    return this.unit.readRemembered<Affiliate>(keys.affiliate(this.workspaceId, id));
   }
 
   conversion(id: string): Promise<Conversion | null> {

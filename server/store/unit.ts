@@ -32,6 +32,31 @@ export class Unit {
     if (ahead) for (const [key, doc] of ahead) this.ahead.set(key, doc);
   }
 
+  /** documents this unit took from its backend's Remembered docs instead of reading them */
+  readonly remembered = new Set<string>();
+
+  /**
+   * Reads a program or affiliate (a document whose changes raise the config version) from what
+   * this process remembers of it, with the version it had: checked at commit like any read, so
+   * a change made since (by another instance too) makes the commit fail, the memory forget it,
+   * and the rerun read it afresh (see transact).
+   */
+  async readRemembered<T>(key: string): Promise<T | null> {
+    if (!this.seen.has(key) && !this.ahead.has(key)) {
+      const doc = rememberedOf(this.backend).get(key);
+      if (doc) {
+        this.remembered.add(key);
+        this.ahead.set(key, doc);
+      }
+    }
+    const value = await this.read<T>(key);
+    if (!this.remembered.has(key)) {
+      const seen = this.seen.get(key);
+      if (seen && seen.version !== null && !this.written.has(key)) rememberedOf(this.backend).set(key, { version: seen.version, value: JSON.stringify(seen.value) });
+    }
+    return value;
+  }
+
   async read<T>(key: string): Promise<T | null> {
     const cached = this.seen.get(key);
     if (cached) return cached.value as T | null;
@@ -122,6 +147,7 @@ export class Unit {
     else this.counts.set(id, { key, field, by });
   }
 
+  /** True when the unit writes nothing; it still commits its checks if it used remembered reads. */
   get isEmpty(): boolean {
     const c = this.commit;
     return c.puts.length + c.deletes.length + c.indexAdds.length + c.indexRemoves.length + this.counts.size === 0;
@@ -155,6 +181,62 @@ export class StoreConflictError extends IcodripError {
 // drops what it holds at once instead of waiting for its next read of the version.
 const configListeners = new WeakMap<Backend, Set<(counterKey: string) => void>>();
 
+/**
+ * Programs and affiliates as this process last read them, with their versions, per backend: a
+ * webhook delivery reads both, and they change rarely. A change this process commits drops its
+ * workspace's at once (onConfigChange: the same config-version counters the link cache follows);
+ * one made elsewhere is caught by the version check at commit (Unit.readRemembered).
+ */
+export class Remembered {
+  /** by config-version key (one per workspace), then document key */
+  private readonly byWorkspace = new Map<string, Map<string, Doc>>();
+  private size = 0;
+
+  constructor(private readonly max = 10_000) {}
+
+  get(key: string): Doc | undefined {
+    const counter = configVersionKeyOf(key);
+    return counter ? this.byWorkspace.get(counter)?.get(key) : undefined;
+  }
+
+  set(key: string, doc: Doc): void {
+    const counter = configVersionKeyOf(key);
+    if (!counter) return;
+    if (this.size >= this.max) this.clear();
+    let docs = this.byWorkspace.get(counter);
+    if (!docs) this.byWorkspace.set(counter, (docs = new Map<string, Doc>()));
+    if (!docs.has(key)) this.size++;
+    docs.set(key, doc);
+  }
+
+  forget(key: string): void {
+    const counter = configVersionKeyOf(key);
+    if (counter && this.byWorkspace.get(counter)?.delete(key)) this.size--;
+  }
+
+  forgetWorkspace(counterKey: string): void {
+    this.size -= this.byWorkspace.get(counterKey)?.size ?? 0;
+    this.byWorkspace.delete(counterKey);
+  }
+
+  private clear(): void {
+    this.byWorkspace.clear();
+    this.size = 0;
+  }
+}
+
+const remembered = new WeakMap<Backend, Remembered>();
+
+function rememberedOf(backend: Backend): Remembered {
+  let memory = remembered.get(backend);
+  if (!memory) {
+    const made = (memory = new Remembered());
+    remembered.set(backend, made);
+    onConfigChange(backend, (counterKey) => made.forgetWorkspace(counterKey));
+  }
+  return memory;
+}
+
 export function onConfigChange(backend: Backend, listener: (counterKey: string) => void): void {
   let listeners = configListeners.get(backend);
   if (!listeners) configListeners.set(backend, (listeners = new Set()));
@@ -168,11 +250,15 @@ export async function transact<T>(backend: Backend, work: (unit: Unit) => T | Pr
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const unit = new Unit(backend, attempt === 1 ? ahead : undefined);
     const result = await work(unit);
-    if (unit.isEmpty) return result;
+    // A unit that writes nothing commits nothing, unless it used remembered documents: then its
+    // checks alone are committed, so what it answers was current, as if it had read them.
+    if (unit.isEmpty && unit.remembered.size === 0) return result;
     if (await backend.commit(unit.toCommit())) {
       for (const counter of unit.configChanges) for (const listener of configListeners.get(backend) ?? []) listener(counter);
       return result;
     }
+    // One of the documents it remembered may be what changed: forgotten, so the rerun reads them.
+    for (const key of unit.remembered) rememberedOf(backend).forget(key);
     // Yield so the writer that won can finish before this one reads again.
     await new Promise((resolve) => setImmediate(resolve));
   }
