@@ -14,16 +14,27 @@ export function formatMoney(amount: number, currency: string): string {
     return `${amount} ${currency}`;
   }
   const major = amount / 10 ** decimals;
+  const format = formatter(currency.toUpperCase(), decimals);
+  return format ? format.format(major) : `${major.toFixed(decimals)} ${currency.toUpperCase()}`;
+}
+
+// Building an Intl.NumberFormat costs far more than formatting with one (it was most of a webhook
+// delivery's own work), so one is kept per currency; null where Intl knows no such currency.
+// Bounded by the codes normalizeCurrency accepts that reach here; cleared if it ever grows past 1,000.
+const formatters = new Map<string, Intl.NumberFormat | null>();
+
+function formatter(code: string, decimals: number): Intl.NumberFormat | null {
+  const known = formatters.get(code);
+  if (known !== undefined) return known;
+  let made: Intl.NumberFormat | null;
   try {
-    return new Intl.NumberFormat("en-US", {
-      style: "currency",
-      currency: currency.toUpperCase(),
-      minimumFractionDigits: decimals,
-      maximumFractionDigits: decimals,
-    }).format(major);
+    made = new Intl.NumberFormat("en-US", { style: "currency", currency: code, minimumFractionDigits: decimals, maximumFractionDigits: decimals });
   } catch {
-    return `${major.toFixed(decimals)} ${currency.toUpperCase()}`;
+    made = null;
   }
+  if (formatters.size >= 1_000) formatters.clear();
+  formatters.set(code, made);
+  return made;
 }
 
 const KNOWN = new Set(Intl.supportedValuesOf("currency").map((c) => c.toLowerCase()));

@@ -31,6 +31,28 @@ export interface EarlyRefund {
   currency: string;
 }
 
+/** What a handler is about to look up, so its reads can be fetched ahead in one round trip. */
+export interface ReadHints {
+  clickIds: (string | null)[];
+  /** ids of Stripe objects (cs_, pi_, in_, ch_): their conversion refs and early refunds */
+  paymentIds: (string | null)[];
+  /** subscription and customer ids: their billing links */
+  billingIds: (string | null)[];
+  invoiceIds: (string | null)[];
+}
+
+/** The keys the Ledger reads for `hints` (see ReadHints), for Unit.prefetch. */
+export function hintedKeys(workspaceId: string, hints: ReadHints): string[] {
+  const w = workspaceId;
+  const present = (ids: (string | null)[]) => ids.filter((id): id is string => !!id);
+  return [
+    ...present(hints.clickIds).map((id) => keys.click(w, id)),
+    ...present(hints.paymentIds).flatMap((id) => [keys.paymentRef(w, id), keys.earlyRefund(w, id)]),
+    ...present(hints.billingIds).map((id) => keys.billingLink(w, id)),
+    ...present(hints.invoiceIds).map((id) => keys.invoicePayment(w, id)),
+  ];
+}
+
 /**
  * The reads and writes webhook handlers make, inside one unit of work (see unit.ts), for one
  * workspace. Everything here commits together with the event's record, or not at all.
@@ -68,12 +90,14 @@ export class Ledger {
     return ref ? this.unit.read<PromoCode>(keys.promoCode(this.workspaceId, ref.promoCodeId)) : null;
   }
 
+  // Every delivery reads its program and affiliate, which rarely change: from what this process
+  // remembers, still checked at commit (Unit.readRemembered).
   program(id: string): Promise<Program | null> {
-    return this.unit.read<Program>(keys.program(this.workspaceId, id));
+    return this.unit.readRemembered<Program>(keys.program(this.workspaceId, id));
   }
 
   affiliate(id: string): Promise<Affiliate | null> {
-    return this.unit.read<Affiliate>(keys.affiliate(this.workspaceId, id));
+    return this.unit.readRemembered<Affiliate>(keys.affiliate(this.workspaceId, id));
   }
 
   conversion(id: string): Promise<Conversion | null> {

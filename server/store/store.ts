@@ -15,7 +15,7 @@ import type {
   Workspace,
 } from "../domain/types.js";
 import { randomBytes } from "node:crypto";
-import { emptyCommit, type Backend } from "./backend.js";
+import { emptyCommit, type Backend, type Doc } from "./backend.js";
 import { IcodripError } from "../domain/errors.js";
 import { keys } from "./keys.js";
 import { onConfigChange, StoreConflictError, transact, Unit } from "./unit.js";
@@ -45,6 +45,15 @@ export class CommitOutcomeUnknown extends IcodripError {
   constructor(cause: unknown) {
     super(`The store did not confirm the change (${cause instanceof Error ? cause.message : String(cause)}); it may or may not have been applied.`, { cause });
   }
+}
+
+export interface RecordEventOptions {
+  /** keys the work will likely read (see Ledger's hintedKeys), fetched with the event's record */
+  readAhead?: string[];
+  /** the id of the delivery row `row` will answer, so its key is fetched ahead too */
+  deliveryId?: string;
+  /** documents already read, with their versions (connectionWith): the first attempt uses them as its reads */
+  ahead?: ReadonlyMap<string, Doc | null>;
 }
 
 export interface ListQuery {
@@ -140,6 +149,9 @@ const PUBLISH_ATTEMPTS = 10;
  * suite in test/store proves it.
  */
 export class Store {
+  /** account and mode → the workspace last found connected to it (see connectionWith) */
+  private readonly accountRoutes = new Map<string, string>();
+
   constructor(readonly backend: Backend) {}
 
   get kind(): "redis" | "embedded" {
@@ -997,6 +1009,7 @@ export class Store {
     eventId: string,
     work: (unit: Unit) => T | Promise<T>,
     row?: (result: { duplicate: true } | { duplicate: false; result: T }) => WebhookDelivery,
+    options: RecordEventOptions = {},
   ): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
     // transact runs work, then commits; the flag tells which of the two threw.
     // Set inside the callback, which TypeScript's flow analysis does not follow: hence `as boolean`.
@@ -1005,6 +1018,9 @@ export class Store {
       return await transact(this.backend, async (u) => {
         workDone = false;
         const key = keys.event(workspaceId, eventId);
+        // The event's record, its log row and what the work is about to read: one round trip.
+        const logged = options.deliveryId ? [keys.delivery(workspaceId, options.deliveryId)] : [];
+        await u.prefetch([key, ...logged, ...(options.readAhead ?? [])]);
         let answer: { duplicate: true } | { duplicate: false; result: T };
         if (await u.read(key)) {
           answer = { duplicate: true };
@@ -1015,11 +1031,16 @@ export class Store {
         if (row) await this.writeDelivery(u, row(answer));
         workDone = true;
         return answer;
-      });
+      }, undefined, options.ahead);
     } catch (error) {
       if (workDone && !(error instanceof StoreConflictError)) throw new CommitOutcomeUnknown(error);
       throw error;
     }
+  }
+
+  /** The keys recordEventOnce reads first for an event and its log row: to read them ahead (connectionWith). */
+  eventKeys(workspaceId: string, eventId: string, deliveryId: string): string[] {
+    return [keys.event(workspaceId, eventId), keys.delivery(workspaceId, deliveryId)];
   }
 
   async eventRecorded(workspaceId: string, eventId: string): Promise<boolean> {
@@ -1095,6 +1116,41 @@ export class Store {
     return this.doc<StripeConnection>(keys.connection(workspaceId, accountId, livemode));
   }
 
+  /**
+   * The account's connection, as connectionByAccount finds it, read in one round trip with the
+   * workspace's documents `ahead` names (an event's record and what its handler reads), which are
+   * answered with their versions for recordEventOnce's `ahead`.
+   * Which workspace holds the account is remembered in this process while its connection there
+   * is connected: another workspace can claim the account only once that one is not (putConnection),
+   * and a remembered workspace whose connection is no longer connected is looked up again.
+   */
+  async connectionWith(accountId: string, livemode: boolean, ahead: (workspaceId: string) => string[]): Promise<{ connection: StripeConnection | null; ahead: Map<string, Doc | null> }> {
+    const route = `${accountId}:${livemode ? "live" : "test"}`;
+    const remembered = this.accountRoutes.get(route);
+    if (remembered) {
+      const found = await this.readWithConnection(remembered, accountId, livemode, ahead(remembered));
+      if (found.connection?.status === "connected") return found;
+      this.accountRoutes.delete(route);
+    }
+    const ref = await this.doc<{ workspaceId: string }>(keys.global.account(accountId, livemode));
+    if (!ref) return { connection: null, ahead: new Map() };
+    const found = await this.readWithConnection(ref.workspaceId, accountId, livemode, ahead(ref.workspaceId));
+    if (found.connection?.status === "connected") {
+      if (this.accountRoutes.size >= 10_000) this.accountRoutes.clear();
+      this.accountRoutes.set(route, ref.workspaceId);
+    }
+    return found;
+  }
+
+  private async readWithConnection(workspaceId: string, accountId: string, livemode: boolean, more: string[]) {
+    const key = keys.connection(workspaceId, accountId, livemode);
+    const wanted = [key, ...more.filter((k) => k !== key)];
+    const docs = await this.backend.getMany(wanted);
+    const ahead = new Map<string, Doc | null>(wanted.map((k, i) => [k, docs[i]]));
+    const doc = docs[0];
+    return { connection: doc ? (JSON.parse(doc.value) as StripeConnection) : null, ahead };
+  }
+
   async connectionByAccount(accountId: string, livemode: boolean): Promise<StripeConnection | null> {
     const ref = await this.doc<{ workspaceId: string }>(keys.global.account(accountId, livemode));
     return ref ? this.getConnection(ref.workspaceId, accountId, livemode) : null;
@@ -1118,6 +1174,12 @@ export class Store {
       const connection = await u.read<StripeConnection>(key);
       if (connection && (connection.lastEventAt ?? 0) < at) u.write(key, { ...connection, lastEventAt: at });
     });
+  }
+
+  /** The platform's endpoints of both modes, in one read (every platform delivery needs both secrets). */
+  async platformEndpoints(): Promise<{ test: PlatformEndpoint | null; live: PlatformEndpoint | null }> {
+    const [test, live] = await this.backend.getMany([keys.global.platformEndpoint(false), keys.global.platformEndpoint(true)]);
+    return { test: test ? (JSON.parse(test.value) as PlatformEndpoint) : null, live: live ? (JSON.parse(live.value) as PlatformEndpoint) : null };
   }
 
   getPlatformEndpoint(livemode: boolean): Promise<PlatformEndpoint | null> {

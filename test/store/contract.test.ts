@@ -5,7 +5,8 @@ import type { Conversion, Link, Program, WebhookDelivery } from "../../server/do
 import { affiliate, click, createWorkspace, program } from "../support/records.js";
 import { StoreConflict, type Store } from "../../server/store/store.js";
 import { clusterKind } from "../support/cluster-store.js";
-import { storeKinds, type StoreHandle } from "../support/stores.js";
+import { openAt, storeKinds, type StoreHandle } from "../support/stores.js";
+import type { Unit } from "../../server/store/unit.js";
 import { keys } from "../../server/store/keys.js";
 
 // One suite, run against every store implementation: they must behave the same.
@@ -281,6 +282,110 @@ for (const kind of [...storeKinds, clusterKind]) {
       expect((await store.listPlatformDeliveries({ limit: 50 })).data).toMatchObject([{ id: "whd_coalesced", count: 3, message: "global" }]);
     });
 
+    it("checks at commit only what the work read of what it read ahead, at the version fetched", async () => {
+      const { ws } = await createWorkspace(store);
+      const [used, unused, out] = ["used", "unused", "out"].map((k) => `{ws:${ws.id}}:${k}`);
+      await store.transact((u) => {
+        u.write(used, 1);
+        u.write(unused, 1);
+      });
+      // Changed after being read ahead: the one the work did not read makes no conflict...
+      let runs = 0;
+      await store.recordEventOnce(
+        ws.id,
+        "evt_ahead_unused",
+        async (u) => {
+          runs++;
+          if (runs === 1) await store.transact((v) => v.write(unused, 2));
+          u.write(out, (await u.read<number>(used)) ?? 0);
+        },
+        undefined,
+        { readAhead: [used, unused] },
+      );
+      expect(runs).toBe(1);
+      // ...and the one it read does: the work runs again on what is there now.
+      const seen: (number | null)[] = [];
+      await store.recordEventOnce(
+        ws.id,
+        "evt_ahead_used",
+        async (u) => {
+          if (seen.length === 0) await store.transact((v) => v.write(used, 7));
+          const value = await u.read<number>(used);
+          seen.push(value);
+          u.write(out, value);
+        },
+        undefined,
+        { readAhead: [used, unused] },
+      );
+      expect(seen).toEqual([1, 7]);
+      expect(await store.transact((u) => u.read<number>(out))).toBe(7);
+    });
+
+    it("reads a unit's keys asked for together in one call to the backend, each checked at commit", async () => {
+      const { ws } = await createWorkspace(store);
+      const [a, b] = ["a", "b"].map((k) => `{ws:${ws.id}}:${k}`);
+      await store.transact((u) => {
+        u.write(a, "A");
+        u.write(b, "B");
+      });
+      const calls: string[][] = [];
+      const getMany = store.backend.getMany.bind(store.backend);
+      const get = store.backend.get.bind(store.backend);
+      store.backend.getMany = (ks) => (calls.push(ks), getMany(ks));
+      store.backend.get = (k) => (calls.push([k]), get(k));
+      let runs = 0;
+      try {
+        const read = await store.transact(async (u) => {
+          runs++;
+          const both = await Promise.all([u.read<string>(a), u.read<string>(b), u.read<string>(a)]);
+          if (runs === 1) await store.transact((v) => v.write(b, "B2"));
+          u.write(`{ws:${ws.id}}:copy`, both.join(""));
+          return both;
+        });
+        expect(read).toEqual(["A", "B2", "A"]);
+      } finally {
+        store.backend.getMany = getMany;
+        store.backend.get = get;
+      }
+      // Each run read a and b in one call; the change to b between read and commit made it rerun.
+      expect(runs).toBe(2);
+      expect(calls.filter((ks) => ks.includes(a))).toEqual([[a, b], [a, b]]);
+    });
+
+    it("answers remembered programs as current: a change by another instance reruns the work, one here is seen at once", async () => {
+      const { ws } = await createWorkspace(store);
+      const location = handle.location;
+      if (!location) throw new Error("this store kind has no location for a second instance");
+      const other = await openAt(location);
+      const key = keys.program(ws.id, "prg_remembered");
+      const save = (s: Store, n: number) => s.transact((u) => u.write(key, { n }));
+      const readN = async (u: Unit) => (await u.readRemembered<{ n: number }>(key))?.n ?? null;
+      try {
+        await save(store, 1);
+        expect(await store.transact(readN)).toBe(1); // now remembered here
+        await save(other, 2);
+        // A unit that writes: its first run used the remembered 1, its commit failed, the rerun read 2.
+        const seen: (number | null)[] = [];
+        await store.transact(async (u) => {
+          seen.push(await readN(u));
+          u.write(`{ws:${ws.id}}:copy`, { n: seen.at(-1) });
+        });
+        expect(seen).toEqual([1, 2]);
+        // A unit that only reads still has its remembered reads checked.
+        await save(other, 3);
+        const runs: (number | null)[] = [];
+        expect(await store.transact(async (u) => (runs.push(await readN(u)), runs.at(-1)))).toBe(3);
+        expect(runs).toEqual([2, 3]);
+        // A change committed by this instance is never answered from memory afterwards.
+        await save(store, 4);
+        const afterOwn: (number | null)[] = [];
+        await store.transact(async (u) => void afterOwn.push(await readN(u)));
+        expect(afterOwn).toEqual([4]);
+      } finally {
+        await other.close();
+      }
+    });
+
     it("writes nothing of an event whose work throws, so a retry starts clean", async () => {
       const { ws } = await createWorkspace(store);
       await expect(
@@ -325,6 +430,25 @@ for (const kind of [...storeKinds, clusterKind]) {
       const taken = await Promise.all([store.takeOAuthState("st_1"), store.takeOAuthState("st_1")]);
       expect(taken.filter(Boolean)).toHaveLength(1);
       expect(await store.takeOAuthState("st_1")).toBeNull();
+    });
+
+    it("reads an account's connection with the workspace's documents named, and follows the account to a workspace that connects it after", async () => {
+      const { ws } = await createWorkspace(store);
+      const { ws: other } = await createWorkspace(store);
+      const base = { accountId: "acct_moves", livemode: false, method: "oauth" as const, sealedToken: "sealed", webhook: null, status: "connected" as const, lastEventAt: null, problem: null, connectedAt: Date.now() };
+      const named = (w: string) => [`{ws:${w}}:named`];
+      await store.transact((u) => u.write(`{ws:${ws.id}}:named`, "here"));
+      await store.putConnection({ ...base, workspaceId: ws.id });
+      const first = await store.connectionWith("acct_moves", false, named);
+      expect(first.connection?.workspaceId).toBe(ws.id);
+      expect(first.ahead.get(`{ws:${ws.id}}:named`)?.value).toBe(JSON.stringify("here"));
+      expect((await store.connectionWith("acct_nobody", false, named)).connection).toBeNull();
+      // Disconnected here and connected elsewhere: the next lookup finds the new workspace.
+      await store.putConnection({ ...base, workspaceId: ws.id, status: "disconnected" });
+      await store.putConnection({ ...base, workspaceId: other.id });
+      const moved = await store.connectionWith("acct_moves", false, named);
+      expect(moved.connection?.workspaceId).toBe(other.id);
+      expect([...moved.ahead.keys()]).toContain(`{ws:${other.id}}:named`);
     });
 
     it("routes a Stripe account to its workspace per mode, and refuses it to a second workspace", async () => {

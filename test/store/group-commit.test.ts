@@ -53,3 +53,28 @@ it("commits what was written before it closes", async () => {
   backend = new SqliteBackend(dir);
   expect(await backend.get("late")).toEqual({ value: "1", version: 1 });
 });
+
+it("answers a commit only once the WAL holding it is synced, and a failed sync as a failed write", async () => {
+  // The stand-in for fdatasync holds each sync until the test ends it; `synced` tells when one starts.
+  let started: (done: (error: Error | null) => void) => void = () => {};
+  const synced = () => new Promise<(error: Error | null) => void>((resolve) => (started = resolve));
+  const held = new SqliteBackend(join(dir, "held"), "held.sqlite", (_fd, done) => started(done));
+  try {
+    let answered = false;
+    let syncing = synced();
+    const first = held.commit(put("x", "1")).then((ok) => ((answered = true), ok));
+    const endFirst = await syncing;
+    // Committed (another read sees it) but not yet on disk: not answered.
+    expect(await held.get("x")).toEqual({ value: "1", version: 1 });
+    expect(answered).toBe(false);
+    endFirst(null);
+    expect(await first).toBe(true);
+
+    syncing = synced();
+    const second = held.commit(put("y", "1"));
+    (await syncing)(new Error("EIO: i/o error, fdatasync"));
+    await expect(second).rejects.toThrow("EIO");
+  } finally {
+    await held.close();
+  }
+});

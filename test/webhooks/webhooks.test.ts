@@ -75,6 +75,24 @@ for (const kind of storeKinds) {
       expect(await deliveries(server, m, "&outcome=duplicate")).toHaveLength(50);
     });
 
+    it("notes the last event time of a connection once when many of its deliveries arrive together", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const touch = server.store.touchConnection.bind(server.store);
+      let touches = 0;
+      server.store.touchConnection = (...args) => (touches++, touch(...args));
+      try {
+        const events = Array.from({ length: 20 }, (_, i) => event("checkout.session.completed", checkoutSession({ clientReferenceId: clickId, amount: 100 + i }), { account: m.accountId }));
+        const answers = await Promise.all(events.map((evt) => deliver(platformUrl, evt, PLATFORM_SECRET)));
+        expect(answers.map((a) => a.body.outcome)).toEqual(events.map(() => "processed"));
+      } finally {
+        server.store.touchConnection = touch;
+      }
+      expect(touches).toBe(1);
+      expect((await server.store.connectionByAccount(m.accountId, false))?.lastEventAt).toEqual(expect.any(Number));
+      expect(await conversions(server, m)).toHaveLength(20);
+    });
+
     it("refuses a bad or stale signature with 401 and logs it as rejected", async () => {
       const m = await merchant(server, account(), "restricted_key");
       const url = `${server.url}/webhooks/stripe/${m.accountId}`;

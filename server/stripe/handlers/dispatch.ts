@@ -1,4 +1,4 @@
-import type { Ledger } from "../../store/ledger.js";
+import type { Ledger, ReadHints } from "../../store/ledger.js";
 import type { Normalized } from "../normalize.js";
 import { handleChargeRefunded } from "./charge-refunded.js";
 import { handleCheckoutSession } from "./checkout-session.js";
@@ -25,5 +25,32 @@ export function dispatch(ledger: Ledger, event: EventInfo, data: Normalized, now
       return handleDeauthorized({ ledger, event, data: null, now });
     case "ignored":
       return Promise.resolve({ outcome: "ignored", message: data.reason });
+  }
+}
+
+/**
+ * What the handler of `data` will look up first, so the store can fetch it in the same round trip
+ * as the event's own record (Store.recordEventOnce's readAhead). Only a hint: a handler reads
+ * what it needs either way, and what it does not read is not checked at commit.
+ */
+export function readHints(data: Normalized): ReadHints {
+  const none: ReadHints = { clickIds: [], paymentIds: [], billingIds: [], invoiceIds: [] };
+  switch (data.type) {
+    case "checkout_session": {
+      const s = data.session;
+      return { ...none, clickIds: [s.clientReferenceId, s.metadataClickId], paymentIds: [s.id, s.paymentIntentId, s.invoiceId], billingIds: [s.subscriptionId, s.customerId] };
+    }
+    case "invoice_paid": {
+      const i = data.invoice;
+      return { clickIds: [i.metadataClickId], paymentIds: [i.id, i.paymentIntentId, i.chargeId], billingIds: [i.subscriptionId, i.customerId], invoiceIds: [i.id] };
+    }
+    case "invoice_payment":
+      return { ...none, paymentIds: [data.payment.invoiceId, data.payment.paymentIntentId, data.payment.chargeId] };
+    case "charge_refunded":
+      return { ...none, paymentIds: [data.charge.id, data.charge.paymentIntentId, data.charge.invoiceId] };
+    case "dispute":
+      return { ...none, paymentIds: [data.dispute.chargeId, data.dispute.paymentIntentId] };
+    default:
+      return none;
   }
 }

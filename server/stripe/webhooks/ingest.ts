@@ -4,9 +4,9 @@ import { z } from "zod";
 import { newId } from "../../domain/ids.js";
 import type { StripeConnection, WebhookDelivery } from "../../domain/types.js";
 import type { AppContext } from "../../http/context.js";
-import { Ledger } from "../../store/ledger.js";
-import { CommitOutcomeUnknown } from "../../store/store.js";
-import { dispatch } from "../handlers/dispatch.js";
+import { hintedKeys, Ledger } from "../../store/ledger.js";
+import { CommitOutcomeUnknown, type Store } from "../../store/store.js";
+import { dispatch, readHints } from "../handlers/dispatch.js";
 import type { EventInfo } from "../handlers/types.js";
 import { normalizeEvent } from "../normalize.js";
 import { StripeReadFailed, withPromotions } from "../promotions.js";
@@ -143,12 +143,16 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
   const log = (entry: Row) => ctx.store.addDelivery({ id: deliveryId, receivedAt, ...entry, count: 1 });
   const event: EventInfo = { ...normalized.event, accountId: normalized.event.accountId ?? d.routeAccountId };
   const base = { eventId: event.id, type: event.type, accountId: event.accountId, livemode: event.livemode, apiVersion: event.apiVersion };
-  // An account endpoint's connections were read to find its secrets; the platform's are looked up.
-  const connection = routed
-    ? (routed.find((r) => r.connection.livemode === event.livemode)?.connection ?? null)
+  // An account endpoint's connections were read to find its secrets; the platform's are looked up,
+  // in the same round trip as what applying the event reads first (its record, its log row and
+  // the handler's lookups), handed to recordEventOnce below.
+  const readAhead = (ws: string) => [...ctx.store.eventKeys(ws, event.id, deliveryId), ...hintedKeys(ws, readHints(normalized.data))];
+  const found = routed
+    ? { connection: routed.find((r) => r.connection.livemode === event.livemode)?.connection ?? null, ahead: undefined }
     : event.accountId
-      ? await ctx.store.connectionByAccount(event.accountId, event.livemode)
-      : null;
+      ? await ctx.store.connectionWith(event.accountId, event.livemode, readAhead)
+      : { connection: null, ahead: undefined };
+  const connection = found.connection;
   if (!connection) {
     const message = event.accountId
       ? `No workspace has Stripe account ${event.accountId} connected in ${event.livemode ? "live" : "test"} mode; event ignored.`
@@ -194,6 +198,7 @@ export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejection
         ...(r.duplicate ? { outcome: "duplicate" as const, message: duplicateMessage } : r.result),
         count: 1,
       }),
+      { deliveryId, readAhead: readAhead(workspaceId), ahead: found.ahead },
     );
     await noteLastEvent(ctx, connection, receivedAt);
     const outcome = result.duplicate ? "duplicate" : result.result.outcome;
@@ -275,8 +280,21 @@ function tooMany(): IngestAnswer {
 
 // "Last event received" is shown on the integration's status. It is a hint, not money: written at
 // most once a second per connection, and a failure to write it never fails the delivery.
+// Deliveries arriving together all read the connection before any has noted the time, so each
+// would write it, every such write conflicting with the others (a rerun, and on the embedded
+// store a disk sync, apiece): one write per connection per second in this process is enough.
+const lastNoted = new WeakMap<Store, Map<string, number>>();
+
 async function noteLastEvent(ctx: AppContext, connection: StripeConnection, at: number): Promise<void> {
   if (connection.lastEventAt !== null && at - connection.lastEventAt < 1_000) return;
+  let noted = lastNoted.get(ctx.store);
+  if (!noted) lastNoted.set(ctx.store, (noted = new Map<string, number>()));
+  const id = `${connection.workspaceId}|${connection.accountId}|${connection.livemode ? "live" : "test"}`;
+  const before = noted.get(id);
+  // abs: a clock set back (tests travel in time) must not silence the note for longer.
+  if (before !== undefined && Math.abs(at - before) < 1_000) return;
+  if (noted.size >= 10_000) noted.clear();
+  noted.set(id, at);
   await ctx.store.touchConnection(connection.workspaceId, connection.accountId, connection.livemode, at).catch((error: unknown) => {
     ctx.log.warn({ err: error, accountId: connection.accountId }, "could not note the last event time");
   });

@@ -1,6 +1,6 @@
-import express, { Router } from "express";
+import express, { Router, type Response } from "express";
 import type { AppContext } from "../../http/context.js";
-import { ingest, REJECTED_RETENTION_MS } from "./ingest.js";
+import { ingest, REJECTED_RETENTION_MS, type IngestAnswer } from "./ingest.js";
 import { Rejections } from "./rejections.js";
 
 export const WEBHOOK_BODY_LIMIT = "1mb";
@@ -14,16 +14,24 @@ export function webhookRoutes(ctx: AppContext): Router {
   const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
   router.post("/webhooks/stripe", raw, async (req, res) => {
     const answer = await ingest(ctx, { rawBody: asBuffer(req.body), signature: req.get("stripe-signature"), routeAccountId: null, address: req.ip ?? "" }, rejections);
-    res.status(answer.status).json(answer.body);
+    send(res, answer);
   });
   router.post("/webhooks/stripe/:accountId", raw, async (req, res) => {
     const accountId = /^acct_[A-Za-z0-9]{1,64}$/.test(req.params.accountId) ? req.params.accountId : "unknown";
     const answer = await ingest(ctx, { rawBody: asBuffer(req.body), signature: req.get("stripe-signature"), routeAccountId: accountId, address: req.ip ?? "" }, rejections);
-    res.status(answer.status).json(answer.body);
+    send(res, answer);
   });
   return router;
 }
 
 function asBuffer(body: unknown): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
+/**
+ * The answer as plain JSON, written directly: res.json would also compute an ETag (a hash of the
+ * body) that no webhook sender reads. nosniff stays, since helmet does not run on these routes.
+ */
+function send(res: Response, answer: IngestAnswer): void {
+  res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", "x-content-type-options": "nosniff" }).end(JSON.stringify(answer.body));
 }

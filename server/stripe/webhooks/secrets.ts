@@ -7,8 +7,8 @@ import type { Store } from "../../store/store.js";
 export async function platformSecrets(config: Config, store: Store): Promise<string[]> {
   const secrets: string[] = [];
   if (config.stripe.webhookSecret) secrets.push(config.stripe.webhookSecret);
-  for (const livemode of [false, true]) {
-    const endpoint = await store.getPlatformEndpoint(livemode);
+  const { test, live } = await store.platformEndpoints();
+  for (const endpoint of [test, live]) {
     if (endpoint) secrets.push(unseal(config.secret, "webhook-secret", endpoint.sealedSecret));
   }
   return secrets;
