@@ -15,13 +15,12 @@
 //
 // Everything runs in the one function below (no factory returning the global): fewer bytes.
 
-import { post } from "./api.js";
-import { readConfig } from "./config.js";
+import { BOT } from "./bot.js";
 import { decorate } from "./decorate.js";
 import { EMAIL } from "./email.js";
 import { asCode, isClickId, load, save, type Referral } from "./referral.js";
 import { noop, safe } from "./safe.js";
-import { jar } from "./storage.js";
+import { cookie, local, type Place } from "./storage.js";
 
 type Callback = (referral: string | null) => void;
 
@@ -48,27 +47,60 @@ safe((host: Host) => {
   const stub = host.icodrip;
   // Included twice: the first copy already tracks this page, and a second click would be noise.
   if (stub?.lead) return;
-  // Without a config (see readConfig) the global still exists, so the merchant's calls keep
-  // working, but nothing is read, stored or sent.
-  const config = readConfig();
+  // currentScript is null when a tag manager or loader evaluates the code, hence the fallback.
+  const tag = document.currentScript as HTMLScriptElement | null;
+  const script = tag?.dataset.program ? tag : document.querySelector<HTMLScriptElement>("script[data-program]");
+  const { program, api, domain } = script?.dataset ?? {};
+  const origin = api || (script?.src && new URL(script.src).origin);
+  // Where the requests go (`${endpoint}click`, `${endpoint}lead`), or nothing without a program
+  // key, without an origin to send to (an inline copy has no src, so it needs data-api) or for a
+  // bot: then the global still exists, so the merchant's calls keep working, but nothing is read,
+  // stored or sent. The file is normally served by Icodrip itself, so its own origin is the API's.
+  const endpoint = program && origin && !BOT.test(navigator.userAgent) && `${origin.replace(/\/+$/, "")}/t/`;
   // Callbacks waiting for the referral, the stub's queue first; the referral is undefined until
   // it is known (null: there is none).
   const waiting = stub?.q || [];
   let current: Referral | null | undefined;
-  const store = jar(config?.domain);
 
-  const api: Icodrip = (host.icodrip = {
+  // Reads from the first place holding the name; writes to the first place where the write
+  // sticks. The cookie domain (data-domain) is a fourth argument, which localStorage ignores.
+  const store: Place = (name, value, expires) => {
+    for (const place of [cookie, local]) {
+      try {
+        const held = place(name, value, expires, domain);
+        if (value ? held == value : held != null) return held;
+      } catch {
+        // This place is closed to us (blocked storage, a full quota): the next one may not be.
+      }
+    }
+  };
+
+  // Both requests name the program. text/plain makes this a "simple" request, so the browser sends
+  // no CORS preflight: one round trip (the server parses the JSON anyway). keepalive lets it finish
+  // when the visitor navigates away at once; no cookie of Icodrip's origin is ever needed. Being
+  // async, a fetch that throws at once (blocked, or replaced by something odd) turns into a
+  // rejection the caller handles.
+  const post = async (kind: string, body: object) =>
+    fetch(endpoint + kind, {
+      method: "POST",
+      body: JSON.stringify({ program, ...body }),
+      headers: { "Content-Type": "text/plain" },
+      keepalive: true,
+      credentials: "omit",
+    });
+
+  const icodrip: Icodrip = (host.icodrip = {
     referral: null,
     affiliate: null,
     // safe() also shields the page from a callback that throws, and the next callbacks from it.
-    ready: safe((callback: Callback) => (current === undefined ? waiting.push(callback) : callback(api.referral))),
+    ready: safe((callback: Callback) => (current === undefined ? waiting.push(callback) : callback(icodrip.referral))),
     // Deferred until the referral is known, so a lead sent during the click request is not lost.
     lead: safe((value: unknown) =>
-      api.ready(() => {
+      icodrip.ready(() => {
         const email = String(value).trim();
         // Pages that call lead() on every view with the signed-in user's email send it once.
-        if (config && current && EMAIL.test(email) && current.encodedEmail != encodeURIComponent(email)) {
-          post(config, "lead", { clickId: current.id, email }).catch(noop);
+        if (endpoint && current && EMAIL.test(email) && current.encodedEmail != encodeURIComponent(email)) {
+          post("lead", { clickId: current.id, email }).catch(noop);
           current.encodedEmail = encodeURIComponent(email);
           save(store, current);
         }
@@ -81,16 +113,16 @@ safe((host: Host) => {
   const settle = safe((referral: Referral | null) => {
     current = referral;
     if (referral) {
-      api.referral = referral.id;
-      api.affiliate = referral.affiliateCode || null;
+      icodrip.referral = referral.id;
+      icodrip.affiliate = referral.affiliateCode || null;
       // Wrapped on its own, so a failure there still lets the callbacks below run.
       safe(decorate)(referral.id);
     }
     // The referral is known now, so ready() calls each one at once.
-    waiting.forEach(api.ready);
+    waiting.forEach(icodrip.ready);
   });
 
-  if (!config) {
+  if (!endpoint) {
     settle(null);
     return;
   }
@@ -106,7 +138,7 @@ safe((host: Host) => {
   // may be the visitor's existing one. A refusal (unknown or disabled affiliate), an answer without
   // a click id, or a failed request keeps what the visitor had. Their email, when known, stays.
   const click = (body: { clickId: string } | { code: string }) =>
-    post(config, "click", {
+    post("click", {
       existing: stored?.id,
       url: location.href.slice(0, MAX_URL),
       referrer: document.referrer || null,
