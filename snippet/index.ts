@@ -81,7 +81,8 @@ safe((host: Host) => {
   // async, a fetch that throws at once (blocked, or replaced by something odd) turns into a
   // rejection the caller handles.
   const post = async (kind: string, body: object) =>
-    fetch(endpoint + kind, {
+    // Only ever called with an endpoint: lead() checks it, and no click is asked for without one.
+    fetch((endpoint as string) + kind, {
       method: "POST",
       body: JSON.stringify({ program, ...body }),
       headers: { "Content-Type": "text/plain" },
