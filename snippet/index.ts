@@ -52,11 +52,11 @@ safe((host: Host) => {
   const script = tag?.dataset.program ? tag : document.querySelector<HTMLScriptElement>("script[data-program]");
   const { program, api, domain } = script?.dataset ?? {};
   const origin = api || (script?.src && new URL(script.src).origin);
-  // Where the requests go (`${endpoint}click`, `${endpoint}lead`), or nothing without a program
+  // Where the requests go (`${endpoint}click`: trailing slashes of the origin give way to "/t/"), `${endpoint}lead`), or nothing without a program
   // key, without an origin to send to (an inline copy has no src, so it needs data-api) or for a
   // bot: then the global still exists, so the merchant's calls keep working, but nothing is read,
   // stored or sent. The file is normally served by Icodrip itself, so its own origin is the API's.
-  const endpoint = program && origin && !BOT.test(navigator.userAgent) && `${origin.replace(/\/+$/, "")}/t/`;
+  const endpoint = program && origin && !BOT.test(navigator.userAgent) && origin.replace(/\/*$/, "/t/");
   // Callbacks waiting for the referral, the stub's queue first; the referral is undefined until
   // it is known (null: there is none).
   const waiting = stub?.q || [];
@@ -99,10 +99,12 @@ safe((host: Host) => {
     lead: safe((value: unknown) =>
       icodrip.ready(() => {
         const email = String(value).trim();
-        // Pages that call lead() on every view with the signed-in user's email send it once.
-        if (endpoint && current && EMAIL.test(email) && current.encodedEmail != encodeURIComponent(email)) {
+        const encoded = encodeURIComponent(email);
+        // Pages that call lead() on every view with the signed-in user's email send it once. There
+        // is a current referral only with an endpoint (without one, settle(null) runs at once).
+        if (current && EMAIL.test(email) && current.encodedEmail != encoded) {
           post("lead", { clickId: current.id, email }).catch(noop);
-          current.encodedEmail = encodeURIComponent(email);
+          current.encodedEmail = encoded;
           save(store, current);
         }
       }),
@@ -138,30 +140,28 @@ safe((host: Host) => {
   // The server applies the program's first- or last-click rule and answers the click to keep, which
   // may be the visitor's existing one. A refusal (unknown or disabled affiliate), an answer without
   // a click id, or a failed request keeps what the visitor had. Their email, when known, stays.
-  const click = (body: { clickId: string } | { code: string }) =>
-    post("click", {
+  // A click id the visitor already holds is a reload of the landing page: nothing to ask.
+  const ask = isClickId(icd) ? stored?.id != icd && { clickId: icd } : code && { code };
+
+  if (!stored && isClickId(icd))
+    // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
+    // /r/:code next to `icd`; a click id alone needs no request. Without a usable icx (missing,
+    // zero or not a number) the default window applies; a past one stores nothing.
+    settle(save(store, { id: icd, affiliateCode: asCode(params.get("ica")), expires: +(params.get("icx") as string) * 1000 || Date.now() + DEFAULT_WINDOW }));
+  else if (ask)
+    void post("click", {
       existing: stored?.id,
       url: location.href.slice(0, MAX_URL),
       referrer: document.referrer || null,
-      ...body,
+      ...ask,
     })
       // A refusal reads as false, which destructures to nothing below.
       .then((response) => (response.ok && response.json()) as Promise<Partial<Record<string, unknown>>>)
-      // Checked field by field, as the answer was read as unknown.
-      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save(store, { id: clickId, encodedEmail: stored?.encodedEmail, affiliateCode: asCode(affiliate), expires: Number(expiresAt) }))
+      // Checked field by field, as the answer was read as unknown (+ converts any value as Number()
+      // would; the cast only lets TypeScript accept the operator).
+      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save(store, { id: clickId, encodedEmail: stored?.encodedEmail, affiliateCode: asCode(affiliate), expires: +(expiresAt as string) }))
       // Failed, blocked, or not JSON: the stored referral stands.
       .catch(noop)
       .then((kept) => settle(kept || stored));
-
-  if (isClickId(icd)) {
-    if (!stored) {
-      // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
-      // /r/:code next to `icd`; a click id alone needs no request.
-      const seconds = Number(params.get("icx"));
-      settle(save(store, { id: icd, affiliateCode: asCode(params.get("ica")), expires: seconds > 0 ? seconds * 1000 : Date.now() + DEFAULT_WINDOW }));
-    } else if (stored.id != icd) void click({ clickId: icd });
-    // A reload of the landing page: the click is the one already kept.
-    else settle(stored);
-  } else if (code) void click({ code });
   else settle(stored);
 })(window as Host);
