@@ -18,7 +18,7 @@
 import { BOT } from "./bot.js";
 import { decorate } from "./decorate.js";
 import { EMAIL } from "./email.js";
-import { asCode, isClickId, load, save, type Referral } from "./referral.js";
+import { AFF, asCode, isClickId, REF, type Referral } from "./referral.js";
 import { noop, safe } from "./safe.js";
 import { cookie, local, type Place } from "./storage.js";
 
@@ -75,6 +75,15 @@ safe((host: Host) => {
     }
   };
 
+  /** Answers the referral when it is still live, else null (nothing is written then). */
+  const save = (referral: Referral): Referral | null => {
+    const { id, encodedEmail, affiliateCode, expires } = referral;
+    if (!(expires > Date.now())) return null;
+    store(AFF, `${affiliateCode}:${expires}`, expires);
+    store(REF, encodedEmail ? `${id}:${encodedEmail}` : id, expires);
+    return referral;
+  };
+
   // Both requests name the program. text/plain makes this a "simple" request, so the browser sends
   // no CORS preflight: one round trip (the server parses the JSON anyway). keepalive lets it finish
   // when the visitor navigates away at once; no cookie of Icodrip's origin is ever needed. Being
@@ -105,7 +114,7 @@ safe((host: Host) => {
         if (current && EMAIL.test(email) && current.encodedEmail != encoded) {
           post("lead", { clickId: current.id, email }).catch(noop);
           current.encodedEmail = encoded;
-          save(store, current);
+          save(current);
         }
       }),
     ),
@@ -132,7 +141,11 @@ safe((host: Host) => {
 
   // What the landing URL asks for. `icd` is a click the server already recorded on /r/:code, so it
   // wins over `via`/`ref`, which ask for a new click to be recorded. Nothing is removed from the URL.
-  const stored = load(store);
+  // split() answers at least one part, so a missing cookie gives affiliateCode "".
+  const parts = (name: string) => (store(name) || "").split(":");
+  const [id, encodedEmail] = parts(REF);
+  const [affiliateCode, expires] = parts(AFF);
+  const stored = isClickId(id) ? { id, encodedEmail, affiliateCode, expires: +expires } : null;
   const params = new URLSearchParams(location.search);
   const icd = params.get("icd");
   const code = params.get("via") || params.get("ref");
@@ -147,7 +160,7 @@ safe((host: Host) => {
     // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
     // /r/:code next to `icd`; a click id alone needs no request. Without a usable icx (missing,
     // zero or not a number) the default window applies; a past one stores nothing.
-    settle(save(store, { id: icd, affiliateCode: asCode(params.get("ica")), expires: +(params.get("icx") as string) * 1000 || Date.now() + DEFAULT_WINDOW }));
+    settle(save({ id: icd, affiliateCode: asCode(params.get("ica")), expires: +(params.get("icx") as string) * 1000 || Date.now() + DEFAULT_WINDOW }));
   else if (ask)
     void post("click", {
       existing: stored?.id,
@@ -159,7 +172,7 @@ safe((host: Host) => {
       .then((response) => (response.ok && response.json()) as Promise<Partial<Record<string, unknown>>>)
       // Checked field by field, as the answer was read as unknown (+ converts any value as Number()
       // would; the cast only lets TypeScript accept the operator).
-      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save(store, { id: clickId, encodedEmail: stored?.encodedEmail, affiliateCode: asCode(affiliate), expires: +(expiresAt as string) }))
+      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save({ id: clickId, encodedEmail: stored?.encodedEmail, affiliateCode: asCode(affiliate), expires: +(expiresAt as string) }))
       // Failed, blocked, or not JSON: the stored referral stands.
       .catch(noop)
       .then((kept) => settle(kept || stored));
