@@ -134,11 +134,6 @@ safe((host: Host) => {
     waiting.forEach(icodrip.ready);
   });
 
-  if (!endpoint) {
-    settle(null);
-    return;
-  }
-
   // What the landing URL asks for. `icd` is a click the server already recorded on /r/:code, so it
   // wins over `via`/`ref`, which ask for a new click to be recorded. Nothing is removed from the URL.
   // split() answers at least one part, so a missing cookie gives affiliateCode "".
@@ -154,9 +149,11 @@ safe((host: Host) => {
   // may be the visitor's existing one. A refusal (unknown or disabled affiliate), an answer without
   // a click id, or a failed request keeps what the visitor had. Their email, when known, stays.
   // A click id the visitor already holds is a reload of the landing page: nothing to ask.
-  const ask = isClickId(icd) ? stored?.id != icd && { clickId: icd } : code && { code };
+  // Without an endpoint, the cookies are read (cheaper than a separate early return) but nothing
+  // is asked, stored or used: the referral is null.
+  const ask = endpoint && (isClickId(icd) ? stored?.id != icd && { clickId: icd } : code && { code });
 
-  if (!stored && isClickId(icd))
+  if (endpoint && !stored && isClickId(icd))
     // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
     // /r/:code next to `icd`; a click id alone needs no request. Without a usable icx (missing,
     // zero or not a number) the default window applies; a past one stores nothing.
@@ -176,5 +173,5 @@ safe((host: Host) => {
       // Failed, blocked, or not JSON: the stored referral stands.
       .catch(noop)
       .then((kept) => settle(kept || stored));
-  else settle(stored);
+  else settle(endpoint ? stored : null);
 })(window as Host);
