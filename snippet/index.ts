@@ -57,10 +57,10 @@ safe((host: Host) => {
   // bot: then the global still exists, so the merchant's calls keep working, but nothing is read,
   // stored or sent. The file is normally served by Icodrip itself, so its own origin is the API's.
   const endpoint = program && origin && !BOT.test(navigator.userAgent) && origin.replace(/\/*$/, "/t/");
-  // Callbacks waiting for the referral, the stub's queue first; the referral is undefined until
-  // it is known (null: there is none).
+  // Callbacks waiting for the referral, the stub's queue first; the referral is 0 until it is
+  // known (null: there is none). 0 rather than undefined: `0===x` is shorter than `void 0===x`.
   const waiting = stub?.q || [];
-  let current: Referral | null | undefined;
+  let current: Referral | null | 0 = 0;
 
   // Reads from the first place holding the name; writes to the first place where the write
   // sticks. The cookie domain (data-domain) is a fourth argument, which localStorage ignores.
@@ -103,7 +103,7 @@ safe((host: Host) => {
     referral: null,
     affiliate: null,
     // safe() also shields the page from a callback that throws, and the next callbacks from it.
-    ready: safe((callback: Callback) => (current === undefined ? waiting.push(callback) : callback(icodrip.referral))),
+    ready: safe((callback: Callback) => (current === 0 ? waiting.push(callback) : callback(icodrip.referral))),
     // Deferred until the referral is known, so a lead sent during the click request is not lost.
     lead: safe((value: unknown) =>
       icodrip.ready(() => {
