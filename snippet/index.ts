@@ -15,13 +15,12 @@
 //
 // Everything runs in the one function below (no factory returning the global): fewer bytes.
 
-import { post } from "./api.js";
-import { readConfig } from "./config.js";
+import { BOT } from "./bot.js";
 import { decorate } from "./decorate.js";
 import { EMAIL } from "./email.js";
-import { asCode, isClickId, load, save, type Referral } from "./referral.js";
+import { AFF, asCode, isClickId, REF, type Referral } from "./referral.js";
 import { noop, safe } from "./safe.js";
-import { jar } from "./storage.js";
+import { cookie, local, type Place } from "./storage.js";
 
 type Callback = (referral: string | null) => void;
 
@@ -48,29 +47,74 @@ safe((host: Host) => {
   const stub = host.icodrip;
   // Included twice: the first copy already tracks this page, and a second click would be noise.
   if (stub?.lead) return;
-  // Without a config (see readConfig) the global still exists, so the merchant's calls keep
-  // working, but nothing is read, stored or sent.
-  const config = readConfig();
-  // Callbacks waiting for the referral, the stub's queue first; the referral is undefined until
-  // it is known (null: there is none).
+  // currentScript is null when a tag manager or loader evaluates the code, hence the fallback.
+  const tag = document.currentScript as HTMLScriptElement | null;
+  const script = tag?.dataset.program ? tag : document.querySelector<HTMLScriptElement>("script[data-program]");
+  const { program, api, domain } = script?.dataset ?? {};
+  const origin = api || (script?.src && new URL(script.src).origin);
+  // Where the requests go (`${endpoint}click`: trailing slashes of the origin give way to "/t/"), `${endpoint}lead`), or nothing without a program
+  // key, without an origin to send to (an inline copy has no src, so it needs data-api) or for a
+  // bot: then the global still exists, so the merchant's calls keep working, but nothing is read,
+  // stored or sent. The file is normally served by Icodrip itself, so its own origin is the API's.
+  const endpoint = program && origin && !BOT.test(navigator.userAgent) && origin.replace(/\/*$/, "/t/");
+  // Callbacks waiting for the referral, the stub's queue first; the referral is 0 until it is
+  // known (null: there is none). 0 rather than undefined: `0===x` is shorter than `void 0===x`.
   const waiting = stub?.q || [];
-  let current: Referral | null | undefined;
-  const store = jar(config?.domain);
+  let current: Referral | null | 0 = 0;
 
-  const api: Icodrip = (host.icodrip = {
+  // Reads from the first place holding the name; writes to the first place where the write
+  // sticks. The cookie domain (data-domain) is a fourth argument, which localStorage ignores.
+  const store: Place = (name, value, expires) => {
+    for (const place of [cookie, local]) {
+      try {
+        const held = place(name, value, expires, domain);
+        if (value ? held == value : held != null) return held;
+      } catch {
+        // This place is closed to us (blocked storage, a full quota): the next one may not be.
+      }
+    }
+  };
+
+  /** Answers the referral when it is still live, else null (nothing is written then). */
+  const save = (referral: Referral): Referral | null => {
+    const { id, encodedEmail, affiliateCode, expires } = referral;
+    if (!(expires > Date.now())) return null;
+    store(AFF, `${affiliateCode}:${expires}`, expires);
+    store(REF, encodedEmail ? `${id}:${encodedEmail}` : id, expires);
+    return referral;
+  };
+
+  // Both requests name the program. text/plain makes this a "simple" request, so the browser sends
+  // no CORS preflight: one round trip (the server parses the JSON anyway). keepalive lets it finish
+  // when the visitor navigates away at once; no cookie of Icodrip's origin is ever needed. Being
+  // async, a fetch that throws at once (blocked, or replaced by something odd) turns into a
+  // rejection the caller handles.
+  const post = async (kind: string, body: object) =>
+    // Only ever called with an endpoint: lead() checks it, and no click is asked for without one.
+    fetch((endpoint as string) + kind, {
+      method: "POST",
+      body: JSON.stringify({ program, ...body }),
+      headers: { "Content-Type": "text/plain" },
+      keepalive: true,
+      credentials: "omit",
+    });
+
+  const icodrip: Icodrip = (host.icodrip = {
     referral: null,
     affiliate: null,
     // safe() also shields the page from a callback that throws, and the next callbacks from it.
-    ready: safe((callback: Callback) => (current === undefined ? waiting.push(callback) : callback(api.referral))),
+    ready: safe((callback: Callback) => (current === 0 ? waiting.push(callback) : callback(icodrip.referral))),
     // Deferred until the referral is known, so a lead sent during the click request is not lost.
     lead: safe((value: unknown) =>
-      api.ready(() => {
+      icodrip.ready(() => {
         const email = String(value).trim();
-        // Pages that call lead() on every view with the signed-in user's email send it once.
-        if (config && current && EMAIL.test(email) && current.encodedEmail != encodeURIComponent(email)) {
-          post(config, "lead", { clickId: current.id, email }).catch(noop);
-          current.encodedEmail = encodeURIComponent(email);
-          save(store, current);
+        const encoded = encodeURIComponent(email);
+        // Pages that call lead() on every view with the signed-in user's email send it once. There
+        // is a current referral only with an endpoint (without one, settle(null) runs at once).
+        if (current && EMAIL.test(email) && current.encodedEmail != encoded) {
+          post("lead", { clickId: current.id, email }).catch(noop);
+          current.encodedEmail = encoded;
+          save(current);
         }
       }),
     ),
@@ -81,23 +125,22 @@ safe((host: Host) => {
   const settle = safe((referral: Referral | null) => {
     current = referral;
     if (referral) {
-      api.referral = referral.id;
-      api.affiliate = referral.affiliateCode || null;
+      icodrip.referral = referral.id;
+      icodrip.affiliate = referral.affiliateCode || null;
       // Wrapped on its own, so a failure there still lets the callbacks below run.
       safe(decorate)(referral.id);
     }
     // The referral is known now, so ready() calls each one at once.
-    waiting.forEach(api.ready);
+    waiting.forEach(icodrip.ready);
   });
-
-  if (!config) {
-    settle(null);
-    return;
-  }
 
   // What the landing URL asks for. `icd` is a click the server already recorded on /r/:code, so it
   // wins over `via`/`ref`, which ask for a new click to be recorded. Nothing is removed from the URL.
-  const stored = load(store);
+  // split() answers at least one part, so a missing cookie gives affiliateCode "".
+  const parts = (name: string) => (store(name) || "").split(":");
+  const [id, encodedEmail] = parts(REF);
+  const [affiliateCode, expires] = parts(AFF);
+  const stored = isClickId(id) ? { id, encodedEmail, affiliateCode, expires: +expires } : null;
   const params = new URLSearchParams(location.search);
   const icd = params.get("icd");
   const code = params.get("via") || params.get("ref");
@@ -105,30 +148,30 @@ safe((host: Host) => {
   // The server applies the program's first- or last-click rule and answers the click to keep, which
   // may be the visitor's existing one. A refusal (unknown or disabled affiliate), an answer without
   // a click id, or a failed request keeps what the visitor had. Their email, when known, stays.
-  const click = (body: { clickId: string } | { code: string }) =>
-    post(config, "click", {
+  // A click id the visitor already holds is a reload of the landing page: nothing to ask.
+  // Without an endpoint, the cookies are read (cheaper than a separate early return) but nothing
+  // is asked, stored or used: the referral is null.
+  const ask = endpoint && (isClickId(icd) ? stored?.id != icd && { clickId: icd } : code && { code });
+
+  if (endpoint && !stored && isClickId(icd))
+    // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
+    // /r/:code next to `icd`; a click id alone needs no request. Without a usable icx (missing,
+    // zero or not a number) the default window applies; a past one stores nothing.
+    settle(save({ id: icd, affiliateCode: asCode(params.get("ica")), expires: +(params.get("icx") as string) * 1000 || Date.now() + DEFAULT_WINDOW }));
+  else if (ask)
+    void post("click", {
       existing: stored?.id,
       url: location.href.slice(0, MAX_URL),
       referrer: document.referrer || null,
-      ...body,
+      ...ask,
     })
       // A refusal reads as false, which destructures to nothing below.
       .then((response) => (response.ok && response.json()) as Promise<Partial<Record<string, unknown>>>)
-      // Checked field by field, as the answer was read as unknown.
-      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save(store, { id: clickId, encodedEmail: stored?.encodedEmail, affiliateCode: asCode(affiliate), expires: Number(expiresAt) }))
+      // Checked field by field, as the answer was read as unknown (+ converts any value as Number()
+      // would; the cast only lets TypeScript accept the operator).
+      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save({ id: clickId, encodedEmail: stored?.encodedEmail, affiliateCode: asCode(affiliate), expires: +(expiresAt as string) }))
       // Failed, blocked, or not JSON: the stored referral stands.
       .catch(noop)
       .then((kept) => settle(kept || stored));
-
-  if (isClickId(icd)) {
-    if (!stored) {
-      // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
-      // /r/:code next to `icd`; a click id alone needs no request.
-      const seconds = Number(params.get("icx"));
-      settle(save(store, { id: icd, affiliateCode: asCode(params.get("ica")), expires: seconds > 0 ? seconds * 1000 : Date.now() + DEFAULT_WINDOW }));
-    } else if (stored.id != icd) void click({ clickId: icd });
-    // A reload of the landing page: the click is the one already kept.
-    else settle(stored);
-  } else if (code) void click({ code });
-  else settle(stored);
+  else settle(endpoint ? stored : null);
 })(window as Host);

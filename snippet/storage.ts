@@ -14,7 +14,7 @@ export type Place = (name: string, value?: string, expires?: number) => string |
 
 // The cookie domain comes as a fourth argument, which the other place ignores: cheaper than a
 // function making a place for each domain.
-const cookie = (name: string, value?: string, expires?: number, domain?: string) => {
+export const cookie = (name: string, value?: string, expires?: number, domain?: string) => {
   if (value)
     document.cookie =
       // A value always comes with its expiry.
@@ -27,8 +27,8 @@ const cookie = (name: string, value?: string, expires?: number, domain?: string)
 
 // Web storage keeps no expiry of its own, so the time a value lapses is stored beside it. Values
 // are read and written as named properties, which Storage supports: shorter than getItem/setItem.
-// Merely reading window.localStorage throws where it is blocked: inside the jar's try, here.
-const local: Place = (name, value, expires) => {
+// Merely reading window.localStorage throws where it is blocked: inside the try of index.ts's store, here.
+export const local: Place = (name, value, expires) => {
   const items = localStorage as Partial<Record<string, string>>;
   if (value) items[name] = JSON.stringify([value, expires]);
   // Typed as a number, though any script on the page may have written anything there: `>`
@@ -37,17 +37,3 @@ const local: Place = (name, value, expires) => {
   // Only a string value counts.
   return typeof held == "string" && until > Date.now() ? held : null;
 };
-
-/** Reads from the first place holding the name; writes to the first place where the write sticks. */
-export const jar =
-  (domain: string | undefined): Place =>
-  (name, value, expires) => {
-    for (const place of [cookie, local]) {
-      try {
-        const held = place(name, value, expires, domain);
-        if (value ? held == value : held != null) return held;
-      } catch {
-        // This place is closed to us (blocked storage, a full quota): the next one may not be.
-      }
-    }
-  };
