@@ -12,7 +12,7 @@ import { hashApiKey } from "../server/domain/password.js";
 import { RedisBackend } from "../server/store/redis-backend.js";
 import { measure } from "./load.js";
 import { snippetLoadRows } from "./snippet-load.js";
-import { throughputRows } from "./throughput.js";
+import { BENCH_PASSWORD, deliveries, seed, throughputRows, WEBHOOK_SECRET } from "./throughput.js";
 import { seedReportCounters } from "./seed-reports.js";
 
 // One table, every figure measured in this run side by side, so a busy machine slows both sides
@@ -45,7 +45,6 @@ const CONCURRENCY = 16;
 const statuses = (m: Map<number, number>) => [...m.entries()].map(([s, c]) => `${c}×${s}`).join(" ");
 const fmt = (n: number) => `${Math.round(n).toLocaleString("en-US")} req/s`;
 
-const WEBHOOK_SECRET = "whsec_benchsecret";
 for (const store of ["embedded", "redis"] as const) {
   const env: Record<string, string> = {
     NODE_ENV: "test",
@@ -63,18 +62,8 @@ for (const store of ["embedded", "redis"] as const) {
     return null;
   });
   if (!server) continue;
-  // Each call below reads string fields of the answer (apiKey, id, code); a missing one fails the bench.
-  const call = async (path: string, body: unknown, key?: string): Promise<Record<string, string>> => {
-    const res = await fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
-    const answer = (await res.json()) as unknown;
-    if (!res.ok || typeof answer !== "object" || answer === null) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(answer)}`);
-    return answer as Record<string, string>;
-  };
   const benchEmail = `bench-${store}-${Date.now()}@example.com`;
-  const { apiKey } = await call("/api/v1/signup", { email: benchEmail, password: "bench password", workspace: "Bench" });
-  const program = await call("/api/v1/programs", { name: "Bench", url: "https://shop.example.com", commission: { type: "percent", percent: 30 } }, apiKey);
-  const affiliate = await call("/api/v1/affiliates", { programId: program.id, name: "Ann", email: "ann@example.com", code: "ann" }, apiKey);
-  const link = await call("/api/v1/links", { affiliateId: affiliate.id }, apiKey);
+  const { apiKey, programId, affiliateId, clickId } = await seed(server.url, benchEmail);
   // 3. Signed deliveries from this process's own client (section 2 has the path's real rate):
   // the baseline the flood below is compared with.
   const workspace = await server.store.workspaceByApiKeyHash(hashApiKey(apiKey));
@@ -83,20 +72,8 @@ for (const store of ["embedded", "redis"] as const) {
     workspaceId: workspace.id, accountId: "acct_bench", livemode: false, method: "oauth", sealedToken: "-", webhook: null,
     status: "connected", lastEventAt: null, problem: null, connectedAt: Date.now(),
   });
-  const landing = (await fetch(`${server.url}/r/${link.code}`, { redirect: "manual", headers: { "user-agent": "bench-buyer" } })).headers.get("location");
-  if (!landing) throw new Error("the tracking link did not redirect");
-  const clickId = new URL(landing).searchParams.get("icd");
-  const delivery = (i: number) => {
-    const payload = JSON.stringify({
-      id: `evt_bench_${store}_${i}`, object: "event", account: "acct_bench", api_version: "2026-10-28.endive", created: Math.floor(Date.now() / 1000),
-      livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type: "checkout.session.completed",
-      data: { object: { id: `cs_bench_${store}_${i}`, object: "checkout.session", mode: "payment", payment_status: "paid", status: "complete", amount_total: 4_900, currency: "usd",
-        client_reference_id: clickId, metadata: {}, customer: null, customer_email: null, customer_details: { email: "buyer@example.com" }, payment_intent: `pi_bench_${store}_${i}`,
-        subscription: null, invoice: null, created: Math.floor(Date.now() / 1000), livemode: false } },
-    });
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-    return { method: "POST" as const, headers: { "content-type": "application/json", "stripe-signature": signature }, body: payload };
-  };
+  const genuineDeliveries = deliveries(`${store}-inprocess`, clickId);
+  const delivery = () => genuineDeliveries.next();
   const WEBHOOKS = Math.ceil(TOTAL / 3);
   const hooks = await measure(`${server.url}/webhooks/stripe`, WEBHOOKS, CONCURRENCY, delivery);
   const processed = await fetch(`${server.url}/api/v1/webhook-deliveries?outcome=processed&limit=100`, { headers: { authorization: `Bearer ${apiKey}` } }).then((r) => r.json() as Promise<{ data: unknown[]; nextCursor: string | null }>);
@@ -112,7 +89,7 @@ for (const store of ["embedded", "redis"] as const) {
   };
   const FLOOD = WEBHOOKS * 3;
   const [underFlood, flood, floodAccount] = await Promise.all([
-    measure(`${server.url}/webhooks/stripe`, WEBHOOKS, CONCURRENCY, (i) => delivery(WEBHOOKS + i)),
+    measure(`${server.url}/webhooks/stripe`, WEBHOOKS, CONCURRENCY, delivery),
     measure(`${server.url}/webhooks/stripe`, FLOOD, CONCURRENCY, bad),
     measure(`${server.url}/webhooks/stripe/acct_benchnobody`, FLOOD, CONCURRENCY, bad),
   ]);
@@ -126,21 +103,21 @@ for (const store of ["embedded", "redis"] as const) {
   // 4b. The issue's scenario: 1,000 bad deliveries in a minute (paced, ~17/s) and, for headroom,
   // the same 1,000 in six seconds, against genuine deliveries sent one at a time: what one genuine
   // delivery's latency becomes, median and 95th percentile.
-  const one = async (i: number) => {
-    const shot = delivery(10 * WEBHOOKS + i);
+  const one = async () => {
+    const shot = delivery();
     const started = performance.now();
     const res = await fetch(`${server.url}/webhooks/stripe`, { method: "POST", headers: shot.headers, body: shot.body });
     await res.arrayBuffer();
     return performance.now() - started;
   };
-  const genuine = async (from: number, n: number) => {
+  const genuine = async (n: number) => {
     const ms: number[] = [];
-    for (let i = 0; i < n; i++) ms.push(await one(from + i));
+    for (let i = 0; i < n; i++) ms.push(await one());
     return ms.sort((a, b) => a - b);
   };
   const signed = (ms: number) => `${ms < 0 ? "−" : "+"}${Math.abs(ms).toFixed(1)}`;
   const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-  const quiet = await genuine(0, 100);
+  const quiet = await genuine(100);
   const paced = async (perSecond: number, stop: { done: boolean }) => {
     let i = 0;
     const interval = 1000 / perSecond;
@@ -158,7 +135,7 @@ for (const store of ["embedded", "redis"] as const) {
   for (const [label, perSecond] of [["1,000 bad a minute", 1000 / 60], ["1,000 bad in 6 s", 1000 / 6]] as const) {
     const stop = { done: false };
     const flooding = paced(perSecond, stop);
-    const during = await genuine(1_000 + Math.round(perSecond) * 1_000, 100);
+    const during = await genuine(100);
     stop.done = true;
     await flooding;
     rows.push([
@@ -176,15 +153,15 @@ for (const store of ["embedded", "redis"] as const) {
     return { ms: performance.now() - started, status: res.status, retryAfter: Number(res.headers.get("retry-after") ?? 0) };
   };
   const alone: number[] = [];
-  for (let i = 0; i < 5; i++) alone.push((await signIn("198.51.100.1", benchEmail, "bench password")).ms);
+  for (let i = 0; i < 5; i++) alone.push((await signIn("198.51.100.1", benchEmail, BENCH_PASSWORD)).ms);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const badSignIns = Array.from({ length: 120 }, (_, i) => signIn(`203.0.113.${i + 1}`, `nobody-${i}@example.com`, "wrong password"));
   // As a person (or the login form) would: a busy answer (503) is retried after its Retry-After.
-  const firstTry = await signIn("198.51.100.2", benchEmail, "bench password");
+  const firstTry = await signIn("198.51.100.2", benchEmail, BENCH_PASSWORD);
   const during = { ...firstTry, tries: 1 };
   while (during.status === 503 && during.tries < 5) {
     await new Promise((resolve) => setTimeout(resolve, during.retryAfter * 1000));
-    const again = await signIn("198.51.100.2", benchEmail, "bench password");
+    const again = await signIn("198.51.100.2", benchEmail, BENCH_PASSWORD);
     Object.assign(during, { ms: during.ms + during.retryAfter * 1000 + again.ms, status: again.status, retryAfter: again.retryAfter, tries: during.tries + 1 });
   }
   const flooded = new Map<number, number>();
@@ -244,15 +221,15 @@ for (const store of ["embedded", "redis"] as const) {
     const info = createClient({ url: redisUrl });
     await info.connect();
     const used = async () => Number(/used_memory:(\d+)/.exec(await info.info("memory"))?.[1] ?? NaN);
-    const programDoc = await server.store.getProgram(workspace.id, program.id);
-    const affiliateDoc = await server.store.getAffiliate(workspace.id, affiliate.id);
+    const programDoc = await server.store.getProgram(workspace.id, programId);
+    const affiliateDoc = await server.store.getAffiliate(workspace.id, affiliateId);
     if (!programDoc || !affiliateDoc) throw new Error("the bench program or affiliate is gone");
     const CLICKS = 100_000;
     const before = await used();
     for (let i = 0; i < CLICKS; i += 64) {
       await Promise.all(
         Array.from({ length: Math.min(64, CLICKS - i) }, (_, j) =>
-          recordClick(server.store, "bench-secret-bench-secret-bench-secret-00", { program: programDoc, affiliate: affiliateDoc, link: null, ip: `10.0.${(i + j) % 250}.${(i + j) % 251}`, userAgent: `bench-memory-${i + j}`, landingUrl: "https://shop.example.com/?via=ann", referrer: null, country: null }, Date.now()),
+          recordClick(server.store, "bench-secret-bench-secret-bench-secret-00", { program: programDoc, affiliate: affiliateDoc, link: null, ip: `10.0.${(i + j) % 250}.${(i + j) % 251}`, userAgent: `bench-memory-${i + j}`, landingUrl: "https://shop.example.com/?via=ann", referrer: null, country: null }, Date.now(), 1e9),
         ),
       );
     }

@@ -13,7 +13,8 @@ import { cannon, spawnInstance, type Instance, type Load, type LoadResult, type 
 
 type Row = [string, string, string];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WEBHOOK_SECRET = "whsec_benchsecret";
+export const WEBHOOK_SECRET = "whsec_benchsecret";
+export const BENCH_PASSWORD = "bench password";
 const SECRET = "bench-secret-bench-secret-bench-secret-00";
 
 const fmt = (n: number) => `${Math.round(n).toLocaleString("en-US")}/s`;
@@ -125,25 +126,25 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
 }
 
 /** A workspace with a program, an affiliate "ann", a tracking link and one click to pay against. */
-async function seed(url: string) {
+export async function seed(url: string, email = `bench-${Date.now()}@example.com`) {
   const call = async (path: string, body: unknown, key?: string): Promise<Record<string, string>> => {
     const res = await fetch(url + path, { method: "POST", headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
     const answer = (await res.json()) as unknown;
     if (!res.ok || typeof answer !== "object" || answer === null) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(answer)}`);
     return answer as Record<string, string>;
   };
-  const { apiKey } = await call("/api/v1/signup", { email: `bench-${Date.now()}@example.com`, password: "bench password", workspace: "Bench" });
+  const { apiKey } = await call("/api/v1/signup", { email, password: BENCH_PASSWORD, workspace: "Bench" });
   const program = await call("/api/v1/programs", { name: "Bench", url: "https://shop.example.com", commission: { type: "percent", percent: 30 } }, apiKey);
   const affiliate = await call("/api/v1/affiliates", { programId: program.id, name: "Ann", email: "ann@example.com", code: "ann" }, apiKey);
   const link = await call("/api/v1/links", { affiliateId: affiliate.id }, apiKey);
   const landing = (await fetch(`${url}/r/${link.code}`, { redirect: "manual", headers: { "user-agent": "bench-buyer" } })).headers.get("location");
   const clickId = landing ? new URL(landing).searchParams.get("icd") : null;
   if (!clickId) throw new Error("the tracking link did not redirect with a click id");
-  return { apiKey, programKey: program.key, linkCode: link.code, clickId };
+  return { apiKey, programId: program.id, affiliateId: affiliate.id, programKey: program.key, linkCode: link.code, clickId };
 }
 
 /** Signed deliveries, each a new event and payment; one counter across every load run. */
-function deliveries(store: string, clickId: string) {
+export function deliveries(store: string, clickId: string) {
   let n = 0;
   const run = Date.now();
   return {

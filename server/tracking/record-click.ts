@@ -31,7 +31,7 @@ export function rateBucket(hashOfIp: string, now: number): string {
  * Records a click, or answers this visitor's click for the same affiliate in the last 30 minutes;
  * null when the address is past `rateLimit` clicks this minute (nothing is recorded then).
  */
-export async function recordClick(store: Store, secret: string, r: ClickRequest, now: number, rateLimit = Infinity): Promise<Click | null> {
+export async function recordClick(store: Store, secret: string, r: ClickRequest, now: number, rateLimit: number): Promise<Click | null> {
   const hash = ipHash(r.ip, secret, now);
   const click: Click = {
     id: newClickId(),
@@ -48,7 +48,6 @@ export async function recordClick(store: Store, secret: string, r: ClickRequest,
     ipHash: hash,
   };
   const fingerprint = visitorFingerprint({ programId: r.program.id, affiliateId: r.affiliate.id, ipHash: hash, userAgent: r.userAgent });
-  if (rateLimit === Infinity) return (await store.recordClick(click, fingerprint, REPEAT_CLICK_WINDOW_MS)).click;
   const rate = { bucket: rateBucket(hash, now), windowMs: RATE_WINDOW_MS, limit: rateLimit };
   return (await store.recordClick(click, fingerprint, REPEAT_CLICK_WINDOW_MS, rate))?.click ?? null;
 }
