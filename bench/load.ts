@@ -86,7 +86,8 @@ export interface Instance {
 /** Starts bench/instance.ts in a process of its own with `env`; answers once it listens. */
 export async function spawnInstance(env: Record<string, string>): Promise<Instance> {
   // node --import tsx rather than the tsx CLI: one process, so killing it leaves nothing behind.
-  const child = fork(join(import.meta.dirname, "instance.ts"), [], { env: { ...process.env, ...env }, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // BENCH_NODE_ARGS adds Node flags to the instances only (`--cpu-prof --cpu-prof-dir=DIR` to profile them).
+  const child = fork(join(import.meta.dirname, "instance.ts"), [], { env: { ...process.env, ...env }, execArgv: ["--import", "tsx", ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const next = () =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`the bench instance exited (${String(code)}) before answering`));
