@@ -7,12 +7,13 @@ import proxyAddr from "proxy-addr";
 import { HELMET_OPTIONS } from "../http/app.js";
 import type { AppContext } from "../http/context.js";
 import { TRACKED_HEADERS, trackedLocation, visitOf } from "./redirect.js";
+import { corsGrant, SNIPPET_BODY_LIMIT, snippetClick } from "./snippet-click.js";
 
 // A viral link brings thousands of clicks a second to one code, and for each of them Express ran
 // its router, helmet and res.redirect (content negotiation, a body in two formats, encodeurl)
 // around work that is a cache lookup, one store commit and a 302. This listener sits in front of
-// the app and answers the common case itself: GET /r/CODE (no path after the code) of a link the
-// cache resolves. Everything else, dead links and errors included, goes on to Express, which
+// the app and answers the common cases itself: GET /r/CODE (no path after the code) of a link the
+// cache resolves, and the snippet's POST /t/click that succeeds. Everything else, dead links and errors included, goes on to Express, which
 // answers it exactly as before; the two share trackedLocation (tracking/redirect.ts), so a
 // redirect means the same whichever door it came through.
 
@@ -23,6 +24,10 @@ export function trackingShortcut(ctx: AppContext, app: Express): RequestListener
   // The trust-proxy setting compiled as Express compiled it, so req.ip means the same here.
   const trust = app.get("trust proxy fn") as (address: string, hop: number) => boolean;
   return (req, res) => {
+    if (req.method === "POST" && req.url === "/t/click" && readable(req)) {
+      postedClick(ctx, req, res, headers, trust, app);
+      return;
+    }
     const match = req.method === "GET" ? PLAIN_LINK.exec(req.url ?? "") : null;
     if (!match) {
       app(req, res);
@@ -59,6 +64,45 @@ async function answer(
   if (tracked) for (const [name, value] of Object.entries(TRACKED_HEADERS)) res.setHeader(name, value);
   res.writeHead(302, { Location: location, "Content-Length": "0" }).end();
   return true;
+}
+
+// What the route's text parser accepts, and what the snippet sends: text/plain (browsers add
+// ";charset=UTF-8") or JSON, in UTF-8, its length declared and within the limit, not compressed
+// (the route's parser inflates or refuses an encoding).
+const SNIPPET_TYPE = /^(?:text\/plain|application\/json)\s*(?:;\s*charset="?utf-8"?\s*)?$/i;
+function readable(req: IncomingMessage): boolean {
+  const length = Number(req.headers["content-length"]);
+  return SNIPPET_TYPE.test(req.headers["content-type"] ?? "") && length > 0 && length <= SNIPPET_BODY_LIMIT && !req.headers["transfer-encoding"] && !req.headers["content-encoding"];
+}
+
+/**
+ * The snippet's click (POST /t/click): the body read here, then snippetClick, the route's own
+ * handler. Any refusal or error goes on to Express with the body already read (req.body, a
+ * finished stream, which the route's parser then leaves as it is), and the route answers it
+ * exactly as it answers any other: the work is done again there, and a click that did land is
+ * this visitor's repeat click then, so nothing counts twice.
+ */
+function postedClick(ctx: AppContext, req: IncomingMessage, res: ServerResponse, headers: [string, string][], trust: (address: string, hop: number) => boolean, app: Express): void {
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("error", () => {
+    app(req, res);
+  });
+  req.on("end", () => {
+    const body = Buffer.concat(chunks).toString("utf8");
+    (req as IncomingMessage & { body?: unknown }).body = body;
+    snippetClick(ctx, body, { headers: req.headers, ip: proxyAddr(req, trust) }).then(
+      ({ answer, grant }) => {
+        const json = JSON.stringify(answer);
+        for (const [name, value] of headers) res.setHeader(name, value);
+        if (grant) for (const [name, value] of Object.entries(corsGrant(grant))) res.setHeader(name, value);
+        res.writeHead(200, { Vary: "Origin", "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(json) }).end(json);
+      },
+      () => {
+        app(req, res);
+      },
+    );
+  });
 }
 
 /**

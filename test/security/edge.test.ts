@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../server/config/config.js";
 import { SealError, seal, unseal } from "../../server/crypto/seal.js";
 import { answerFor } from "../../server/http/errors.js";
-import { originBelongsTo } from "../../server/http/routes/tracking.js";
+import { originBelongsTo } from "../../server/tracking/snippet-click.js";
 import { startServer, type RunningServer } from "../../server/serve.js";
 import { Store } from "../../server/store/store.js";
 import { storeKinds, type StoreHandle, type StoreKind } from "../support/stores.js";

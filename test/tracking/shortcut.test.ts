@@ -3,8 +3,8 @@ import { CLICK_ID_PATTERN } from "../../server/domain/ids.js";
 import { signup, startTestServer, type TestServer } from "../support/server.js";
 import { storeKinds } from "../support/stores.js";
 
-// GET /r/CODE is answered in front of Express (server/tracking/shortcut.ts); deep paths, dead
-// links and everything else go through Express. Both doors must answer alike, and the address's
+// GET /r/CODE and the snippet's POST /t/click are answered in front of Express
+// (server/tracking/shortcut.ts); deep paths, dead links, refusals and everything else go through Express. Both doors must answer alike, and the address's
 // click limit, now counted inside the click's one commit, must hold on every click endpoint.
 
 const LIMIT = 3;
@@ -80,6 +80,51 @@ for (const kind of storeKinds) {
       expect(lead.status).toBe(429);
       const elsewhere = await server.api("GET", `/r/${link.code}`, from("203.0.113.8"));
       expect(new URL(elsewhere.headers.get("location")!).searchParams.get("icd")).toMatch(CLICK_ID_PATTERN);
+    });
+
+    // The snippet's POST /t/click is answered in front of Express too when it succeeds; a body
+    // sent in chunks (no Content-Length) always goes through Express, so the two doors compare.
+    const post = (body: string, headers: Record<string, string>, chunked = false) =>
+      fetch(`${server.url}/t/click`, {
+        method: "POST",
+        headers,
+        body: chunked ? new Blob([body]).stream() : body,
+        ...(chunked ? { duplex: "half" } : {}),
+      } as RequestInit);
+
+    it("answers the snippet's click as Express does: the referral, the CORS grant and the security headers", async () => {
+      const shop = { "content-type": "text/plain;charset=UTF-8", origin: "https://shop.example.com" };
+      const body = JSON.stringify({ program: program.key, code: "ann", url: "https://shop.example.com/?via=ann", referrer: null });
+      const [fast, slow] = [await post(body, { ...shop, ...from("198.51.100.20").headers }), await post(body, { ...shop, ...from("198.51.100.21").headers }, true)];
+      for (const res of [fast, slow]) {
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+        expect(res.headers.get("access-control-allow-origin")).toBe("https://shop.example.com");
+        expect(res.headers.get("access-control-allow-methods")).toBe("POST");
+        expect(res.headers.get("vary")).toBe("Origin");
+        const answer = (await res.json()) as { clickId: string; affiliate: string; expiresAt: number };
+        expect(answer.clickId).toMatch(CLICK_ID_PATTERN);
+        expect(answer.affiliate).toBe("ann");
+        expect(answer.expiresAt).toBeGreaterThan(Date.now());
+      }
+      expect(securityHeaders(fast.headers)).toEqual(securityHeaders(slow.headers));
+      expect(Object.keys(securityHeaders(fast.headers)).length).toBeGreaterThan(5);
+    });
+
+    it("hands a refused snippet click to Express with its body already read, which answers the error", async () => {
+      const headers = { "content-type": "text/plain", ...from("198.51.100.22").headers };
+      const elsewhere = await post(JSON.stringify({ program: program.key, code: "ann" }), { ...headers, origin: "https://evil.example.net" });
+      expect(elsewhere.status).toBe(403);
+      expect(((await elsewhere.json()) as any).error.code).toBe("origin_not_allowed");
+      const broken = await post("{not json", headers);
+      expect(broken.status).toBe(400);
+      expect(((await broken.json()) as any).error.code).toBe("invalid_json");
+      const nobody = await post(JSON.stringify({ program: program.key, code: "nobody" }), headers);
+      expect(nobody.status).toBe(404);
+      expect(((await nobody.json()) as any).error.code).toBe("affiliate_not_found");
+      // The refusals recorded nothing: this address's one click is still to come.
+      const ok = await post(JSON.stringify({ program: program.key, code: "ann" }), headers);
+      expect(ok.status).toBe(200);
     });
   });
 }
