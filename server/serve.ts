@@ -10,7 +10,7 @@ import { openStore } from "./store/open-store.js";
 import { SqliteBackend } from "./store/sqlite-backend.js";
 import type { Store } from "./store/store.js";
 import { LinkCache } from "./tracking/link-cache.js";
-import { trackingShortcut } from "./tracking/shortcut.js";
+import { hotPaths } from "./http/shortcut.js";
 
 export interface RunningServer {
   url: string;
@@ -27,8 +27,8 @@ export async function startServer(config: Config, options: { store?: Store; log?
   // The mailer reads ctx.log when it writes, so a logger swapped in later (tests) is the one used.
   const ctx: AppContext = { config, store, log, now: options.now ?? Date.now, mailer: createMailer(config, () => ctx.log), links: new LinkCache(store) };
   const app = createApp(ctx);
-  // Tracking links are answered in front of Express when they can be (tracking/shortcut.ts).
-  const server = createServer(trackingShortcut(ctx, app));
+  // The hot paths are answered in front of Express when they can be (http/shortcut.ts).
+  const server = createServer(hotPaths(ctx, app));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, "0.0.0.0", () => {

@@ -26,7 +26,7 @@ import { dashboardRoutes } from "../dashboard/routes.js";
 
 export const JSON_BODY_LIMIT = "100kb";
 
-/** helmet's settings; tracking/shortcut.ts sends the same headers on the redirects it answers. */
+/** helmet's settings; http/shortcut.ts sends the same headers on the answers it gives in front of Express. */
 export const HELMET_OPTIONS = { contentSecurityPolicy: false, crossOriginResourcePolicy: false } as const;
 
 /** The whole HTTP surface, built from its context so tests can start as many as they like. */

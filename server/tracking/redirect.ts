@@ -5,7 +5,7 @@ import type { Resolved } from "./link-cache.js";
 import { recordClick } from "./record-click.js";
 
 // What a tracking link (GET /r/:code) answers, written once for its two doors: the Express route
-// (every case, dead links included) and the shortcut in front of Express (tracking/shortcut.ts)
+// (every case, dead links included) and the shortcut in front of Express (http/shortcut.ts)
 // that answers the common case without the framework.
 
 /** A query string as parsed for the request: repeated keys give arrays, which are ignored. */

@@ -10,7 +10,7 @@ import { keptReferral, RATE_WINDOW_MS, rateBucket, recordClick } from "./record-
 import { tracking, visitOf } from "./redirect.js";
 
 // What the snippet's POST /t/click answers, written once for its two doors: the Express route
-// (server/http/routes/tracking.ts) and the shortcut in front of Express (tracking/shortcut.ts),
+// (server/http/routes/tracking.ts) and the shortcut in front of Express (http/shortcut.ts),
 // which answers the common case without the framework and hands every error to the route.
 
 const clickId = z.string().regex(CLICK_ID_PATTERN, "should be a click id (icd_…)");

@@ -4,7 +4,7 @@ import { signup, startTestServer, type TestServer } from "../support/server.js";
 import { storeKinds } from "../support/stores.js";
 
 // GET /r/CODE and the snippet's POST /t/click are answered in front of Express
-// (server/tracking/shortcut.ts); deep paths, dead links, refusals and everything else go through Express. Both doors must answer alike, and the address's
+// (server/http/shortcut.ts); deep paths, dead links, refusals and everything else go through Express. Both doors must answer alike, and the address's
 // click limit, now counted inside the click's one commit, must hold on every click endpoint.
 
 const LIMIT = 3;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { ACCOUNT_SECRET, click, merchant, PLATFORM_SECRET, SECRET, type Setup } from "../support/merchant.js";
-import { charge, checkoutSession, deliver, event, invoice, invoicePayment } from "../support/stripe-events.js";
+import { charge, checkoutSession, deliver, event, invoice, invoicePayment, sign } from "../support/stripe-events.js";
 import { storeKinds } from "../support/stores.js";
 
 // Signed deliveries posted over HTTP to a running server; the resulting conversions asserted
@@ -30,6 +30,32 @@ for (const kind of storeKinds) {
     });
     afterAll(async () => {
       await server.stop();
+    });
+
+    // A delivery with a declared length is answered in front of Express (server/http/shortcut.ts);
+    // one sent in chunks goes through Express's route. Both doors answer alike and share the
+    // record of applied events.
+    it("answers a delivery alike through either door, and applies it once", async () => {
+      const m = await merchant(server, account());
+      const clickId = await click(server, m);
+      const payload = JSON.stringify(event("checkout.session.completed", checkoutSession({ amount: 5_000, clientReferenceId: clickId }), { account: m.accountId }));
+      const post = async (body: string, signature: string, chunked: boolean) => {
+        const res = await fetch(platformUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json", "stripe-signature": signature },
+          body: chunked ? new Blob([body]).stream() : body,
+          ...(chunked ? { duplex: "half" } : {}),
+        });
+        return { status: res.status, type: res.headers.get("content-type"), nosniff: res.headers.get("x-content-type-options"), body: (await res.json()) as unknown };
+      };
+      const json = { type: "application/json; charset=utf-8", nosniff: "nosniff" };
+      expect(await post(payload, sign(payload, PLATFORM_SECRET), false)).toEqual({ status: 200, ...json, body: { received: true, outcome: "processed" } });
+      expect(await post(payload, sign(payload, PLATFORM_SECRET), true)).toEqual({ status: 200, ...json, body: { received: true, outcome: "duplicate" } });
+      for (const chunked of [false, true]) {
+        const forged = await post(payload, sign(payload, "whsec_not_ours"), chunked);
+        expect(forged).toMatchObject({ status: 401, ...json, body: { error: { code: "invalid_signature" } } });
+      }
+      expect(await conversions(server, m)).toHaveLength(1);
     });
 
     it("turns a paid Checkout Session with the click id into one conversion with the right commission", async () => {

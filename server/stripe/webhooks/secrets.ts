@@ -17,8 +17,9 @@ export async function platformSecrets(config: Config, store: Store): Promise<str
 /** The connections (test and live) of an account whose endpoint Icodrip registered itself. */
 export async function accountEndpointSecrets(config: Config, store: Store, accountId: string): Promise<{ connection: StripeConnection; secret: string }[]> {
   const found: { connection: StripeConnection; secret: string }[] = [];
-  for (const livemode of [false, true]) {
-    const connection = await store.connectionByAccount(accountId, livemode);
+  // Both modes read at once: one round trip, not two in a row.
+  const connections = await Promise.all([false, true].map((livemode) => store.connectionByAccount(accountId, livemode)));
+  for (const connection of connections) {
     if (connection?.webhook?.sealedSecret) {
       found.push({ connection, secret: unseal(config.secret, "webhook-secret", connection.webhook.sealedSecret) });
     }
