@@ -1,9 +1,24 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 // Identifiers are random and url-safe. A click id is what travels through Stripe as
 // client_reference_id: `icd_` plus 22 base64url characters (132 bits), far inside Stripe's
 // limit of 200 characters of A-Za-z0-9_-.
 
+// A click and a delivery each take several ids, and a randomBytes call per id was a measurable
+// share of their cost (a call into the CSPRNG each time). The bytes come from a pool filled 8 kB
+// at a time instead, each byte handed out once, as randomUUID does for its own ids.
+const POOL = Buffer.alloc(8192);
+let used = POOL.length;
+function randomBytes(bytes: number): Buffer {
+  if (used + bytes > POOL.length) {
+    randomFillSync(POOL);
+    used = 0;
+  }
+  // A copy: the pool is refilled under it later.
+  const out = Buffer.from(POOL.subarray(used, used + bytes));
+  used += bytes;
+  return out;
+}
 const random = (bytes: number) => randomBytes(bytes).toString("base64url");
 
 export const CLICK_ID_PATTERN = /^icd_[A-Za-z0-9_-]{1,196}$/;
