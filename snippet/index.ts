@@ -84,8 +84,9 @@ safe((host: Host) => {
     return referral;
   };
 
-  // Both requests name the program. text/plain makes this a "simple" request, so the browser sends
-  // no CORS preflight: one round trip (the server parses the JSON anyway). keepalive lets it finish
+  // Both requests name the program. The body is a string, so the browser labels it
+  // text/plain;charset=UTF-8 by itself: a "simple" request, which needs no CORS preflight, one
+  // round trip (the server parses the JSON anyway). keepalive lets it finish
   // when the visitor navigates away at once; no cookie of Icodrip's origin is ever needed. Being
   // async, a fetch that throws at once (blocked, or replaced by something odd) turns into a
   // rejection the caller handles.
@@ -94,7 +95,6 @@ safe((host: Host) => {
     fetch((endpoint as string) + kind, {
       method: "POST",
       body: JSON.stringify({ program, ...body }),
-      headers: { "Content-Type": "text/plain" },
       keepalive: true,
       credentials: "omit",
     });
