@@ -90,7 +90,7 @@ for (const kind of storeKinds) {
         headers,
         body: chunked ? new Blob([body]).stream() : body,
         ...(chunked ? { duplex: "half" } : {}),
-      } as RequestInit);
+      });
 
     it("answers the snippet's click as Express does: the referral, the CORS grant and the security headers", async () => {
       const shop = { "content-type": "text/plain;charset=UTF-8", origin: "https://shop.example.com" };
@@ -115,13 +115,13 @@ for (const kind of storeKinds) {
       const headers = { "content-type": "text/plain", ...from("198.51.100.22").headers };
       const elsewhere = await post(JSON.stringify({ program: program.key, code: "ann" }), { ...headers, origin: "https://evil.example.net" });
       expect(elsewhere.status).toBe(403);
-      expect(((await elsewhere.json()) as any).error.code).toBe("origin_not_allowed");
+      expect((await elsewhere.json()).error.code).toBe("origin_not_allowed");
       const broken = await post("{not json", headers);
       expect(broken.status).toBe(400);
-      expect(((await broken.json()) as any).error.code).toBe("invalid_json");
+      expect((await broken.json()).error.code).toBe("invalid_json");
       const nobody = await post(JSON.stringify({ program: program.key, code: "nobody" }), headers);
       expect(nobody.status).toBe(404);
-      expect(((await nobody.json()) as any).error.code).toBe("affiliate_not_found");
+      expect((await nobody.json()).error.code).toBe("affiliate_not_found");
       // The refusals recorded nothing: this address's one click is still to come.
       const ok = await post(JSON.stringify({ program: program.key, code: "ann" }), headers);
       expect(ok.status).toBe(200);
