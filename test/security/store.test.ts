@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, statSync } from "node:fs";
-import { createServer } from "node:net";
+import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { RedisBackend, RedisTimeoutError } from "../../server/store/redis-backend.js";
 import { SqliteBackend } from "../../server/store/sqlite-backend.js";
+import { REDIS_URL, services } from "../support/services.js";
 import { signup, startTestServer, type TestServer } from "../support/server.js";
 import { storeKinds } from "../support/stores.js";
 
@@ -110,3 +112,55 @@ for (const kind of storeKinds) {
     }, 60_000);
   });
 }
+
+describe.runIf(services.redis)("a Redis that stops answering once connected", () => {
+  it("fails each waiting command after the command timeout, instead of holding it, and answers again once Redis does", async () => {
+    // A proxy in front of the real Redis that can hold what the client sends: Redis hung, or a
+    // network that drops packets without closing the connection.
+    const { hostname, port } = new URL(REDIS_URL);
+    let holding = false;
+    const held: [Socket, Buffer][] = [];
+    const pairs: Socket[] = [];
+    const proxy = createServer((client) => {
+      const redis = createConnection({ host: hostname, port: Number(port || 6379) });
+      pairs.push(client, redis);
+      client.on("data", (chunk: Buffer) => (holding ? held.push([redis, chunk]) : redis.write(chunk)));
+      redis.pipe(client);
+      client.on("error", () => redis.destroy());
+      redis.on("error", () => client.destroy());
+    }).listen(0, "127.0.0.1");
+    await once(proxy, "listening");
+    onTestFinished(() => {
+      for (const socket of pairs) socket.destroy();
+      proxy.close();
+    });
+    const prefix = `icodrip-test-hung-${process.pid}-${Date.now()}:`;
+    const backend = await RedisBackend.connect(`redis://127.0.0.1:${(proxy.address() as { port: number }).port}`, prefix, { commandTimeoutMs: 300 });
+    onTestFinished(async () => {
+      await backend.dropAll();
+      await backend.close();
+    });
+    const put = (key: string) => backend.commit({ checks: [], puts: [{ key, value: "{}" }], deletes: [], indexAdds: [], indexRemoves: [] });
+    expect(await put("before")).toBe(true);
+
+    holding = true;
+    const started = Date.now();
+    const [write, read] = await Promise.allSettled([put("during"), backend.get("before")]);
+    const waited = Date.now() - started;
+    for (const failed of [write, read]) {
+      expect(failed.status).toBe("rejected");
+      const reason = (failed as PromiseRejectedResult).reason as Error;
+      expect(reason).toBeInstanceOf(RedisTimeoutError);
+      expect(reason.message).toMatch(/^Redis did not answer within 0\.3 s; check that it is running and reachable/);
+    }
+    // Failed at its deadline, give or take the watch's half-deadline tick; not held for long.
+    expect(waited).toBeGreaterThanOrEqual(290);
+    expect(waited).toBeLessThan(3_000);
+
+    // Redis answers again: the held commands go through (their answers are dropped), new ones succeed.
+    holding = false;
+    for (const [redis, chunk] of held.splice(0)) redis.write(chunk);
+    expect(await put("after")).toBe(true);
+    expect(await backend.get("after")).toMatchObject({ value: "{}" });
+  });
+});
