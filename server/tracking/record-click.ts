@@ -34,7 +34,7 @@ export function rateBucket(hashOfIp: string, now: number): string {
 export async function recordClick(store: Store, secret: string, r: ClickRequest, now: number, rateLimit: number): Promise<Click | null> {
   const hash = ipHash(r.ip, secret, now);
   const click: Click = {
-    id: newClickId(),
+    id: newClickId(now),
     workspaceId: r.program.workspaceId,
     programId: r.program.id,
     affiliateId: r.affiliate.id,

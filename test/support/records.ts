@@ -53,7 +53,7 @@ export function affiliate(p: Program, code: string, overrides: Partial<Affiliate
 
 export function click(p: Program, a: Affiliate, createdAt = Date.now()): Click {
   return {
-    id: newClickId(),
+    id: newClickId(createdAt),
     workspaceId: p.workspaceId,
     programId: p.id,
     affiliateId: a.id,
