@@ -1,7 +1,9 @@
 import { chmodSync, closeSync, existsSync, fdatasync, fstatSync, mkdirSync, openSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { EventEmitter } from "node:events";
 import Database from "better-sqlite3";
 import type { Backend, Commit, Doc, Guard, GuardedOutcome, RangeQuery } from "./backend.js";
+import { Checkpointer, type Checkpointed } from "./sqlite-checkpointer.js";
 
 // The embedded store: one SQLite file in DATA_DIR, written through WAL, so a committed change
 // survives a crash or power loss: each commit is answered only once the WAL that holds it is on
@@ -20,6 +22,18 @@ interface Queued {
 }
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+export interface SqliteOptions {
+  /** flushes a file to disk: fs.fdatasync, or a stand-in in tests */
+  syncFile?: SyncFile;
+  /** the WAL size from which a worker thread checkpoints it (sqlite-checkpointer.ts); 1 MiB */
+  checkpointFromBytes?: number;
+}
+
+// SQLite's own checkpoint threshold (pages): its default while no worker checkpoints, and far
+// higher while one does, as a backstop should the worker fall behind.
+const OWN_CHECKPOINT_PAGES = 1_000;
+const BACKSTOP_CHECKPOINT_PAGES = 16_000;
+
 export class SqliteBackend implements Backend {
   readonly kind = "embedded" as const;
   private readonly db: Database.Database;
@@ -33,14 +47,23 @@ export class SqliteBackend implements Backend {
   private queue: Queued[] = [];
   /** a flush is due at the end of this turn */
   private scheduled = false;
+  private readonly file: string;
+  private readonly syncFile: SyncFile;
+  private readonly checkpointFromBytes: number;
+  /** the worker that checkpoints the WAL once it has grown (startCheckpointer) */
+  private checkpointer: Checkpointer | null = null;
+  private checkpointerFailed = false;
+  /** while a batch runs without savepoints: its counter increments, summed (runBatch) */
+  private merged: Map<string, { key: string; field: string; by: number }> | null = null;
+  /** what the checkpoint worker reports: "checkpointed" (SQLite's figures) and "failed" */
+  readonly checkpoints = new EventEmitter<{ checkpointed: [Checkpointed]; failed: [Error] }>();
 
-  constructor(
-    dataDir: string,
-    fileName = "icodrip.sqlite",
-    private readonly syncFile: SyncFile = fdatasync,
-  ) {
+  constructor(dataDir: string, fileName = "icodrip.sqlite", options: SqliteOptions = {}) {
+    this.syncFile = options.syncFile ?? fdatasync;
+    this.checkpointFromBytes = options.checkpointFromBytes ?? 1 << 20;
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, fileName);
+    this.file = file;
     this.walFile = `${file}-wal`;
     // The file holds sealed tokens, password hashes and every merchant's data: readable by its owner
     // only, like the secret beside it. SQLite creates the -wal and -shm files with the mode of the
@@ -156,7 +179,17 @@ export class SqliteBackend implements Backend {
     for (const key of c.deletes) this.stmt.delete.run(key);
     for (const a of c.indexAdds) this.stmt.indexAdd.run(a.key, a.member, a.score);
     for (const r of c.indexRemoves) this.stmt.indexRemove.run(r.key, r.member);
-    for (const i of c.increments ?? []) this.stmt.increment.run(i.key, i.field, i.by);
+    const merged = this.merged;
+    for (const i of c.increments ?? []) {
+      if (!merged) {
+        this.stmt.increment.run(i.key, i.field, i.by);
+        continue;
+      }
+      const at = `${i.key}\u0000${i.field}`;
+      const sum = merged.get(at);
+      if (sum) sum.by += i.by;
+      else merged.set(at, { ...i });
+    }
     return true;
   }
 
@@ -235,6 +268,12 @@ export class SqliteBackend implements Backend {
   private runBatch(batch: Queued[], savepoints: boolean): Outcome[] | null {
     const outcomes: Outcome[] = [];
     const failed = new Error("a write of the batch threw");
+    // Without savepoints every write of the batch commits or none does, so their counter
+    // increments can be summed and applied once at the end: a burst of clicks on one program
+    // adds to the same few counters, and that is one statement per counter instead of one per
+    // click and counter. Nothing in a batch reads counters, so no write sees the difference.
+    const merged = savepoints ? null : new Map<string, { key: string; field: string; by: number }>();
+    this.merged = merged;
     try {
       this.db
         .transaction(() => {
@@ -246,11 +285,14 @@ export class SqliteBackend implements Backend {
               outcomes.push({ ok: false, error });
             }
           }
+          for (const i of merged?.values() ?? []) this.stmt.increment.run(i.key, i.field, i.by);
         })
         .immediate();
     } catch (error) {
       if (error === failed) return null;
       throw error;
+    } finally {
+      this.merged = null;
     }
     return outcomes;
   }
@@ -281,13 +323,38 @@ export class SqliteBackend implements Backend {
   }
 
   private walFd(): number {
-    const ino = statSync(this.walFile).ino;
+    const { ino, size } = statSync(this.walFile);
+    if (size >= this.checkpointFromBytes) this.startCheckpointer();
     if (this.wal?.ino === ino) return this.wal.fd;
     if (this.wal) closeSync(this.wal.fd);
     this.wal = null;
     const fd = openSync(this.walFile, "r");
     this.wal = { fd, ino: fstatSync(fd).ino };
     return fd;
+  }
+
+  /** Whether a worker thread checkpoints the WAL now (see startCheckpointer). */
+  get checkpointing(): boolean {
+    return this.checkpointer !== null;
+  }
+
+  /**
+   * Hands checkpoints to a worker thread (sqlite-checkpointer.ts) once the WAL is big enough to
+   * need them; a store that writes little never starts one. Should the worker fail, this
+   * connection checkpoints at SQLite's own threshold again, as it did before the worker.
+   */
+  private startCheckpointer(): void {
+    if (this.checkpointer || this.checkpointerFailed) return;
+    const worker = new Checkpointer(this.file);
+    this.checkpointer = worker;
+    this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    worker.on("checkpointed", (c) => this.checkpoints.emit("checkpointed", c));
+    worker.on("failed", (error) => {
+      this.checkpointer = null;
+      this.checkpointerFailed = true;
+      if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${OWN_CHECKPOINT_PAGES}`);
+      this.checkpoints.emit("failed", error);
+    });
   }
 
   counters(keys: string[]): Promise<Record<string, number>[]> {
@@ -323,6 +390,8 @@ export class SqliteBackend implements Backend {
     await settle(() => this.flush()); // writes already made are committed, not lost with the connection
     // Their answers wait on syncs; the file they sync stays open until those end.
     await Promise.allSettled([...this.syncing]);
+    await this.checkpointer?.close();
+    this.checkpointer = null;
     if (this.wal) closeSync(this.wal.fd);
     this.wal = null;
     this.db.close();

@@ -60,7 +60,7 @@ it("answers a commit only once the WAL holding it is synced, and a failed sync a
   // The stand-in for fdatasync holds each sync until the test ends it; `synced` tells when one starts.
   let started: (done: (error: Error | null) => void) => void = () => {};
   const synced = () => new Promise<(error: Error | null) => void>((resolve) => (started = resolve));
-  const held = new SqliteBackend(join(dir, "held"), "held.sqlite", (_fd, done) => started(done));
+  const held = new SqliteBackend(join(dir, "held"), "held.sqlite", { syncFile: (_fd, done) => started(done) });
   try {
     let answered = false;
     let syncing = synced();
