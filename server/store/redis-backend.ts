@@ -48,6 +48,20 @@ if apply(cjson.decode(ARGV[1])) == 0 then return {'conflict'} end
 return {'applied'}
 `;
 
+// Documents read together: HMGET v d of each key, answered as one flat list [v1, d1, v2, d2, …]
+// (a missing field is false, which Redis answers as nil). One script is one command for the
+// client and for Redis, where a MULTI of HMGETs was two more and one reply per key; it is as
+// atomic, so the documents still come from one state of the store.
+const READ_SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local doc = redis.call('HMGET', key, 'v', 'd')
+  out[2 * i - 1] = doc[1]
+  out[2 * i] = doc[2]
+end
+return out
+`;
+
 const HIT_SCRIPT = `
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -119,8 +133,6 @@ return out
 interface Connection {
   /** Runs one command on the node that owns `firstKey`. */
   send(firstKey: string, readonly: boolean, args: string[]): Promise<unknown>;
-  /** HMGET v d of every key in one MULTI; the keys must share a hash slot. */
-  readDocs(keys: string[]): Promise<unknown[]>;
   /** HGETALL of every key, in one MULTI per hash slot. */
   readHashes(keys: string[]): Promise<unknown[]>;
   /** The nodes that hold keys: the server itself, or every master of the Cluster. */
@@ -174,6 +186,7 @@ export class RedisBackend implements Backend {
   private readonly commitSha = sha1(COMMIT_SCRIPT);
   private readonly onceSha = sha1(ONCE_SCRIPT);
   private readonly hitSha = sha1(HIT_SCRIPT);
+  private readonly readSha = sha1(READ_SCRIPT);
   private readonly rangeSha = sha1(RANGE_SCRIPT);
 
   private constructor(
@@ -205,10 +218,10 @@ export class RedisBackend implements Backend {
     const docs: (Doc | null)[] = new Array<Doc | null>(keys.length).fill(null);
     await Promise.all(
       [...byTag.values()].map(async (at) => {
-        const replies = await this.conn.readDocs(at.map((i) => this.prefix + keys[i]));
-        replies.forEach((reply, j) => {
-          const [v, d] = reply as (string | null)[];
-          docs[at[j]] = v == null || d == null ? null : { version: Number(v), value: d };
+        const flat = (await this.evalScript(this.readSha, READ_SCRIPT, at.map((i) => this.prefix + keys[i]), [])) as (string | null)[];
+        at.forEach((i, j) => {
+          const [v, d] = [flat[2 * j], flat[2 * j + 1]];
+          docs[i] = v == null || d == null ? null : { version: Number(v), value: d };
         });
       }),
     );
@@ -401,7 +414,6 @@ function watched(conn: Connection, timeoutMs: number): Connection {
     });
   return {
     send: (firstKey, readonly, args) => within(conn.send(firstKey, readonly, args)),
-    readDocs: (keys) => within(conn.readDocs(keys)),
     readHashes: (keys) => within(conn.readHashes(keys)),
     masters: () => conn.masters(),
     close: () => {
@@ -417,11 +429,6 @@ async function singleConnection(url: string, timeoutMs: number): Promise<Connect
   const node = nodeConnection(client);
   return {
     send: (_firstKey, _readonly, args) => client.sendCommand(args),
-    readDocs: async (keys) => {
-      const multi = client.multi();
-      for (const key of keys) multi.hmGet(key, ["v", "d"]);
-      return await multi.exec();
-    },
     readHashes: async (keys) => {
       const multi = client.multi();
       for (const key of keys) multi.hGetAll(key);
@@ -448,11 +455,6 @@ async function clusterConnection(url: string, timeoutMs: number): Promise<Connec
   await connectWithin(url, timeoutMs, cluster);
   return {
     send: (firstKey, readonly, args) => cluster.sendCommand(firstKey, readonly, args),
-    readDocs: async (keys) => {
-      const multi = cluster.multi(keys[0]);
-      for (const key of keys) multi.hmGet(key, ["v", "d"]);
-      return await multi.exec();
-    },
     readHashes: async (keys) => {
       // One MULTI per slot: a Cluster refuses a transaction across slots.
       const bySlot = new Map<string, number[]>();
