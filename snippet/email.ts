@@ -9,4 +9,8 @@
 // or more (65 characters before any @) and a leading dot. The local part's characters are the
 // dot-atom's, as ranges of ASCII: ! #-' (#$%&') *+ /-9 (/ and digits) =? ^-~ (^_`, a-z and {|}~)
 // and -; the i flag adds A-Z. Each dot must be followed by one of them, so no double or trailing dot.
-export const EMAIL = /^(?!.{255}|[^@]{65}|\.)(\.?[!#-'*+/-9=?^-~-])+@([a-z\d]([a-z\d-]{0,61}[a-z\d])?\.)+[a-z]{2,63}$/i;
+// A domain label is 1-63 letters, digits and hyphens between two word boundaries (\b): what precedes
+// it (@ or .) and what follows (.) are not word characters, so its first and last characters must
+// be, which a hyphen is not. The same labels as a letter or digit, then up to 61 more, then a
+// letter or digit, in fewer characters.
+export const EMAIL = /^(?!.{255}|[^@]{65}|\.)(\.?[!#-'*+/-9=?^-~-])+@(\b[a-z\d-]{1,63}\b\.)+[a-z]{2,63}$/i;
