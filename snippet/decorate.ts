@@ -16,15 +16,18 @@ const ATTRIBUTE = "client-reference-id";
  * childList is watched, so our own attribute writes never wake it.
  */
 export const decorate = (id: string): void => {
-  // A Payment Link is an <a> whose URL carries the parameter; the other two are Stripe's custom
-  // elements, configured by attribute.
+  // A Payment Link is an <a> whose query carries the parameter; the other two are Stripe's custom
+  // elements, configured by attribute. The link's query is read and written through its own search
+  // property: what URLSearchParams serializes needs no further encoding, so the link ends as it
+  // would through a URL object, its other parameters and fragment kept.
   const mark = (element: Element) => {
-    const url = element.tagName == "A" && new URL((element as HTMLAnchorElement).href);
-    const value = url ? url.searchParams.get(PARAM) : element.getAttribute(ATTRIBUTE);
+    const query = element.tagName == "A" && new URLSearchParams((element as HTMLAnchorElement).search);
+    const value = query ? query.get(PARAM) : element.getAttribute(ATTRIBUTE);
     if (value != id && (!value || isClickId(value))) {
-      if (url) {
-        url.searchParams.set(PARAM, id);
-        (element as HTMLAnchorElement).href = url.href;
+      if (query) {
+        query.set(PARAM, id);
+        // The setter turns the params into their string form itself; the cast only tells TypeScript.
+        (element as HTMLAnchorElement).search = query as unknown as string;
       } else element.setAttribute(ATTRIBUTE, id);
     }
   };
