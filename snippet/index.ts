@@ -62,13 +62,14 @@ safe((host: Host) => {
   const waiting = stub?.q || [];
   let current: Referral | null | 0 = 0;
 
-  // Reads from the first place holding the name; writes to the first place where the write
-  // sticks. The cookie domain (data-domain) is a fourth argument, which localStorage ignores.
+  // Reads from the first place holding the name (a place that holds nothing throws); writes to the
+  // first place where the write sticks. The cookie domain (data-domain) is a fourth argument, which
+  // localStorage ignores.
   const store: Place = (name, value, expires) => {
     for (const place of [cookie, local]) {
       try {
         const held = place(name, value, expires, domain);
-        if (value ? held == value : held != null) return held;
+        if (!value || held == value) return held;
       } catch {
         // This place is closed to us (blocked storage, a full quota): the next one may not be.
       }

@@ -8,9 +8,9 @@
 /**
  * One function per place, for reading and writing alike (one function is fewer bytes than a pair):
  * given a value, it first writes it, to lapse at `expires` (epoch ms); either way it answers what
- * the place then holds under the name (null or undefined: nothing).
+ * the place then holds under the name (false or undefined: nothing; a read may also throw then).
  */
-export type Place = (name: string, value?: string, expires?: number) => string | null | undefined;
+export type Place = (name: string, value?: string, expires?: number) => string | false | undefined;
 
 // The cookie domain comes as a fourth argument, which the other place ignores: cheaper than a
 // function making a place for each domain.
@@ -21,8 +21,8 @@ export const cookie = (name: string, value?: string, expires?: number, domain?: 
       `${name}=${value}; Path=/; Expires=${new Date(expires as number).toUTCString()}; SameSite=Lax` +
       (location.protocol == "https:" ? "; Secure" : "") +
       (domain ? `; Domain=${domain}` : "");
-  // A string argument to match() is compiled as a RegExp.
-  return document.cookie.match(`(^|; )${name}=([^;]*)`)?.[2];
+  // A string argument to match() is compiled as a RegExp. No such cookie: no match, so this throws.
+  return (document.cookie.match(`(^|; )${name}=([^;]*)`) as RegExpMatchArray)[2];
 };
 
 // Web storage keeps no expiry of its own, so the time a value lapses is stored beside it. Values
@@ -33,7 +33,8 @@ export const local: Place = (name, value, expires) => {
   if (value) items[name] = JSON.stringify([value, expires]);
   // Typed as a number, though any script on the page may have written anything there: `>`
   // against a number converts it as Number() would.
-  const [held, until] = JSON.parse(items[name] || "[]") as [unknown, number];
-  // Only a string value counts.
-  return typeof held == "string" && until > Date.now() ? held : null;
+  // Nothing under the name: JSON.parse(undefined) throws, which is how a place says it holds nothing.
+  const [held, until] = JSON.parse(items[name] as string) as [unknown, number];
+  // Only a live string value counts (false otherwise: this is the last place, nothing after it).
+  return until > Date.now() && typeof held == "string" && held;
 };
