@@ -15,9 +15,9 @@
 //
 // Everything runs in the one function below (no factory returning the global): fewer bytes.
 
-import { BOT } from "./bot.js";
+import { isBot } from "./bot.js";
 import { decorate } from "./decorate.js";
-import { EMAIL } from "./email.js";
+import { isEmail } from "./email.js";
 import { AFF, asCode, isClickId, REF, type Referral } from "./referral.js";
 import { noop, safe } from "./safe.js";
 import { cookie, local, type Place } from "./storage.js";
@@ -56,7 +56,7 @@ safe((host: Host) => {
   // key, without an origin to send to (an inline copy has no src, so it needs data-api) or for a
   // bot: then the global still exists, so the merchant's calls keep working, but nothing is read,
   // stored or sent. The file is normally served by Icodrip itself, so its own origin is the API's.
-  const endpoint = program && origin && !BOT.test(navigator.userAgent) && origin.replace(/\/*$/, "/t/");
+  const endpoint = program && origin && !isBot() && origin.replace(/\/*$/, "/t/");
   // Callbacks waiting for the referral, the stub's queue first; the referral is 0 until it is
   // known (null: there is none). 0 rather than undefined: `0===x` is shorter than `void 0===x`.
   const waiting = stub?.q || [];
@@ -112,7 +112,7 @@ safe((host: Host) => {
         const encoded = encodeURIComponent(email);
         // Pages that call lead() on every view with the signed-in user's email send it once. There
         // is a current referral only with an endpoint (without one, settle(null) runs at once).
-        if (current && EMAIL.test(email) && current.encodedEmail != encoded) {
+        if (current && isEmail(email) && current.encodedEmail != encoded) {
           post("lead", { clickId: current.id, email }).catch(noop);
           current.encodedEmail = encoded;
           save(current);
