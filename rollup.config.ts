@@ -36,11 +36,6 @@ export const snippet = defineConfig({
     terser({
       ecma: 2020,
       compress: { passes: 3, unsafe: true, unsafe_arrows: true, pure_getters: true },
-      // The fields of the snippet's own referral object (snippet/referral.ts) never leave it:
-      // cookies and requests are written field by field, so terser may shorten these names. They
-      // are listed by name, and no other object, DOM interface or JSON body of the snippet uses
-      // them; `builtins` lets `id` be renamed too, which terser otherwise keeps as a DOM property.
-      mangle: { properties: { builtins: true, regex: /^(id|encodedEmail|affiliateCode|expires)$/ } },
       format: { comments: false },
     }),
   ],

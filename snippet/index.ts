@@ -18,8 +18,8 @@
 import { isBot } from "./bot.js";
 import { decorate } from "./decorate.js";
 import { isEmail } from "./email.js";
-import { AFF, asCode, isClickId, REF, type Referral } from "./referral.js";
-import { noop, safe } from "./safe.js";
+import { asCode, isClickId, type None, type Referral } from "./referral.js";
+import { safe } from "./safe.js";
 import { cookie, local, type Place } from "./storage.js";
 
 type Callback = (referral: string | null) => void;
@@ -51,16 +51,16 @@ safe((host: Host) => {
   const tag = document.currentScript as HTMLScriptElement | null;
   const script = tag?.dataset.program ? tag : document.querySelector<HTMLScriptElement>("script[data-program]");
   const { program, api, domain } = script?.dataset ?? {};
-  const origin = api || (script?.src && new URL(script.src).origin);
+  const origin = program && (api || (script?.src && new URL(script.src).origin));
   // Where the requests go (`${endpoint}click`: trailing slashes of the origin give way to "/t/"), `${endpoint}lead`), or nothing without a program
   // key, without an origin to send to (an inline copy has no src, so it needs data-api) or for a
   // bot: then the global still exists, so the merchant's calls keep working, but nothing is read,
   // stored or sent. The file is normally served by Icodrip itself, so its own origin is the API's.
-  const endpoint = program && origin && !isBot() && origin.replace(/\/*$/, "/t/");
+  const endpoint = origin && !isBot() && origin.replace(/\/*$/, "/t/");
   // Callbacks waiting for the referral, the stub's queue first; the referral is 0 until it is
-  // known (null: there is none). 0 rather than undefined: `0===x` is shorter than `void 0===x`.
+  // known (a None: there is none). 0 rather than undefined: `0===x` is shorter than `void 0===x`.
   const waiting = stub?.q || [];
-  let current: Referral | null | 0 = 0;
+  let current: Referral | None | 0 = 0;
 
   // Reads from the first place holding the name (a place that holds nothing throws); writes to the
   // first place where the write sticks. The cookie domain (data-domain) is a fourth argument, which
@@ -76,13 +76,13 @@ safe((host: Host) => {
     }
   };
 
-  /** Answers the referral when it is still live, else null (nothing is written then). */
-  const save = (referral: Referral): Referral | null => {
-    const { id, encodedEmail, affiliateCode, expires } = referral;
-    if (!(expires > Date.now())) return null;
-    store(AFF, `${affiliateCode}:${expires}`, expires);
-    store(REF, encodedEmail ? `${id}:${encodedEmail}` : id, expires);
-    return referral;
+  /** Answers the referral when it is still live, else false (nothing is written then). Takes the
+   * fields one by one, so lead() passes its referral spread and the landing passes fields. */
+  const save = (id: string, affiliateCode: string, expires: number, encodedEmail?: string): Referral | false => {
+    if (!(expires > Date.now())) return false;
+    store("icodrip_aff", `${affiliateCode}:${expires}`, expires);
+    store("icodrip_ref", encodedEmail ? `${id}:${encodedEmail}` : id, expires);
+    return [id, affiliateCode, expires, encodedEmail];
   };
 
   // Both requests name the program. The body is a string, so the browser labels it
@@ -100,48 +100,51 @@ safe((host: Host) => {
       credentials: "omit",
     });
 
+  // safe() also shields the page from a callback that throws, and the next callbacks from it.
+  const ready = safe((callback: Callback) => (current === 0 ? waiting.push(callback) : callback(icodrip.referral)));
   const icodrip: Icodrip = (host.icodrip = {
     referral: null,
     affiliate: null,
-    // safe() also shields the page from a callback that throws, and the next callbacks from it.
-    ready: safe((callback: Callback) => (current === 0 ? waiting.push(callback) : callback(icodrip.referral))),
+    ready,
     // Deferred until the referral is known, so a lead sent during the click request is not lost.
-    lead: safe((value: unknown) =>
-      icodrip.ready(() => {
+    // Not wrapped itself: ready() never throws, and all the work is in the callback it shields.
+    lead: (value: unknown) =>
+      ready(() => {
         const email = String(value).trim();
         const encoded = encodeURIComponent(email);
         // Pages that call lead() on every view with the signed-in user's email send it once. There
-        // is a current referral only with an endpoint (without one, settle(null) runs at once).
-        if (current && isEmail(email) && current.encodedEmail != encoded) {
-          post("lead", { clickId: current.id, email }).catch(noop);
-          current.encodedEmail = encoded;
-          save(current);
+        // is a current referral only with an endpoint (without one, a None is settled at once).
+        if (current && isEmail(email) && current[3] != encoded) {
+          post("lead", { clickId: current[0], email }).catch(() => {});
+          current[3] = encoded;
+          save(...current);
         }
       }),
-    ),
   });
 
-  // Wrapped because it also runs as a promise's continuation, where a throw would surface as an
-  // unhandled rejection.
-  const settle = safe((referral: Referral | null) => {
+  // Wrapped because it also runs as a promise's continuation, where a throw would surface as a
+  // rejection (and the click's catch would settle a second time).
+  const settle = safe((referral: Referral | None) => {
     current = referral;
     if (referral) {
-      icodrip.referral = referral.id;
-      icodrip.affiliate = referral.affiliateCode || null;
-      // Wrapped on its own, so a failure there still lets the callbacks below run.
-      safe(decorate)(referral.id);
+      icodrip.affiliate = referral[1] || null;
+      // Wrapped on its own, so a failure there still lets the callbacks below run; it decorates
+      // with the id just made public.
+      safe(decorate)((icodrip.referral = referral[0]));
     }
     // The referral is known now, so ready() calls each one at once.
-    waiting.forEach(icodrip.ready);
+    waiting.forEach(ready);
   });
 
   // What the landing URL asks for. `icd` is a click the server already recorded on /r/:code, so it
   // wins over `via`/`ref`, which ask for a new click to be recorded. Nothing is removed from the URL.
-  // split() answers at least one part, so a missing cookie gives affiliateCode "".
+  // split() answers at least one part, so a missing cookie gives affiliateCode "". Without a stored
+  // referral there is no existing click id and no stored email.
   const parts = (name: string) => (store(name) || "").split(":");
-  const [id, encodedEmail] = parts(REF);
-  const [affiliateCode, expires] = parts(AFF);
-  const stored = isClickId(id) ? { id, encodedEmail, affiliateCode, expires: +expires } : null;
+  const [id, encodedEmail] = parts("icodrip_ref");
+  const [affiliateCode, expires] = parts("icodrip_aff");
+  const stored: Referral | false = isClickId(id) && [id, affiliateCode, +expires, encodedEmail];
+  const [existing, , , storedEmail] = stored || [];
   const params = new URLSearchParams(location.search);
   const icd = params.get("icd");
   const code = params.get("via") || params.get("ref");
@@ -149,19 +152,9 @@ safe((host: Host) => {
   // The server applies the program's first- or last-click rule and answers the click to keep, which
   // may be the visitor's existing one. A refusal (unknown or disabled affiliate), an answer without
   // a click id, or a failed request keeps what the visitor had. Their email, when known, stays.
-  // A click id the visitor already holds is a reload of the landing page: nothing to ask.
-  // Without an endpoint, the cookies are read (cheaper than a separate early return) but nothing
-  // is asked, stored or used: the referral is null.
-  const ask = endpoint && (isClickId(icd) ? stored?.id != icd && { clickId: icd } : code && { code });
-
-  if (endpoint && !stored && isClickId(icd))
-    // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
-    // /r/:code next to `icd`; a click id alone needs no request. Without a usable icx (missing,
-    // zero or not a number) the default window applies; a past one stores nothing.
-    settle(save({ id: icd, affiliateCode: asCode(params.get("ica")), expires: +(params.get("icx") as string) * 1000 || Date.now() + DEFAULT_WINDOW }));
-  else if (ask)
-    void post("click", {
-      existing: stored?.id,
+  const click = (ask: object) =>
+    post("click", {
+      existing,
       url: location.href.slice(0, MAX_URL),
       referrer: document.referrer || null,
       ...ask,
@@ -170,9 +163,23 @@ safe((host: Host) => {
       .then((response) => (response.ok && response.json()) as Promise<Partial<Record<string, unknown>>>)
       // Checked field by field, as the answer was read as unknown (+ converts any value as Number()
       // would; the cast only lets TypeScript accept the operator).
-      .then(({ clickId, affiliate, expiresAt }) => isClickId(clickId) && save({ id: clickId, encodedEmail: stored?.encodedEmail, affiliateCode: asCode(affiliate), expires: +(expiresAt as string) }))
-      // Failed, blocked, or not JSON: the stored referral stands.
-      .catch(noop)
-      .then((kept) => settle(kept || stored));
-  else settle(endpoint ? stored : null);
+      .then(({ clickId, affiliate, expiresAt }) => settle((isClickId(clickId) && save(clickId, asCode(affiliate), +(expiresAt as string), storedEmail)) || stored))
+      // Failed, blocked, or not JSON (an answer of null fails to destructure): the stored referral
+      // stands. settle() itself never throws, so this never settles twice.
+      .catch(() => settle(stored));
+
+  // Without an endpoint, the cookies are read (cheaper than a separate early return) but nothing
+  // is asked, stored or used: the referral is none, the endpoint itself being a falsy value.
+  if (!endpoint) settle(endpoint as None);
+  else if (isClickId(icd))
+    if (!stored)
+      // `icx` is the click's expiry (and `ica` its affiliate's code) in epoch seconds, appended by
+      // /r/:code next to `icd`; a click id alone needs no request. Without a usable icx (missing,
+      // zero or not a number) the default window applies; a past one stores nothing.
+      settle(save(icd, asCode(params.get("ica")), +(params.get("icx") as string) * 1000 || Date.now() + DEFAULT_WINDOW));
+    // A click id the visitor already holds is a reload of the landing page: nothing to ask.
+    else if (existing == icd) settle(stored);
+    else void click({ clickId: icd });
+  else if (code) void click({ code });
+  else settle(stored);
 })(window as Host);

@@ -2,20 +2,26 @@
 // fixed: `<clickId>` or `<clickId>:<encodeURIComponent(email)>`. `icodrip_aff` holds what only
 // the snippet needs, `<affiliate code>:<expiresAt ms>`: the expiry lets lead() rewrite
 // icodrip_ref later without stretching the program's cookie window.
-export const REF = "icodrip_ref";
-export const AFF = "icodrip_aff";
+//
+// index.ts writes both names out where it reads and writes them rather than importing constants:
+// terser keeps a string constant used more than once under a name of its own, which costs more
+// than gzip spends on repeating the string.
 
-// The build renames these four fields (rollup.config.ts lists them), so none of them may name a
-// field of a request body, a server answer or window.icodrip.
-export interface Referral {
-  id: string;
-  /** Already percent-encoded. */
-  encodedEmail?: string;
+// The snippet's own record of a referral, never sent or stored as such (cookies and requests are
+// written field by field). A tuple rather than an object: no field names in the built file, and
+// the encoded email, the one optional element, last.
+export type Referral = [
+  id: string,
   /** "" when unknown. */
-  affiliateCode: string;
+  affiliateCode: string,
   /** Epoch ms; NaN when the cookie holding it has gone missing (so the referral is never saved again). */
-  expires: number;
-}
+  expires: number,
+  /** Already percent-encoded. */
+  encodedEmail?: string,
+];
+
+/** No referral (or none yet known to be live): whatever falsy value the code at hand yields. */
+export type None = false | null | undefined | "";
 
 // Each pattern is written where it is used, not as a constant beside it: terser keeps a constant
 // holding a RegExp (a literal creates a new object), and its name costs bytes. Neither pattern has

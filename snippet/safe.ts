@@ -10,5 +10,3 @@ export const safe =
       // Swallowed on purpose: a lost attribution is better than a broken page.
     }
   };
-
-export const noop = () => {};
