@@ -29,7 +29,7 @@ export type Referral =
 export function buildConversion(workspaceId: string, event: SaleSource, sale: Sale, referral: Referral, now: number): Conversion {
   const zero: Money = { amount: 0, currency: sale.currency };
   const unattributed: Conversion = {
-    id: newId("cnv"),
+    id: newId("cnv", now),
     workspaceId,
     programId: null,
     affiliateId: null,

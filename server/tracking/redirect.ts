@@ -49,8 +49,11 @@ function landingUrl(program: Program, path: string | null, query: Query): URL {
   const site = new URL(program.url);
   const target = new URL(site.origin);
   if (path && path.startsWith("/") && !path.startsWith("//")) {
-    const candidate = new URL(path, site.origin);
-    if (candidate.origin === site.origin) {
+    // A backslash counts as a slash in an https URL, so "/\\" names an empty host and the parser
+    // throws: such a path is dropped like one naming another host. (URL.parse, which answers null
+    // instead, came in Node 20.18; engines allows 20.12.)
+    const candidate = parsedUrl(path, site.origin);
+    if (candidate?.origin === site.origin) {
       target.pathname = candidate.pathname;
       target.search = candidate.search;
     }
@@ -59,6 +62,14 @@ function landingUrl(program: Program, path: string | null, query: Query): URL {
     if (typeof value === "string" && key !== "icd" && key !== "icx" && key !== "ica") target.searchParams.set(key, value);
   }
   return target;
+}
+
+function parsedUrl(path: string, base: string): URL | null {
+  try {
+    return new URL(path, base);
+  } catch {
+    return null;
+  }
 }
 
 /** The visitor as the request shows them; `ip` as the trust-proxy setting resolves it. */

@@ -45,7 +45,7 @@ type Row = Omit<WebhookDelivery, "id" | "receivedAt">;
 export async function ingest(ctx: AppContext, d: Delivery, rejections: Rejections): Promise<IngestAnswer> {
   const { limiter } = rejections;
   const receivedAt = ctx.now();
-  const deliveryId = newId("whd");
+  const deliveryId = newId("whd", receivedAt);
   /**
    * Logs a rejected delivery, within the address's limit: coalesced in its log (the route's
    * workspace, or the global one), and, on the platform endpoint, also in the log of each
