@@ -82,6 +82,9 @@ export class Checkpointer extends EventEmitter<{ checkpointed: [Checkpointed]; f
     if (this.stopped) return;
     this.stopped = true;
     const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    // Held until it has exited: an unref'd worker alone would let the process end while close()
+    // still waits (a top-level await left unsettled, exit code 13).
+    this.worker.ref();
     this.worker.postMessage("close");
     await exited;
   }

@@ -1,7 +1,10 @@
+import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { emptyCommit } from "../../server/store/backend.js";
 import { SqliteBackend } from "../../server/store/sqlite-backend.js";
@@ -68,4 +71,23 @@ it("says so when its worker cannot checkpoint the file, and stops", async () => 
   const [error] = (await once(worker, "failed")) as [Error];
   expect(error.message).toMatch(/unable to open database file|the checkpoint worker exited/);
   await worker.close();
+});
+
+it("lets a process that closes the store after its worker started end normally", async () => {
+  // The worker never keeps a process alive by itself, but close() waits for it: a process whose
+  // last work is closing the store must still finish closing (it ended early, exit code 13).
+  const source = (name: string) => pathToFileURL(join(import.meta.dirname, "..", "..", "server", "store", name)).href;
+  const script = join(dir, "close.mts");
+  writeFileSync(
+    script,
+    `import { SqliteBackend } from ${JSON.stringify(source("sqlite-backend.ts"))};
+     import { emptyCommit } from ${JSON.stringify(source("backend.ts"))};
+     const backend = new SqliteBackend(${JSON.stringify(dir)}, "icodrip.sqlite", { checkpointFromBytes: 1024 });
+     for (let i = 0; i < 50; i++) await backend.commit({ ...emptyCommit(), puts: [{ key: "k" + i, value: "x".repeat(1000) }] });
+     console.log("checkpointing " + backend.checkpointing);
+     await backend.close();
+     console.log("closed");`,
+  );
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script]);
+  expect(stdout.trim().split("\n")).toEqual(["checkpointing true", "closed"]);
 });
