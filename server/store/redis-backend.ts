@@ -367,47 +367,42 @@ async function connectWithin(
 // node-redis gives every command a timeout of its own: an AbortSignal.timeout (a timer, a weak
 // reference, two listeners) per command, which in the bench cost a click about a quarter of its
 // CPU, most of it in the garbage collector. It is switched off, and one watch per connection
-// (watched, below) gives each command the same deadline for the price of one small record.
+// (watched, below) gives each command the same deadline for the price of a set entry.
 const UNTIMED = { timeout: 0 };
 
 /**
  * The connection with a deadline on every command: one not answered within `timeoutMs` fails with
- * a RedisTimeoutError, so a hung Redis fails requests instead of holding them. Commands are
- * recorded in the order they are sent, and every deadline is as long, so a check twice per
- * deadline only looks at the oldest records; a late answer after the failure is dropped.
+ * a RedisTimeoutError, so a hung Redis fails requests instead of holding them. A command waits in
+ * the newest of three generations, which turn over every half deadline; a generation's commands
+ * still waiting when it turns out have waited between one and one and a half deadlines, and fail.
+ * An answered command leaves its generation at once, so nothing is kept for the garbage
+ * collector to carry, and a late answer after the failure changes nothing (a settled promise
+ * stays settled).
  */
 function watched(conn: Connection, timeoutMs: number): Connection {
-  let waiting: { since: number; done: boolean; fail: (error: Error) => void }[] = [];
-  let head = 0;
-  const check = () => {
-    const now = Date.now();
-    for (; head < waiting.length; head++) {
-      const oldest = waiting[head];
-      if (oldest.done) continue;
-      if (now - oldest.since < timeoutMs) break;
-      oldest.done = true;
-      oldest.fail(new RedisTimeoutError(`Redis did not answer within ${Math.round(timeoutMs / 100) / 10} s; check that it is running and reachable, and not blocked by a slow command.`));
-    }
-    if (head > 1024 && head * 2 > waiting.length) {
-      waiting = waiting.slice(head);
-      head = 0;
-    }
-  };
-  const timer = setInterval(check, Math.max(10, timeoutMs / 2));
+  const generations = [new Set<(error: Error) => void>(), new Set<(error: Error) => void>(), new Set<(error: Error) => void>()];
+  const timer = setInterval(
+    () => {
+      const expired = generations.shift();
+      generations.push(new Set());
+      if (!expired?.size) return;
+      const error = new RedisTimeoutError(`Redis did not answer within ${Math.round(timeoutMs / 100) / 10} s; check that it is running and reachable, and not blocked by a slow command.`);
+      for (const fail of expired) fail(error);
+    },
+    Math.max(5, timeoutMs / 2),
+  );
   timer.unref();
   const within = <T>(work: Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const entry = { since: Date.now(), done: false, fail: reject };
-      waiting.push(entry);
+      const generation = generations[2];
+      generation.add(reject);
       work.then(
         (value) => {
-          if (entry.done) return;
-          entry.done = true;
+          generation.delete(reject);
           resolve(value);
         },
         (error: unknown) => {
-          if (entry.done) return;
-          entry.done = true;
+          generation.delete(reject);
           reject(error instanceof Error ? error : new Error(String(error)));
         },
       );
