@@ -107,6 +107,18 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** Increments of the same field of the same key summed into one, in first-seen order (a sum of 0 stays). */
+export function sumIncrements(increments: Increment[]): Increment[] {
+  const sums = new Map<string, Increment>();
+  for (const i of increments) {
+    const id = `${i.key}\u0000${i.field}`;
+    const at = sums.get(id);
+    if (at) at.by += i.by;
+    else sums.set(id, { ...i });
+  }
+  return [...sums.values()];
+}
+
 export function emptyCommit(): Commit {
   return { checks: [], puts: [], deletes: [], indexAdds: [], indexRemoves: [], increments: [] };
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createClient, createCluster } from "redis";
-import type { Backend, Commit, Doc, Guard, GuardedOutcome, Increment, RangeQuery } from "./backend.js";
+import { sumIncrements, type Backend, type Commit, type Doc, type Guard, type GuardedOutcome, type RangeQuery } from "./backend.js";
 
 // A document is a hash {v: version, d: json}. The commit script checks every expected version and
 // then applies every write, all inside one Lua call, so it is atomic; every key it touches is
@@ -206,8 +206,8 @@ export class RedisBackend implements Backend {
   }
 
   async getMany(keys: string[]): Promise<(Doc | null)[]> {
-    // A Cluster refuses a MULTI whose keys live in different slots, so each hash tag gets a MULTI of
-    // its own. The keys of one list share a workspace tag, so this is nearly always a single MULTI.
+    // A Cluster refuses a script whose keys live in different slots, so each hash tag gets a read
+    // of its own. The keys of one list share a workspace tag, so this is nearly always one call.
     const byTag = new Map<string, number[]>();
     keys.forEach((key, i) => {
       const tag = hashTag(this.prefix + key);
@@ -277,7 +277,9 @@ export class RedisBackend implements Backend {
       d: c.deletes.map((k) => ref(k)),
       a: c.indexAdds.map((a) => [ref(a.key), a.member, a.score]),
       r: c.indexRemoves.map((r) => [ref(r.key), r.member]),
-      i: mergeIncrements(c.increments ?? []).map((i) => [ref(i.key), i.field, String(i.by)]),
+      i: sumIncrements(c.increments ?? [])
+        .filter((i) => i.by !== 0)
+        .map((i) => [ref(i.key), i.field, String(i.by)]),
     });
     return { keys, payload, ref };
   }
@@ -498,17 +500,6 @@ export function hashTag(key: string): string {
 }
 
 /** One increment per (key, field): a commit that adds to a field many times sends it once. */
-function mergeIncrements(increments: Increment[]): Increment[] {
-  const merged = new Map<string, Increment>();
-  for (const i of increments) {
-    const id = `${i.key}\u0000${i.field}`;
-    const at = merged.get(id);
-    if (at) at.by += i.by;
-    else merged.set(id, { ...i });
-  }
-  return [...merged.values()].filter((i) => i.by !== 0);
-}
-
 function bound(n: number): string {
   return n === Infinity ? "+inf" : n === -Infinity ? "-inf" : String(n);
 }

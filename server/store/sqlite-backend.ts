@@ -2,7 +2,7 @@ import { chmodSync, closeSync, existsSync, fdatasync, fstatSync, mkdirSync, open
 import { join } from "node:path";
 import { EventEmitter } from "node:events";
 import Database from "better-sqlite3";
-import type { Backend, Commit, Doc, Guard, GuardedOutcome, RangeQuery } from "./backend.js";
+import { sumIncrements, type Backend, type Commit, type Doc, type Guard, type GuardedOutcome, type Increment, type RangeQuery } from "./backend.js";
 import { Checkpointer, type Checkpointed } from "./sqlite-checkpointer.js";
 
 // The embedded store: one SQLite file in DATA_DIR, written through WAL, so a committed change
@@ -53,8 +53,8 @@ export class SqliteBackend implements Backend {
   /** the worker that checkpoints the WAL once it has grown (startCheckpointer) */
   private checkpointer: Checkpointer | null = null;
   private checkpointerFailed = false;
-  /** while a batch runs without savepoints: its counter increments, summed (runBatch) */
-  private merged: Map<string, { key: string; field: string; by: number }> | null = null;
+  /** while a batch runs without savepoints: its counter increments, summed at its end (runBatch) */
+  private merged: Increment[] | null = null;
   /** what the checkpoint worker reports: "checkpointed" (SQLite's figures) and "failed" */
   readonly checkpoints = new EventEmitter<{ checkpointed: [Checkpointed]; failed: [Error] }>();
 
@@ -179,17 +179,8 @@ export class SqliteBackend implements Backend {
     for (const key of c.deletes) this.stmt.delete.run(key);
     for (const a of c.indexAdds) this.stmt.indexAdd.run(a.key, a.member, a.score);
     for (const r of c.indexRemoves) this.stmt.indexRemove.run(r.key, r.member);
-    const merged = this.merged;
-    for (const i of c.increments ?? []) {
-      if (!merged) {
-        this.stmt.increment.run(i.key, i.field, i.by);
-        continue;
-      }
-      const at = `${i.key}\u0000${i.field}`;
-      const sum = merged.get(at);
-      if (sum) sum.by += i.by;
-      else merged.set(at, { ...i });
-    }
+    if (this.merged) this.merged.push(...(c.increments ?? []));
+    else for (const i of c.increments ?? []) this.stmt.increment.run(i.key, i.field, i.by);
     return true;
   }
 
@@ -272,7 +263,7 @@ export class SqliteBackend implements Backend {
     // increments can be summed and applied once at the end: a burst of clicks on one program
     // adds to the same few counters, and that is one statement per counter instead of one per
     // click and counter. Nothing in a batch reads counters, so no write sees the difference.
-    const merged = savepoints ? null : new Map<string, { key: string; field: string; by: number }>();
+    const merged: Increment[] | null = savepoints ? null : [];
     this.merged = merged;
     try {
       this.db
@@ -285,7 +276,7 @@ export class SqliteBackend implements Backend {
               outcomes.push({ ok: false, error });
             }
           }
-          for (const i of merged?.values() ?? []) this.stmt.increment.run(i.key, i.field, i.by);
+          for (const i of sumIncrements(merged ?? [])) this.stmt.increment.run(i.key, i.field, i.by);
         })
         .immediate();
     } catch (error) {
@@ -304,14 +295,15 @@ export class SqliteBackend implements Backend {
    */
   private durable(): Promise<void> {
     const sync = new Promise<void>((resolve, reject) => {
-      let fd: number;
+      let wal: { fd: number; size: number };
       try {
-        fd = this.walFd();
+        wal = this.openWal();
       } catch (error) {
         reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
-      this.syncFile(fd, (error) => (error ? reject(error) : resolve()));
+      if (wal.size >= this.checkpointFromBytes) this.startCheckpointer();
+      this.syncFile(wal.fd, (error) => (error ? reject(error) : resolve()));
     });
     this.syncing.add(sync);
     const done = () => {
@@ -322,15 +314,16 @@ export class SqliteBackend implements Backend {
     return sync;
   }
 
-  private walFd(): number {
+  /** The WAL's descriptor, opened again if SQLite replaced the file, and its size now. */
+  private openWal(): { fd: number; size: number } {
     const { ino, size } = statSync(this.walFile);
-    if (size >= this.checkpointFromBytes) this.startCheckpointer();
-    if (this.wal?.ino === ino) return this.wal.fd;
-    if (this.wal) closeSync(this.wal.fd);
-    this.wal = null;
-    const fd = openSync(this.walFile, "r");
-    this.wal = { fd, ino: fstatSync(fd).ino };
-    return fd;
+    if (this.wal?.ino !== ino) {
+      if (this.wal) closeSync(this.wal.fd);
+      this.wal = null;
+      const fd = openSync(this.walFile, "r");
+      this.wal = { fd, ino: fstatSync(fd).ino };
+    }
+    return { fd: this.wal.fd, size };
   }
 
   /** Whether a worker thread checkpoints the WAL now (see startCheckpointer). */

@@ -80,3 +80,21 @@ it("answers a commit only once the WAL holding it is synced, and a failed sync a
     await held.close();
   }
 });
+
+// A turn's counter increments are summed and written once per counter at the end of its
+// transaction (runBatch). The counters hold the reports' sums, revenue and commission among them,
+// so each case states the counters a turn of writes must leave, whichever way the turn ran.
+const inc = (field: string, by: number, key = "stats") => ({ ...emptyCommit(), increments: [{ key, field, by }] });
+const throws = { ...emptyCommit(), puts: [{ key: "bad", value: null as unknown as string }], increments: [{ key: "stats", field: "revenue:usd", by: 1_000_000 }] };
+it.each([
+  ["one field, many writes", [inc("clicks", 1), inc("clicks", 1), inc("clicks", 1)], { stats: { clicks: 3 } }],
+  ["a sale and its refund in one turn", [inc("revenue:usd", 4_900), inc("commission:usd", 1_470), inc("revenue:usd", -4_900), inc("commission:usd", -1_470)], { stats: { "revenue:usd": 0, "commission:usd": 0 } }],
+  ["currencies and keys apart", [inc("revenue:usd", 4_900), inc("revenue:jpy", 500), inc("revenue:usd", 100, "other")], { stats: { "revenue:usd": 4_900, "revenue:jpy": 500 }, other: { "revenue:usd": 100 } }],
+  ["a write that throws counts nothing, the others all", [inc("revenue:usd", 4_900), throws, inc("revenue:usd", 100)], { stats: { "revenue:usd": 5_000 } }],
+  ["a write whose check fails counts nothing", [inc("clicks", 1), { ...put("k", "1", 7), increments: [{ key: "stats", field: "clicks", by: 10 }] }, inc("clicks", 1)], { stats: { clicks: 2 } }],
+] as const)("sums a turn's counter increments: %s", async (_name, writes, expected) => {
+  await Promise.allSettled(writes.map((w) => backend.commit(w as Commit)));
+  const keys = Object.keys(expected);
+  const counters = await backend.counters(keys);
+  expect(Object.fromEntries(keys.map((k, i) => [k, counters[i]]))).toEqual(expected);
+});
