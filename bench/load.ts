@@ -80,7 +80,16 @@ export interface Instance {
   ask(message: Record<string, unknown>): Promise<void>;
   /** CPU time the instance has used so far, µs */
   cpu(): Promise<number>;
+  /** its fdatasync times since the last call, ms (started with BENCH_SYNC_TIMES; else null) */
+  syncs(): Promise<SyncFigures | null>;
   close(): Promise<void>;
+}
+
+export interface SyncFigures {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 /** Starts bench/instance.ts in a process of its own with `env`; answers once it listens. */
@@ -110,6 +119,7 @@ export async function spawnInstance(env: Record<string, string>): Promise<Instan
       await ask(message);
     },
     cpu: async () => Number((await ask({ op: "cpu" })).cpu),
+    syncs: async () => ((await ask({ op: "syncs" })).syncs as SyncFigures | null) ?? null,
     close: async () => {
       await ask({ op: "close" });
     },

@@ -78,9 +78,16 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** Ids the server made for one request become random per call, keeping their length class. */
 function randomised(command: string[]): string[] {
-  return command.map((arg, i) =>
-    i < 2 ? arg : arg.replace(/\b((?:icd|evt|cs|pi|ch|in|conv|cv|whd|del)_[A-Za-z0-9_-]+|clickrepeat:[A-Za-z0-9_-]+)/g, (id) => `${id.split(/[_:]/)[0]}___rand_int__`),
-  );
+  return withIds(command, (id) => `${id.split(/[_:]/)[0]}___rand_int__`);
+}
+
+/**
+ * The command with every id the server generated for its request (click, event, payment,
+ * visitor fingerprint, …) replaced by `replace(id)`, in keys and payloads alike; the command
+ * name and the script's SHA stay as they are.
+ */
+export function withIds(command: string[], replace: (id: string) => string): string[] {
+  return command.map((arg, i) => (i < 2 ? arg : arg.replace(/\b((?:icd|evt|cs|pi|ch|in|conv|cv|whd|del)_[A-Za-z0-9_-]+|clickrepeat:[A-Za-z0-9_-]+)/g, replace)));
 }
 
 /** MONITOR quotes each argument: \\ \" \n \r \t \a \b and \xHH for other bytes. */

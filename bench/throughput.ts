@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Stripe from "stripe";
@@ -57,6 +57,9 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
   const bareExpress = await limit("express");
   rows.push(["bare Express 5 302", fmt(bareExpress.rps), `${(bareExpress.rps / bareNode.rps).toFixed(3)}× bare node; p99 ${ms(bareExpress.p99)}; ${cpu(bareExpress)}`]);
   const ratio = (r: Measured) => `${(r.rps / bareNode.rps).toFixed(3)}× bare node; ${cpu(r)}`;
+  /** The click caught on the wire in the Redis section: the script a GET /r/:code sends. */
+  let clickScript: string[] | null = null;
+  const limitEnv: Partial<Record<"embedded" | "redis", Record<string, string>>> = {};
 
   for (const store of ["embedded", "redis"] as const) {
     const env: Record<string, string> = {
@@ -68,7 +71,9 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     };
     if (store === "redis") Object.assign(env, { REDIS_URL: redisUrl, REDIS_PREFIX: `icodrip-bench:${Date.now()}:` });
-    const first = await spawnInstance(env);
+    limitEnv[store] = env;
+    // The embedded instance times its WAL syncs, for the held clicks' row.
+    const first = await spawnInstance(store === "embedded" ? { ...env, BENCH_SYNC_TIMES: "1" } : env);
     const setup = await seed(first.url);
     await first.ask({ op: "connect", apiKey: setup.apiKey, accountId: "acct_bench" });
 
@@ -96,8 +101,10 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
         await once(shot, path)();
         return captureScripts(redisUrl, env.REDIS_PREFIX, once(shot, path));
       };
+      const clickCommands = await warm(() => visitor(-++warmed), link);
+      clickScript = clickCommands.length === 1 ? clickCommands[0] : null;
       const captured = [
-        { label: "of GET /r/:code's scripts", commands: await warm(() => visitor(-++warmed), link) },
+        { label: "of GET /r/:code's scripts", commands: clickCommands },
         { label: "of POST /t/click's scripts", commands: await warm(() => snippetClick(-++warmed), "/t/click") },
         { label: "of a webhook delivery's scripts", commands: await warm(delivery.next, "/webhooks/stripe") },
       ];
@@ -107,8 +114,11 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     await cannon(first.url + link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
     const click = await measured(first, link, { seconds: SECONDS, shot: visitor });
     rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}`]);
+    await first.syncs();
     const paced = await cannon(first.url + link, { seconds: SECONDS, rate: 2000, shot: visitor });
-    rows.push([`  same at 2,000 clicks/s`, `p50 ${ms(paced.p50)}, p99 ${ms(paced.p99)}`, `${fmt(paced.rps)} answered; ${statuses(paced)}`]);
+    const walSyncs = await first.syncs();
+    const disk = walSyncs ? `; the WAL's ${walSyncs.count.toLocaleString("en-US")} syncs meanwhile: p50 ${ms(walSyncs.p50)}, p99 ${ms(walSyncs.p99)}, max ${ms(walSyncs.max)}` : "";
+    rows.push([`  same at 2,000 clicks/s`, `p50 ${ms(paced.p50)}, p99 ${ms(paced.p99)}`, `${fmt(paced.rps)} answered; ${statuses(paced)}${disk}`]);
     const posted = await measured(first, "/t/click", { seconds: SECONDS, shot: snippetClick });
     rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}`]);
 
@@ -134,7 +144,57 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     }
     await first.close();
   }
+  rows.push(...(await clickLimits(bareNode, limitEnv, clickScript)));
   return [...rows, ...limits];
+}
+
+/**
+ * What bounds a click on this machine, each beside bare node: a bare node:http server whose only
+ * work is the click's store write (the server's own recordClick, on each store), and, on Redis,
+ * one whose only work is sending the script a real click sends. A path cannot come nearer to bare
+ * node than its store write lets it; what the disk's sync alone takes bounds a held embedded click.
+ */
+async function clickLimits(bareNode: Measured, envs: Partial<Record<"embedded" | "redis", Record<string, string>>>, clickScript: string[] | null): Promise<Row[]> {
+  const rows: Row[] = [];
+  const against = async (label: string, env: Record<string, string>) => {
+    const instance = await spawnInstance(env);
+    await cannon(`${instance.url}/r/bench`, { seconds: 1, shot: visitor }); // warm-up
+    const result = await measured(instance, "/r/bench", { seconds: SECONDS, shot: visitor });
+    await instance.ask({ op: "drop" });
+    await instance.close();
+    rows.push([label, fmt(result.rps), `${(result.rps / bareNode.rps).toFixed(3)}× bare node; p99 ${ms(result.p99)}; ${Math.round(result.cpuUs)} µs CPU/req; ${statuses(result)}`]);
+  };
+  for (const store of ["embedded", "redis"] as const) {
+    const env = envs[store];
+    if (env) await against(`limit: bare node:http + the click's store write, ${store}`, { ...env, DATA_DIR: mkdtempSync(join(tmpdir(), "icodrip-bench-")), BENCH_BARE: "store" });
+  }
+  const redis = envs.redis;
+  if (redis && clickScript) await against("limit: bare node:http + the click's Redis script", { ...redis, BENCH_BARE: "script", BENCH_SCRIPT: JSON.stringify(clickScript) });
+  const sync = lonelySyncs(envs.embedded?.DATA_DIR ?? tmpdir());
+  rows.push(["limit: one fdatasync of a 16 kB append, alone (DATA_DIR's disk)", `p50 ${ms(sync.p50)}, p99 ${ms(sync.p99)}`, `max ${ms(sync.max)} over ${sync.count} syncs: what a durable embedded write waits for at the least`]);
+  return rows;
+}
+
+/** A lone writer's fdatasync times on the disk under `dir`, ms. */
+function lonelySyncs(dir: string) {
+  const file = join(dir, "bench-sync-probe");
+  const fd = openSync(file, "w");
+  const block = Buffer.alloc(16_384, 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 1000; i++) {
+      writeSync(fd, block);
+      const started = process.hrtime.bigint();
+      fdatasyncSync(fd);
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(file, { force: true });
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(times.length * q))];
+  return { count: times.length, p50: at(0.5), p99: at(0.99), max: times[times.length - 1] };
 }
 
 /** A workspace with a program, an affiliate "ann", a tracking link and one click to pay against. */
