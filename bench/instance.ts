@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import express from "express";
 import { pino } from "pino";
+import type { Affiliate, Link, Program } from "../server/domain/types.js";
 import { withIds } from "./redis-limits.js";
 
 // One Icodrip instance in a process of its own, configured by its environment, as `npm start`
@@ -95,12 +96,15 @@ if (process.env.BENCH_BARE) {
       const { recordClick } = await built<RecordClick_>("tracking/record-click.js");
       const { RedisBackend } = await built<Redis_>("store/redis-backend.js");
       const workspaceId = `ws_benchlimit${process.pid}`;
-      const program = { id: "prg_benchlimit", workspaceId, name: "Bench", url: "https://shop.example.com", key: "pk_benchlimit", cookieDays: 60, attribution: "last", holdDays: 30, commission: { type: "percent", percent: 30 }, recurring: { type: "once" }, createdAt: 0 } as const;
-      const affiliate = { id: "aff_benchlimit", workspaceId, programId: program.id, name: "Ann", email: "ann@example.com", code: "ann", status: "active", createdAt: 0 } as const;
-      const link = { id: "lnk_benchlimit", workspaceId, programId: program.id, affiliateId: affiliate.id, code: "benchlimit", path: null, createdAt: 0 } as const;
+      const program: Program = {
+        id: "prg_benchlimit", workspaceId, key: "pk_benchlimit", name: "Bench", url: "https://shop.example.com", cookieDays: 60, attribution: "last", holdDays: 30,
+        commission: { type: "percent", percent: 30 }, recurring: { type: "once" }, allowSelfReferral: false, createdAt: 0,
+      };
+      const affiliate: Affiliate = { id: "aff_benchlimit", workspaceId, programId: program.id, name: "Ann", email: "ann@example.com", code: "ann", status: "active", createdAt: 0 };
+      const link: Link = { id: "lnk_benchlimit", workspaceId, programId: program.id, affiliateId: affiliate.id, code: "benchlimit", path: null, createdAt: 0 };
       handle = (req, res) => {
-        const click = { program, affiliate, link, ip: req.socket.remoteAddress ?? "", userAgent: req.headers["user-agent"] ?? null, landingUrl: "https://shop.example.com/", referrer: null, country: null } as unknown as Parameters<typeof recordClick>[2];
-        recordClick(store, config.secret, click, Date.now(), config.clickRateLimit).then(() => answer(res), failed(res));
+        const visit = { ip: req.socket.remoteAddress ?? "", userAgent: req.headers["user-agent"] ?? null, landingUrl: "https://shop.example.com/", referrer: null, country: null };
+        recordClick(store, config.secret, { program, affiliate, link, ...visit }, Date.now(), config.clickRateLimit).then(() => answer(res), failed(res));
       };
       drop = async () => {
         if (store.backend instanceof RedisBackend) await store.backend.dropAll();
