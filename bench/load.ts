@@ -42,8 +42,6 @@ export interface Load {
   /** how many requests in all (default: run for `seconds`) */
   amount?: number;
   seconds?: number;
-  /** a fixed rate to hold (requests/s over all connections), for latency at that rate */
-  rate?: number;
 }
 
 export interface LoadResult {
@@ -54,10 +52,7 @@ export interface LoadResult {
   errors: number;
 }
 
-/**
- * autocannon against `url` (the issue's figures come from it: 32 connections, keep-alive). At a
- * fixed `rate` its latencies are corrected for coordinated omission, so a stall shows in p99.
- */
+/** autocannon against `url` as fast as it answers (the issue's figures come from it: 32 connections, keep-alive). */
 export async function cannon(url: string, load: Load): Promise<LoadResult> {
   let i = 0;
   const shot = load.shot ?? (() => ({}));
@@ -65,13 +60,72 @@ export async function cannon(url: string, load: Load): Promise<LoadResult> {
     url,
     connections: load.connections ?? 32,
     ...(load.amount ? { amount: load.amount } : { duration: load.seconds ?? 5 }),
-    ...(load.rate ? { overallRate: load.rate } : {}),
     requests: [{ setupRequest: (req) => ({ ...req, ...shot(i++) }) }],
   });
   const statuses = new Map<number, number>();
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses.set(Number(code), Number(count));
   const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
   return { rps: answered / result.duration, p50: result.latency.p50, p99: result.latency.p99, statuses, errors: result.errors };
+}
+
+/**
+ * Requests at a steady `rate` per second, open loop, for the latency at that rate: each request
+ * is due at its own instant (start + i / rate) and is sent then whatever the ones before it are
+ * doing, on a pool of keep-alive connections, and its latency counts from that instant, so a
+ * stall of the server (or of this process) shows in the p99 rather than slowing the load. Not
+ * autocannon's overallRate, which lets every connection send its share of the second as fast
+ * as it is answered and then wait for the next second: a burst at full speed, not a rate. The
+ * first second is a warm-up at the same rate (connections opened, code warm) and not counted.
+ */
+export async function paced(url: string, { rate, seconds, shot = () => ({}) }: { rate: number; seconds: number; shot?: (i: number) => Shot }): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const warmUp = Math.round(rate);
+  const total = warmUp + Math.round(rate * seconds);
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let errors = 0;
+  const send = (i: number, due: number) =>
+    new Promise<void>((resolve) => {
+      const { method = "GET", headers = {}, body } = shot(i);
+      const req = http.request(url, { method, agent, headers }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          if (i >= warmUp) {
+            latencies.push(performance.now() - due);
+            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+          }
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        if (i >= warmUp) errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((done) => {
+    // Every millisecond (as near as timers allow) sends what has fallen due since the last tick.
+    const tick = setInterval(() => {
+      const now = performance.now();
+      while (sent < total && start + (sent * 1000) / rate <= now) {
+        inFlight.push(send(sent, start + (sent * 1000) / rate));
+        sent++;
+      }
+      if (sent >= total) {
+        clearInterval(tick);
+        done();
+      }
+    }, 1);
+  });
+  await Promise.all(inFlight);
+  const elapsed = (performance.now() - start) / 1000 - warmUp / rate;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? NaN;
+  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), statuses, errors };
 }
 
 export interface Instance {
