@@ -115,11 +115,13 @@ if (process.env.BENCH_BARE) {
       const { createClient } = await import("redis");
       const client = createClient({ url: process.env.REDIS_URL, commandOptions: { timeout: 0 } });
       await client.connect();
-      const script = JSON.parse(process.env.BENCH_SCRIPT ?? "[]") as string[];
+      // The script cut once where its ids end, so a request only joins the pieces with its own
+      // suffix: no pattern matching on the path whose cost this row measures.
+      const pieces = withIds(JSON.parse(process.env.BENCH_SCRIPT ?? "[]") as string[], (id) => `${id}\u0000`).map((arg) => arg.split("\u0000"));
       let n = 0;
       handle = (_req, res) => {
-        const call = `${process.pid}-${n++}`;
-        client.sendCommand(withIds(script, (id) => `${id}-${call}`)).then(() => answer(res), failed(res));
+        const suffix = `-${process.pid}-${n++}`;
+        client.sendCommand(pieces.map((parts) => parts.join(suffix))).then(() => answer(res), failed(res));
       };
       drop = async () => {
         const backend = await RedisBackend.connect(process.env.REDIS_URL ?? "", process.env.REDIS_PREFIX);

@@ -124,8 +124,12 @@ export async function paced(url: string, { rate, seconds, shot = () => ({}) }: {
   const elapsed = (performance.now() - start) / 1000 - warmUp / rate;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? NaN;
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), statuses, errors };
+  return { rps: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), statuses, errors };
+}
+
+/** The value at fraction `q` (0–1) of numbers sorted ascending; NaN when there are none. */
+export function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN;
 }
 
 export interface Instance {

@@ -10,7 +10,7 @@ import { createClient } from "redis";
 import { recordClick } from "../server/tracking/record-click.js";
 import { hashApiKey } from "../server/domain/password.js";
 import { RedisBackend } from "../server/store/redis-backend.js";
-import { measure } from "./load.js";
+import { measure, percentile } from "./load.js";
 import { snippetLoadRows } from "./snippet-load.js";
 import { BENCH_PASSWORD, deliveries, seed, throughputRows, WEBHOOK_SECRET } from "./throughput.js";
 import { seedReportCounters } from "./seed-reports.js";
@@ -116,7 +116,6 @@ for (const store of ["embedded", "redis"] as const) {
     return ms.sort((a, b) => a - b);
   };
   const signed = (ms: number) => `${ms < 0 ? "−" : "+"}${Math.abs(ms).toFixed(1)}`;
-  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
   const quiet = await genuine(100);
   const paced = async (perSecond: number, stop: { done: boolean }) => {
     let i = 0;
@@ -140,8 +139,8 @@ for (const store of ["embedded", "redis"] as const) {
     await flooding;
     rows.push([
       `  one genuine delivery at a time, during ${label}`,
-      `p50 ${pct(during, 0.5).toFixed(1)} ms, p95 ${pct(during, 0.95).toFixed(1)} ms`,
-      `quiet: p50 ${pct(quiet, 0.5).toFixed(1)} ms, p95 ${pct(quiet, 0.95).toFixed(1)} ms (${signed(pct(during, 0.5) - pct(quiet, 0.5))} ms at p50)`,
+      `p50 ${percentile(during, 0.5).toFixed(1)} ms, p95 ${percentile(during, 0.95).toFixed(1)} ms`,
+      `quiet: p50 ${percentile(quiet, 0.5).toFixed(1)} ms, p95 ${percentile(quiet, 0.95).toFixed(1)} ms (${signed(percentile(during, 0.5) - percentile(quiet, 0.5))} ms at p50)`,
     ]);
   }
 
@@ -210,8 +209,8 @@ for (const store of ["embedded", "redis"] as const) {
     const r = label === "30-day summary" ? summary : await timed(path, 200);
     rows.push([
       `GET ${label}, ${store} store (1M clicks, 100k conversions)`,
-      `p50 ${pct(r.ms, 0.5).toFixed(1)} ms, p99 ${pct(r.ms, 0.99).toFixed(1)} ms`,
-      `${(pct(r.ms, 0.5) / pct(health.ms, 0.5)).toFixed(1)}× /healthz (p50 ${pct(health.ms, 0.5).toFixed(2)} ms)${label === "30-day summary" ? `; ${summaryClicks.toLocaleString("en-US")} clicks in range` : ""}`,
+      `p50 ${percentile(r.ms, 0.5).toFixed(1)} ms, p99 ${percentile(r.ms, 0.99).toFixed(1)} ms`,
+      `${(percentile(r.ms, 0.5) / percentile(health.ms, 0.5)).toFixed(1)}× /healthz (p50 ${percentile(health.ms, 0.5).toFixed(2)} ms)${label === "30-day summary" ? `; ${summaryClicks.toLocaleString("en-US")} clicks in range` : ""}`,
     ]);
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Stripe from "stripe";
 import { captureScripts, redisLimitRows } from "./redis-limits.js";
-import { cannon, paced, spawnInstance, type Instance, type Load, type LoadResult, type Shot } from "./load.js";
+import { cannon, paced, percentile, spawnInstance, type Instance, type Load, type LoadResult, type Shot } from "./load.js";
 
 // The hot paths near the machine's limit: each server in a process of its own (bench/instance.ts)
 // and autocannon in this one, 32 connections, every request a new visitor or a new payment, side
@@ -193,8 +193,7 @@ function lonelySyncs(dir: string) {
     rmSync(file, { force: true });
   }
   times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(times.length * q))];
-  return { count: times.length, p50: at(0.5), p99: at(0.99), max: times[times.length - 1] };
+  return { count: times.length, p50: percentile(times, 0.5), p99: percentile(times, 0.99), max: percentile(times, 1) };
 }
 
 /** A workspace with a program, an affiliate "ann", a tracking link and one click to pay against. */
