@@ -138,12 +138,17 @@ export interface Instance {
   ask(message: Record<string, unknown>): Promise<void>;
   /** CPU time the instance has used so far, µs */
   cpu(): Promise<number>;
-  /** its fdatasync times since the last call, ms (started with BENCH_SYNC_TIMES; else null) */
-  syncs(): Promise<SyncFigures | null>;
+  /** its fdatasync and COMMIT times since the last call, ms (started with BENCH_DISK_TIMES; else null) */
+  disk(): Promise<DiskFigures | null>;
   close(): Promise<void>;
 }
 
-export interface SyncFigures {
+export interface DiskFigures {
+  syncs: Figures | null;
+  commits: Figures | null;
+}
+
+export interface Figures {
   count: number;
   p50: number;
   p99: number;
@@ -177,7 +182,7 @@ export async function spawnInstance(env: Record<string, string>): Promise<Instan
       await ask(message);
     },
     cpu: async () => Number((await ask({ op: "cpu" })).cpu),
-    syncs: async () => ((await ask({ op: "syncs" })).syncs as SyncFigures | null) ?? null,
+    disk: async () => ((await ask({ op: "disk" })).disk as DiskFigures | null) ?? null,
     close: async () => {
       await ask({ op: "close" });
     },

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Stripe from "stripe";
 import { captureScripts, redisLimitRows } from "./redis-limits.js";
-import { cannon, paced, percentile, spawnInstance, type Instance, type Load, type LoadResult, type Shot } from "./load.js";
+import { cannon, paced, percentile, spawnInstance, type DiskFigures, type Figures, type Instance, type Load, type LoadResult, type Shot } from "./load.js";
 
 // The hot paths near the machine's limit: each server in a process of its own (bench/instance.ts)
 // and autocannon in this one, 32 connections, every request a new visitor or a new payment, side
@@ -24,6 +24,16 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 interface Measured extends LoadResult {
   /** the server process's CPU time per answered request, µs */
   cpuUs: number;
+}
+
+/**
+ * What the embedded store's disk did during a held load: its WAL syncs (off the event loop, each
+ * write waits for one) and its COMMITs (on the loop; the longest are those in which SQLite's own
+ * checkpoint ran, see the README), or nothing for an instance that does not time them.
+ */
+function diskNote(disk: DiskFigures | null): string {
+  const part = (label: string, f: Figures | null) => (f ? `; ${label}: ${f.count.toLocaleString("en-US")}, p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}` : "");
+  return disk ? part("WAL syncs meanwhile", disk.syncs) + part("COMMITs", disk.commits) : "";
 }
 
 /** A load against one instance, with the CPU time the instance spent on it. */
@@ -72,8 +82,8 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     };
     if (store === "redis") Object.assign(env, { REDIS_URL: redisUrl, REDIS_PREFIX: `icodrip-bench:${Date.now()}:` });
     limitEnv[store] = env;
-    // The embedded instance times its WAL syncs, for the held clicks' row.
-    const first = await spawnInstance(store === "embedded" ? { ...env, BENCH_SYNC_TIMES: "1" } : env);
+    // The embedded instance times its WAL syncs and COMMITs, for the held rows.
+    const first = await spawnInstance(store === "embedded" ? { ...env, BENCH_DISK_TIMES: "1" } : env);
     const setup = await seed(first.url);
     await first.ask({ op: "connect", apiKey: setup.apiKey, accountId: "acct_bench" });
 
@@ -114,11 +124,9 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     await cannon(first.url + link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
     const click = await measured(first, link, { seconds: SECONDS, shot: visitor });
     rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}`]);
-    await first.syncs();
+    await first.disk();
     const held = await paced(first.url + link, { seconds: SECONDS, rate: 2000, shot: visitor });
-    const walSyncs = await first.syncs();
-    const disk = walSyncs ? `; the WAL's ${walSyncs.count.toLocaleString("en-US")} syncs meanwhile: p50 ${ms(walSyncs.p50)}, p99 ${ms(walSyncs.p99)}, max ${ms(walSyncs.max)}` : "";
-    rows.push([`  same at a steady 2,000 clicks/s`, `p50 ${ms(held.p50)}, p99 ${ms(held.p99)}`, `${fmt(held.rps)} answered; ${statuses(held)}${disk}`]);
+    rows.push([`  same at a steady 2,000 clicks/s`, `p50 ${ms(held.p50)}, p99 ${ms(held.p99)}`, `${fmt(held.rps)} answered; ${statuses(held)}${diskNote(await first.disk())}`]);
     const posted = await measured(first, "/t/click", { seconds: SECONDS, shot: snippetClick });
     rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}`]);
 
@@ -126,8 +134,9 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     // each verified, recorded once and attributed to the click.
     const hooks = await measured(first, "/webhooks/stripe", { seconds: SECONDS, shot: delivery.next });
     rows.push([`POST /webhooks/stripe, ${store} (new payments)`, fmt(hooks.rps), `${ratio(hooks)}; p99 ${ms(hooks.p99)}; ${statuses(hooks)}`]);
+    await first.disk();
     const hooksHeld = await paced(`${first.url}/webhooks/stripe`, { seconds: SECONDS, rate: 1000, shot: delivery.next });
-    rows.push([`  same at a steady 1,000 deliveries/s`, `p50 ${ms(hooksHeld.p50)}, p99 ${ms(hooksHeld.p99)}`, `${fmt(hooksHeld.rps)} answered; ${statuses(hooksHeld)}`]);
+    rows.push([`  same at a steady 1,000 deliveries/s`, `p50 ${ms(hooksHeld.p50)}, p99 ${ms(hooksHeld.p99)}`, `${fmt(hooksHeld.rps)} answered; ${statuses(hooksHeld)}${diskNote(await first.disk())}`]);
 
     // More instances on one Redis, the 32 connections shared among them: how the webhook path
     // grows when the work is spread (the embedded store is one process by design).

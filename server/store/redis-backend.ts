@@ -499,7 +499,7 @@ export function hashTag(key: string): string {
   return key;
 }
 
-/** One increment per (key, field): a commit that adds to a field many times sends it once. */
+/** A score bound as Redis spells it: the infinities as +inf and -inf, a number as itself. */
 function bound(n: number): string {
   return n === Infinity ? "+inf" : n === -Infinity ? "-inf" : String(n);
 }
