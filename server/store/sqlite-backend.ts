@@ -30,7 +30,8 @@ export interface SqliteOptions {
 }
 
 // SQLite's own checkpoint threshold (pages): its default while no worker checkpoints, and far
-// higher while one does, as a backstop should the worker fall behind.
+// higher while one does: under steady writes the worker's checkpoints do not finish, and this
+// one, copying only what the worker has not, is what lets the WAL start over (sqlite-checkpointer.ts).
 const OWN_CHECKPOINT_PAGES = 1_000;
 const BACKSTOP_CHECKPOINT_PAGES = 16_000;
 

@@ -9,8 +9,12 @@ import { Worker } from "node:worker_threads";
 // loop stood still for each sync). This moves that work to a worker thread with a connection of
 // its own: SQLite lets any connection checkpoint a WAL database, passively (never waiting for, nor
 // blocking, the writer), and it still syncs the WAL before and the database after, so durability
-// is SQLite's own. The store's connection keeps a checkpoint of its own as a backstop, at a
-// threshold the worker keeps the WAL under unless it falls far behind or stops.
+// is SQLite's own. The store's connection keeps a checkpoint of its own at a far higher
+// threshold. Under steady writes that one is what lets the WAL start over: a passive checkpoint
+// finishes only if no commit lands while it copies and syncs, which does not happen once commits
+// come more often than a checkpoint takes (a few ms). So the worker does the bulk of the copying,
+// and the connection's own checkpoint copies the rest, with its syncs, inside one COMMIT now and
+// then (the README measures how long).
 
 /** What the worker says after each checkpoint that copied something: SQLite's own figures. */
 export interface Checkpointed {
