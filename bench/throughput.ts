@@ -185,7 +185,7 @@ async function clickLimits(bareNode: Measured, envs: Partial<Record<"embedded" |
 }
 
 /** A lone writer's fdatasync times on the disk under `dir`, ms. */
-function lonelySyncs(dir: string) {
+function lonelySyncs(dir: string): Figures {
   const file = join(dir, "bench-sync-probe");
   const fd = openSync(file, "w");
   const block = Buffer.alloc(16_384, 1);

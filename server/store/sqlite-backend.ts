@@ -33,7 +33,7 @@ export interface SqliteOptions {
 // higher while one does: under steady writes the worker's checkpoints do not finish, and this
 // one, copying only what the worker has not, is what lets the WAL start over (sqlite-checkpointer.ts).
 const OWN_CHECKPOINT_PAGES = 1_000;
-const BACKSTOP_CHECKPOINT_PAGES = 16_000;
+const BESIDE_WORKER_CHECKPOINT_PAGES = 16_000;
 
 export class SqliteBackend implements Backend {
   readonly kind = "embedded" as const;
@@ -341,7 +341,7 @@ export class SqliteBackend implements Backend {
     if (this.checkpointer || this.checkpointerFailed) return;
     const worker = new Checkpointer(this.file);
     this.checkpointer = worker;
-    this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    this.db.pragma(`wal_autocheckpoint = ${BESIDE_WORKER_CHECKPOINT_PAGES}`);
     worker.on("checkpointed", (c) => this.checkpoints.emit("checkpointed", c));
     worker.on("failed", (error) => {
       this.checkpointer = null;
