@@ -4,7 +4,9 @@ import { sumIncrements, type Backend, type Commit, type Doc, type Guard, type Gu
 
 // A document is a hash {v: version, d: json}. The commit script checks every expected version and
 // then applies every write, all inside one Lua call, so it is atomic; every key it touches is
-// passed in KEYS (one hash tag per commit) so Redis Cluster routes it to one node.
+// passed in KEYS (one hash tag per commit) so Redis Cluster routes it to one node. A document's
+// value travels as an argument of its own, named by position in the commit's JSON: nested in
+// that JSON it would be escaped by the server and unescaped by the script, every byte of it twice.
 const APPLY = `
 local function apply(c)
   for _, ch in ipairs(c.c) do
@@ -18,7 +20,7 @@ local function apply(c)
   for _, p in ipairs(c.p) do
     local k = KEYS[p[1]]
     redis.call('HINCRBY', k, 'v', 1)
-    redis.call('HSET', k, 'd', p[2])
+    redis.call('HSET', k, 'd', ARGV[p[2]])
     if p[3] > 0 then redis.call('PEXPIRE', k, p[3]) else redis.call('PERSIST', k) end
   end
   for _, d in ipairs(c.d) do redis.call('DEL', KEYS[d]) end
@@ -241,14 +243,14 @@ export class RedisBackend implements Backend {
   }
 
   async commit(c: Commit): Promise<boolean> {
-    const { keys, payload } = this.encode(c);
-    return Number(await this.evalScript(this.commitSha, COMMIT_SCRIPT, keys, [payload])) === 1;
+    const { keys, payload, values } = this.encode(c, 2);
+    return Number(await this.evalScript(this.commitSha, COMMIT_SCRIPT, keys, [payload, ...values])) === 1;
   }
 
   async commitOnce(c: Commit, guard: Guard): Promise<GuardedOutcome> {
-    const { keys, payload, ref } = this.encode(c);
+    const { keys, payload, values, ref } = this.encode(c, 3);
     const g = { a: ref(guard.absent), r: guard.rate ? ref(guard.rate.key) : 0, w: guard.rate?.windowMs ?? 0, l: guard.rate?.limit ?? 0 };
-    const [outcome, version, value] = (await this.evalScript(this.onceSha, ONCE_SCRIPT, keys, [payload, JSON.stringify(g)])) as string[];
+    const [outcome, version, value] = (await this.evalScript(this.onceSha, ONCE_SCRIPT, keys, [payload, JSON.stringify(g), ...values])) as string[];
     if (outcome === "exists") return { outcome, doc: { version: Number(version), value } };
     if (outcome === "applied" || outcome === "limited" || outcome === "conflict") return { outcome };
     throw new Error(`the commit script answered ${outcome}`);
@@ -256,10 +258,11 @@ export class RedisBackend implements Backend {
 
   /**
    * A commit as the scripts take it: every key it touches in KEYS (so Redis Cluster routes the
-   * call to the node of their one hash tag), and the writes as JSON naming keys by position.
-   * `ref` adds a further key (commitOnce's guard) to the same list.
+   * call to the node of their one hash tag), the writes as JSON naming keys by position, and the
+   * documents' values as the arguments from `firstValueArg` on (ARGV counts from 1), which the
+   * JSON names by position too. `ref` adds a further key (commitOnce's guard) to the same list.
    */
-  private encode(c: Commit) {
+  private encode(c: Commit, firstValueArg: number) {
     const keys: string[] = [];
     const index = new Map<string, number>();
     const ref = (key: string): number => {
@@ -273,7 +276,7 @@ export class RedisBackend implements Backend {
     };
     const payload = JSON.stringify({
       c: c.checks.map((ch) => [ref(ch.key), ch.version ?? -1]),
-      p: c.puts.map((p) => [ref(p.key), p.value, p.ttlMs ?? 0]),
+      p: c.puts.map((p, i) => [ref(p.key), firstValueArg + i, p.ttlMs ?? 0]),
       d: c.deletes.map((k) => ref(k)),
       a: c.indexAdds.map((a) => [ref(a.key), a.member, a.score]),
       r: c.indexRemoves.map((r) => [ref(r.key), r.member]),
@@ -281,7 +284,7 @@ export class RedisBackend implements Backend {
         .filter((i) => i.by !== 0)
         .map((i) => [ref(i.key), i.field, String(i.by)]),
     });
-    return { keys, payload, ref };
+    return { keys, payload, values: c.puts.map((p) => p.value), ref };
   }
 
   async counters(keys: string[]): Promise<Record<string, number>[]> {
