@@ -55,6 +55,29 @@ for (const kind of [...storeKinds, clusterKind]) {
       expect(await store.backend.counters([counter, untouched])).toEqual([{ n: 60, big: 60_000_000_000_000, down: -420 }, {}]);
     });
 
+    it("keeps a document's value byte for byte through commit and commitOnce, whatever characters it holds", async () => {
+      const { ws } = await createWorkspace(store);
+      // Quotes, backslashes, escapes, control characters, accents, CJK, an emoji and JSON-looking
+      // text: a value reaches Redis as a script argument of its own and must come back unchanged.
+      const values = [
+        JSON.stringify({ name: 'Zoë "the" \\ affiliate', note: "line\nbreak\ttab\u0001", city: "東京", mood: "🚀", raw: '{"a":[1,2]}' }),
+        'plain text, not JSON: "quoted" \\n',
+        "",
+      ];
+      // Keys of the workspace's own hash tag: a commit touches one tag (and one Cluster slot).
+      const plain = values.map((_, i) => `${keys.workspace(ws.id)}:value-${i}`);
+      const applied = await store.backend.commit({ checks: [], puts: values.map((value, i) => ({ key: plain[i], value })), deletes: [], indexAdds: [], indexRemoves: [] });
+      expect(applied).toBe(true);
+      expect((await store.backend.getMany(plain)).map((d) => d?.value)).toEqual(values);
+      const guarded = `${keys.workspace(ws.id)}:guarded`;
+      const answer = await store.backend.commitOnce(
+        { checks: [], puts: [{ key: guarded, value: values[0], ttlMs: 60_000 }], deletes: [], indexAdds: [], indexRemoves: [] },
+        { absent: `${keys.workspace(ws.id)}:absent` },
+      );
+      expect(answer).toEqual({ outcome: "applied" });
+      expect((await store.backend.get(guarded))?.value).toBe(values[0]);
+    });
+
     it("creates a workspace found by its API key hash, and refuses a second account for one email", async () => {
       const { ws, key } = await createWorkspace(store, "owner@example.com");
       expect((await store.workspaceByApiKeyHash(hashApiKey(key)))?.id).toBe(ws.id);
