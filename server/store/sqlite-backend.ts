@@ -27,6 +27,8 @@ export interface SqliteOptions {
   syncFile?: SyncFile;
   /** the WAL size from which a worker thread checkpoints it (sqlite-checkpointer.ts); 1 MiB */
   checkpointFromBytes?: number;
+  /** SQLite's own checkpoint threshold on this connection while the worker runs (pages; see below) */
+  besideWorkerCheckpointPages?: number;
 }
 
 // SQLite's own checkpoint threshold (pages): its default while no worker checkpoints, and far
@@ -51,6 +53,7 @@ export class SqliteBackend implements Backend {
   private readonly file: string;
   private readonly syncFile: SyncFile;
   private readonly checkpointFromBytes: number;
+  private readonly besideWorkerCheckpointPages: number;
   /** the worker that checkpoints the WAL once it has grown (startCheckpointer) */
   private checkpointer: Checkpointer | null = null;
   private checkpointerFailed = false;
@@ -62,6 +65,7 @@ export class SqliteBackend implements Backend {
   constructor(dataDir: string, fileName = "icodrip.sqlite", options: SqliteOptions = {}) {
     this.syncFile = options.syncFile ?? fdatasync;
     this.checkpointFromBytes = options.checkpointFromBytes ?? 1 << 20;
+    this.besideWorkerCheckpointPages = options.besideWorkerCheckpointPages ?? BESIDE_WORKER_CHECKPOINT_PAGES;
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, fileName);
     this.file = file;
@@ -341,7 +345,7 @@ export class SqliteBackend implements Backend {
     if (this.checkpointer || this.checkpointerFailed) return;
     const worker = new Checkpointer(this.file);
     this.checkpointer = worker;
-    this.db.pragma(`wal_autocheckpoint = ${BESIDE_WORKER_CHECKPOINT_PAGES}`);
+    this.db.pragma(`wal_autocheckpoint = ${this.besideWorkerCheckpointPages}`);
     worker.on("checkpointed", (c) => this.checkpoints.emit("checkpointed", c));
     worker.on("failed", (error) => {
       this.checkpointer = null;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -54,6 +54,28 @@ it("copies the WAL into the database file from a worker once the WAL passes its 
   expect(await reopened.get("after")).toEqual({ value: "1", version: 1 });
   expect((await reopened.getMany(["doc:0", "doc:399"])).every((d) => d !== null)).toBe(true);
   await reopened.close();
+});
+
+it("starts the WAL over again and again while writes never pause and the worker checkpoints beside them", async () => {
+  // The worker's checkpoints cannot finish while commits keep landing; the store's own checkpoint
+  // (here at 100 pages) must still find the checkpoint lock free now and then, or the WAL would
+  // grow without end. Commits of ~8 kB back to back: far more WAL than the bound below, written
+  // while the worker checkpoints every 40 ms.
+  const backend = new SqliteBackend(dir, "icodrip.sqlite", { checkpointFromBytes: 64 * 1024, besideWorkerCheckpointPages: 100 });
+  const walSize = () => statSync(join(dir, "icodrip.sqlite-wal")).size;
+  let largest = 0;
+  let written = 0;
+  let checkpoints = 0;
+  backend.checkpoints.on("checkpointed", () => checkpoints++);
+  for (let b = 0; written < 40 * 1024 * 1024 || checkpoints < 5; b++) {
+    await Promise.all(Array.from({ length: 8 }, (_, j) => backend.commit({ ...emptyCommit(), puts: [{ key: `doc:${(b * 8 + j) % 5000}`, value: value(b * 8 + j) }] })));
+    written += 8 * 1024;
+    largest = Math.max(largest, walSize());
+  }
+  expect(backend.checkpointing).toBe(true);
+  // 100 pages of 4 kB is 400 kB; what lands while one checkpoint copies comes on top of it.
+  expect(largest).toBeLessThan(8 * 1024 * 1024);
+  await backend.close();
 });
 
 it("never starts a worker for a store that writes little", async () => {
