@@ -124,22 +124,22 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     await cannon(first.url + link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
     const click = await measured(first, link, { seconds: SECONDS, shot: visitor });
     rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}`]);
-    await first.disk();
-    const held = await paced(first.url + link, { seconds: SECONDS, rate: 2000, shot: visitor });
-    rows.push([`  same at a steady 2,000 clicks/s`, `p50 ${ms(held.p50)}, p99 ${ms(held.p99)}`, `${fmt(held.rps)} answered; ${statuses(held)}${diskNote(await first.disk())}`]);
+    /** A steady load on one path as a row, with what the disk did meanwhile (figures before it are dropped). */
+    const held = async (label: string, path: string, rate: number, shot: (i: number) => Shot): Promise<Row> => {
+      await first.disk();
+      const r = await paced(first.url + path, { seconds: SECONDS, rate, shot });
+      return [label, `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`, `${fmt(r.rps)} answered; ${statuses(r)}${diskNote(await first.disk())}`];
+    };
+    rows.push(await held("  same at a steady 2,000 clicks/s", link, 2000, visitor));
     const posted = await measured(first, "/t/click", { seconds: SECONDS, shot: snippetClick });
     rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}`]);
-    await first.disk();
-    const postedHeld = await paced(first.url + "/t/click", { seconds: SECONDS, rate: 2000, shot: snippetClick });
-    rows.push([`  same at a steady 2,000 clicks/s`, `p50 ${ms(postedHeld.p50)}, p99 ${ms(postedHeld.p99)}`, `${fmt(postedHeld.rps)} answered; ${statuses(postedHeld)}${diskNote(await first.disk())}`]);
+    rows.push(await held("  same at a steady 2,000 clicks/s", "/t/click", 2000, snippetClick));
 
     // Webhook path: signed checkout.session.completed deliveries, each a new event and payment,
     // each verified, recorded once and attributed to the click.
     const hooks = await measured(first, "/webhooks/stripe", { seconds: SECONDS, shot: delivery.next });
     rows.push([`POST /webhooks/stripe, ${store} (new payments)`, fmt(hooks.rps), `${ratio(hooks)}; p99 ${ms(hooks.p99)}; ${statuses(hooks)}`]);
-    await first.disk();
-    const hooksHeld = await paced(`${first.url}/webhooks/stripe`, { seconds: SECONDS, rate: 1000, shot: delivery.next });
-    rows.push([`  same at a steady 1,000 deliveries/s`, `p50 ${ms(hooksHeld.p50)}, p99 ${ms(hooksHeld.p99)}`, `${fmt(hooksHeld.rps)} answered; ${statuses(hooksHeld)}${diskNote(await first.disk())}`]);
+    rows.push(await held("  same at a steady 1,000 deliveries/s", "/webhooks/stripe", 1000, delivery.next));
 
     // More instances on one Redis, the 32 connections shared among them: how the webhook path
     // grows when the work is spread (the embedded store is one process by design).

@@ -78,7 +78,7 @@ parentPort.on("message", (message) => {
 `;
 
 /** How long the worker waits after a checkpoint before the next (see the top of this file). */
-export const CHECKPOINT_GAP_MS = 40;
+const CHECKPOINT_GAP_MS = 40;
 
 /**
  * Checkpoints one database file from a worker thread, `gapMs` after each checkpoint. Emits "checkpointed"
