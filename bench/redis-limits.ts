@@ -1,14 +1,16 @@
 import { execFile, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
+import { createClient } from "redis";
 
 // What Redis alone does with the scripts the hot paths send it, so a reader sees how close each
 // path comes to Redis's own limit. The scripts are not written out again here: they are caught
 // on the wire (MONITOR) while the real server handles one click and one delivery, then replayed by
-// redis-benchmark, 32 connections, with every generated id (click, event, payment, visitor
-// fingerprint) turned into a random number per call, so each call writes new keys as the real
-// traffic does. A replayed check on a document the first call rewrote fails and the script stops
-// early, so a replay's rate is Redis's upper limit for that script, not less.
+// redis-benchmark, 32 connections, with every id the request made (click, event, payment,
+// conversion, visitor fingerprint) turned into a random number per call, so each call writes new
+// keys as the real traffic does. Ids of documents that existed before the request (the click a
+// delivery pays against) stay as they are: randomised, the script's check on them would fail and
+// it would stop before writing anything. Each replay is tried once first and must apply.
 
 type Row = [string, string, string];
 const run = promisify(execFile);
@@ -16,6 +18,8 @@ const run = promisify(execFile);
 export interface Captured {
   label: string;
   commands: string[][];
+  /** ids of documents the request found rather than made, kept as they are in the replay */
+  keep?: string[];
 }
 
 /** The EVALSHA/EVAL calls made under `prefix` while `action` runs. */
@@ -59,14 +63,17 @@ export async function redisLimitRows(redisUrl: string, prefix: string, captured:
   rows.push(["redis-benchmark PING (32 connections)", `${fmt(ping)}/s`, "the round trip alone"]);
   const set = await bench(100_000, ["SET", `${prefix}limit:__rand_int__`, "value"]);
   rows.push(["redis-benchmark SET of a new key", `${fmt(set)}/s`, `${(set / ping).toFixed(2)}× PING`]);
-  for (const { label, commands } of captured) {
+  for (const { label, commands, keep = [] } of captured) {
     if (commands.length === 0) {
       rows.push([`redis-benchmark ${label}`, "not measured", "no script was seen on the wire"]);
       continue;
     }
     // Each script in turn; a path that runs several is limited by their sum of times.
     const rates: number[] = [];
-    for (const command of commands) rates.push(await bench(20_000, randomised(command)));
+    for (const command of commands) {
+      await mustApply(redisUrl, label, randomised(command, keep));
+      rates.push(await bench(20_000, randomised(command, keep)));
+    }
     const combined = 1 / rates.reduce((sum, r) => sum + 1 / r, 0);
     const each = rates.map((r) => fmt(r)).join(" + ");
     rows.push([`redis-benchmark ${label}`, `${fmt(combined)}/s`, `${commands.length} script call(s) per request (${each}/s each); ${(combined / ping).toFixed(2)}× PING`]);
@@ -77,8 +84,27 @@ export async function redisLimitRows(redisUrl: string, prefix: string, captured:
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** Ids the server made for one request become random per call, keeping their length class. */
-function randomised(command: string[]): string[] {
-  return withIds(command, (id) => `${id.split(/[_:]/)[0]}___rand_int__`);
+function randomised(command: string[], keep: string[]): string[] {
+  return withIds(command, (id) => (keep.includes(id) ? id : `${id.split(/[_:]/)[0]}___rand_int__`));
+}
+
+/**
+ * Sends the replay once (each random placeholder a number, as redis-benchmark would) and throws
+ * unless the script applied: a commit answers 1, a guarded commit "applied", a read its list.
+ * A replay whose check fails stops early and would measure a script that writes nothing.
+ */
+async function mustApply(redisUrl: string, label: string, command: string[]): Promise<void> {
+  const client = await createClient({ url: redisUrl }).connect();
+  try {
+    const reply = await client.sendCommand(command.map((arg) => arg.replaceAll("__rand_int__", () => String(Math.floor(Math.random() * 1e12)))));
+    const first: unknown = Array.isArray(reply) ? reply[0] : reply;
+    const outcome = typeof first === "string" || typeof first === "number" ? String(first) : JSON.stringify(first);
+    if (outcome === "0" || ["conflict", "exists", "limited"].includes(outcome)) {
+      throw new Error(`the replay ${label} did not apply (it answered ${outcome}): one of its ids names a document the request found, not one it made; pass it in keep`);
+    }
+  } finally {
+    await client.quit();
+  }
 }
 
 /**
@@ -87,7 +113,7 @@ function randomised(command: string[]): string[] {
  * name and the script's SHA stay as they are.
  */
 export function withIds(command: string[], replace: (id: string) => string): string[] {
-  return command.map((arg, i) => (i < 2 ? arg : arg.replace(/\b((?:icd|evt|cs|pi|ch|in|conv|cv|whd|del)_[A-Za-z0-9_-]+|clickrepeat:[A-Za-z0-9_-]+)/g, replace)));
+  return command.map((arg, i) => (i < 2 ? arg : arg.replace(/\b((?:icd|evt|cs|pi|ch|in|cnv|whd)_[A-Za-z0-9_-]+|clickrepeat:[A-Za-z0-9_-]+)/g, replace)));
 }
 
 /** MONITOR quotes each argument: \\ \" \n \r \t \a \b and \xHH for other bytes. */
