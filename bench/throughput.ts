@@ -1,8 +1,8 @@
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import Stripe from "stripe";
-import { captureScripts, redisLimitRows } from "./redis-limits.js";
+import { captureScripts, redisInfo, redisLimitRows } from "./redis-limits.js";
 import { cannon, paced, percentile, spawnInstance, type DiskFigures, type Figures, type Instance, type Load, type LoadResult, type Shot } from "./load.js";
 
 // The hot paths near the machine's limit: each server in a process of its own (bench/instance.ts)
@@ -24,6 +24,10 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 interface Measured extends LoadResult {
   /** the server process's CPU time per answered request, µs */
   cpuUs: number;
+  /** Redis's CPU time per answered request, µs (0 when the path does not use Redis) */
+  redisUs: number;
+  /** this process's (autocannon's, signing deliveries included) CPU time per answered request, µs */
+  loadUs: number;
 }
 
 /**
@@ -36,13 +40,36 @@ function diskNote(disk: DiskFigures | null): string {
   return disk ? part("WAL syncs meanwhile", disk.syncs) + part("COMMITs", disk.commits) : "";
 }
 
-/** A load against one instance, with the CPU time the instance spent on it. */
-async function measured(instance: Instance, path: string, load: Load): Promise<Measured> {
+/** Redis's own CPU time so far (user + system, µs), from INFO. */
+async function redisCpu(redisUrl: string): Promise<number> {
+  const stdout = await redisInfo(redisUrl, "cpu");
+  const seconds = (field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, "m").exec(stdout)?.[1] ?? NaN);
+  return (seconds("used_cpu_user") + seconds("used_cpu_sys")) * 1e6;
+}
+
+/**
+ * A load against one instance, with the CPU time each process on the machine spent on it: the
+ * instance, Redis (given its URL) and this process, which generates the load. Their sum per
+ * request is what the path costs the whole machine, and the machine's cores divided by it the
+ * most it could answer here however well the work were spread.
+ */
+async function measured(instance: Instance, path: string, load: Load, redisUrl?: string): Promise<Measured> {
   const before = await instance.cpu();
+  const redisBefore = redisUrl ? await redisCpu(redisUrl) : 0;
+  const loadBefore = process.cpuUsage();
   const result = await cannon(instance.url + path, load);
+  const loadSpent = process.cpuUsage(loadBefore);
+  const redisSpent = redisUrl ? (await redisCpu(redisUrl)) - redisBefore : 0;
   const spent = (await instance.cpu()) - before;
-  const answered = [...result.statuses.values()].reduce((a, b) => a + b, 0);
-  return { ...result, cpuUs: spent / Math.max(1, answered) };
+  const answered = Math.max(1, [...result.statuses.values()].reduce((a, b) => a + b, 0));
+  return { ...result, cpuUs: spent / answered, redisUs: redisSpent / answered, loadUs: (loadSpent.user + loadSpent.system) / answered };
+}
+
+/** A path's CPU per request over the machine's processes, and the rate the machine's cores allow at that cost. */
+function machineNote(r: Measured): string {
+  const total = r.cpuUs + r.redisUs + r.loadUs;
+  const parts = [`server ${Math.round(r.cpuUs)}`, ...(r.redisUs > 0 ? [`Redis ${Math.round(r.redisUs)}`] : []), `load ${Math.round(r.loadUs)}`];
+  return `machine CPU/req: ${parts.join(" + ")} = ${Math.round(total)} µs, so ${availableParallelism()} cores allow at most ${fmt(availableParallelism() * 1e6 / total)}`;
 }
 
 /** Each request a different visitor (user agent), so every one records a new click. */
@@ -123,8 +150,9 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     }
 
     await cannon(first.url + link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
-    const click = await measured(first, link, { seconds: SECONDS, shot: visitor });
-    rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}`]);
+    const storeUrl = store === "redis" ? redisUrl : undefined;
+    const click = await measured(first, link, { seconds: SECONDS, shot: visitor }, storeUrl);
+    rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}; ${machineNote(click)}`]);
     /** A steady load on one path as a row, with what the disk did meanwhile (figures before it are dropped). */
     const held = async (label: string, path: string, rate: number, shot: (i: number) => Shot): Promise<Row> => {
       await first.disk();
@@ -132,14 +160,14 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
       return [label, `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`, `${fmt(r.rps)} answered; ${statuses(r)}${diskNote(await first.disk())}`];
     };
     rows.push(await held("  same at a steady 2,000 clicks/s", link, 2000, visitor));
-    const posted = await measured(first, "/t/click", { seconds: SECONDS, shot: snippetClick });
-    rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}`]);
+    const posted = await measured(first, "/t/click", { seconds: SECONDS, shot: snippetClick }, storeUrl);
+    rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}; ${machineNote(posted)}`]);
     rows.push(await held("  same at a steady 2,000 clicks/s", "/t/click", 2000, snippetClick));
 
     // Webhook path: signed checkout.session.completed deliveries, each a new event and payment,
     // each verified, recorded once and attributed to the click.
-    const hooks = await measured(first, "/webhooks/stripe", { seconds: SECONDS, shot: delivery.next });
-    rows.push([`POST /webhooks/stripe, ${store} (new payments)`, fmt(hooks.rps), `${ratio(hooks)}; p99 ${ms(hooks.p99)}; ${statuses(hooks)}`]);
+    const hooks = await measured(first, "/webhooks/stripe", { seconds: SECONDS, shot: delivery.next }, storeUrl);
+    rows.push([`POST /webhooks/stripe, ${store} (new payments)`, fmt(hooks.rps), `${ratio(hooks)}; p99 ${ms(hooks.p99)}; ${statuses(hooks)}; ${machineNote(hooks)}`]);
     rows.push(await held("  same at a steady 1,000 deliveries/s", "/webhooks/stripe", 1000, delivery.next));
 
     // More instances on one Redis, the 32 connections shared among them: how the webhook path
