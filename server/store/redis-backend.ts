@@ -8,7 +8,8 @@ import { sumIncrements, type Backend, type Commit, type Doc, type Guard, type Gu
 // value travels as an argument of its own, named by position in the commit's JSON: nested in
 // that JSON it would be escaped by the server and unescaped by the script, every byte of it twice.
 // The JSON is six flat lists (a check is two entries, a put three…) rather than lists of lists:
-// decoding makes one Lua table per list instead of one per entry, which was most of its cost.
+// decoding makes one Lua table per list instead of one per entry (about 8 µs of Redis's time for
+// a delivery's commit instead of 15).
 // Every redis.call costs the script about a microsecond beyond the command's own work, so a put
 // of a key whose version a check just read (most puts: a new event, payment, delivery or
 // visitor is checked absent) sets version and document in one HSET, and clears no expiry from a
