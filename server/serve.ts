@@ -56,8 +56,14 @@ export async function startServer(config: Config, options: { store?: Store; log?
 function schedulePurge(store: Store, log: Logger): NodeJS.Timeout {
   const timer = setInterval(() => {
     if (store.backend instanceof SqliteBackend) {
-      const removed = store.backend.purgeExpired();
-      if (removed > 0) log.debug({ removed }, "expired records purged");
+      store.backend.purgeExpired().then(
+        (removed) => {
+          if (removed > 0) log.debug({ removed }, "expired records purged");
+        },
+        (error: unknown) => {
+          log.warn({ err: error }, "purging expired records failed; the next hour's purge tries again");
+        },
+      );
     }
   }, 3_600_000);
   timer.unref();

@@ -62,3 +62,39 @@ it("moves a store made with the WITHOUT ROWID table, keeping every document's va
   expect(await again.get("{ws:a}:small")).toEqual({ value: '{"n":1}', version: 2 });
   await again.close();
 });
+
+it("purges expired documents a slice of rows at a time, serving the event loop between slices", async () => {
+  const now = Date.now();
+  await new SqliteBackend(dir).close(); // the schema
+  const raw = new Database(join(dir, "icodrip.sqlite"));
+  const insert = raw.prepare("INSERT INTO docs (key, value, version, expires_at) VALUES (?, '{}', 1, ?)");
+  // 45,000 documents, five slices' worth: every third expired, every third expiring later, the rest never.
+  raw.transaction(() => {
+    for (let i = 0; i < 45_000; i++) insert.run(`{ws:a}:doc:${i}`, i % 3 === 0 ? now - 1_000 : i % 3 === 1 ? now + 3_600_000 : null);
+  })();
+  raw.close();
+
+  const backend = new SqliteBackend(dir);
+  try {
+    const order: string[] = [];
+    const purged = backend.purgeExpired(1).then((n) => {
+      order.push("purged");
+      return n;
+    });
+    setTimeout(() => order.push("served"), 0);
+    expect(await purged).toBe(15_000);
+    expect(order).toEqual(["served", "purged"]);
+    expect(await backend.getMany(["{ws:a}:doc:0", "{ws:a}:doc:1", "{ws:a}:doc:2", "{ws:a}:doc:44997"])).toEqual([
+      null,
+      { value: "{}", version: 1 },
+      { value: "{}", version: 1 },
+      null,
+    ]);
+    expect(await backend.purgeExpired(1)).toBe(0);
+  } finally {
+    await backend.close();
+  }
+  const after = new Database(join(dir, "icodrip.sqlite"), { readonly: true });
+  expect(after.prepare("SELECT count(*) AS n FROM docs").get()).toEqual({ n: 30_000 });
+  after.close();
+});
