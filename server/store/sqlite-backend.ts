@@ -451,7 +451,7 @@ const PURGE_SLICE = 10_000;
 
 const DOCS_COLUMNS = "key TEXT NOT NULL, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER";
 
-/** Moves the documents of a store made before into the plain table, in one transaction (once). */
+/** Moves the documents of a store made before into the plain table, in one transaction (once); the schema's own statements then index it. */
 function moveDocsOutOfWithoutRowid(db: Database.Database): void {
   const docs = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'docs'").get();
   if (!docs || !/WITHOUT\s+ROWID/i.test(docs.sql)) return;
@@ -461,7 +461,6 @@ function moveDocsOutOfWithoutRowid(db: Database.Database): void {
       INSERT INTO docs_moved (key, value, version, expires_at) SELECT key, value, version, expires_at FROM docs;
       DROP TABLE docs;
       ALTER TABLE docs_moved RENAME TO docs;
-      CREATE UNIQUE INDEX docs_by_key ON docs (key);
     `);
   })();
 }
