@@ -1,5 +1,20 @@
 import { MoneyError, requireTime } from "./money-error.js";
 
+const DAY_MS = 24 * 3600 * 1000;
+
+// The last day utcDay made, kept: every click and every report counter asks for the day it
+// counts on, nearly always the one the call before asked for, and toISOString was about 5 % of
+// building a click's writes.
+let lastDay = { number: NaN, day: "" };
+
+/** The UTC day of an instant, as YYYY-MM-DD. */
+export function utcDay(at: number): string {
+  const number = Math.floor(at / DAY_MS);
+  // NaN never equals itself, so a time that is no time still throws, from toISOString, as before.
+  if (number !== lastDay.number) lastDay = { number, day: new Date(at).toISOString().slice(0, 10) };
+  return lastDay.day;
+}
+
 const daysInUtcMonth = (year: number, month: number) => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 
 /**

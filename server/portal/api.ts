@@ -11,7 +11,7 @@ import { parseRequest } from "../http/parse.js";
 import { newLink } from "../http/routes/links.js";
 import { linkCreate, payoutMethod } from "../http/schemas.js";
 import { sameOrigin } from "../http/session.js";
-import { utcDay } from "../reports/figures.js";
+import { utcDay } from "../domain/calendar.js";
 import { reportSummary, reportTimeseries } from "../reports/service.js";
 import { portalPayout } from "../payouts/present.js";
 import { joinBody, joinProgram } from "./join.js";

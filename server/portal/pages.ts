@@ -12,7 +12,7 @@ import { html, sendPage, type Html } from "../dashboard/html.js";
 import { scriptPath } from "../dashboard/assets.js";
 import { formatTime } from "../dashboard/format.js";
 import { barChart } from "../dashboard/chart.js";
-import { utcDay } from "../reports/figures.js";
+import { utcDay } from "../domain/calendar.js";
 import { reportSummary, reportTimeseries } from "../reports/service.js";
 import { portalPayout } from "../payouts/present.js";
 import { joinBody, joinProgram } from "./join.js";

@@ -1,3 +1,4 @@
+import { utcDay } from "../domain/calendar.js";
 import type { Click, Conversion, ConversionStatus, Money } from "../domain/types.js";
 
 // What each click and each conversion adds to the report counters, and how counters read back as
@@ -45,10 +46,6 @@ export interface Figures {
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** The UTC day of an instant, as YYYY-MM-DD. */
-export function utcDay(at: number): string {
-  return new Date(at).toISOString().slice(0, 10);
-}
 
 /** Every UTC day from `from` to `to` inclusive (YYYY-MM-DD each). */
 export function daysBetween(from: string, to: string): string[] {

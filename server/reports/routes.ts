@@ -4,7 +4,7 @@ import type { AppContext } from "../http/context.js";
 import { ApiError } from "../http/errors.js";
 import { parseRequest } from "../http/parse.js";
 import type { Affiliate } from "../domain/types.js";
-import { utcDay } from "./figures.js";
+import { utcDay } from "../domain/calendar.js";
 import { reportAffiliates, reportSummary, reportTimeseries, type ReportQuery } from "./service.js";
 import { presentFigures } from "./present.js";
 
