@@ -79,7 +79,11 @@ export async function redisLimitRows(redisUrl: string, prefix: string, captured:
       // Every replay must have written what the first did: one that stopped early (a check or
       // guard that failed, an error) is quicker and would flatter the rate.
       const applied = ((await writesSoFar(redisUrl)) - before) / (REPLAYS * writesPerCall);
-      if (writesPerCall > 0 && applied < 0.99) stopped.push(`only ${(applied * 100).toFixed(0)} % of replays of call ${rates.length} wrote what the first did`);
+      if (writesPerCall > 0 && applied < 0.99) {
+        // What a replay answers now says why (a guard found, a rate limited, a check failed).
+        const now = await answerOf(redisUrl, replay);
+        stopped.push(`only ${(applied * 100).toFixed(0)} % of replays of call ${rates.length} wrote what the first did (one more answers ${now})`);
+      }
     }
     const combined = 1 / rates.reduce((sum, r) => sum + 1 / r, 0);
     const each = rates.map((r) => fmt(r)).join(" + ");
@@ -120,16 +124,21 @@ function randomised(command: string[], keep: string[]): string[] {
  * Answers how many write commands the call ran, which every replay after it must run too.
  */
 async function mustApply(redisUrl: string, label: string, command: string[]): Promise<number> {
+  const before = await writesSoFar(redisUrl);
+  const outcome = await answerOf(redisUrl, command);
+  if (outcome === "0" || ["conflict", "exists", "limited"].includes(outcome)) {
+    throw new Error(`the replay ${label} did not apply (it answered ${outcome}): one of its ids names a document the request found, not one it made; pass it in keep`);
+  }
+  return (await writesSoFar(redisUrl)) - before;
+}
+
+/** Sends the replay once, each random placeholder a number as redis-benchmark would; answers the script's first reply as text. */
+async function answerOf(redisUrl: string, command: string[]): Promise<string> {
   const client = await createClient({ url: redisUrl }).connect();
   try {
-    const before = await writesSoFar(redisUrl);
     const reply = await client.sendCommand(command.map((arg) => arg.replaceAll("__rand_int__", () => String(Math.floor(Math.random() * 1e12)))));
     const first: unknown = Array.isArray(reply) ? reply[0] : reply;
-    const outcome = typeof first === "string" || typeof first === "number" ? String(first) : JSON.stringify(first);
-    if (outcome === "0" || ["conflict", "exists", "limited"].includes(outcome)) {
-      throw new Error(`the replay ${label} did not apply (it answered ${outcome}): one of its ids names a document the request found, not one it made; pass it in keep`);
-    }
-    return (await writesSoFar(redisUrl)) - before;
+    return typeof first === "string" || typeof first === "number" ? String(first) : JSON.stringify(first);
   } finally {
     await client.quit();
   }
