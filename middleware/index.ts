@@ -1,5 +1,5 @@
-// The public surface of `@icodrip/middleware` (re-exported as `icodrip/middleware`); see PRODUCT.md,
-// "Middleware".
+// The public surface of `@icodrip/middleware` (re-exported as `icodrip/middleware`); the README's
+// "Wrap Stripe Checkout" shows it in use.
 
 export type { Referral } from "./referral-format.js";
 export { parseReferral } from "./parse-referral.js";

@@ -11,7 +11,7 @@ import { commissionRule, recurringRule } from "./schemas.js";
 // presenters return and what GET /api/v1/openapi.json describes come from one definition. The
 // schemas are strict: a test parses real answers with them, so a field that leaks out of a
 // presenter (a spread picks up whatever the domain type gains) fails there rather than shipping.
-// Field names are fixed by PRODUCT.md: fields may be added, never renamed.
+// Field names are the public API that integrations build against: fields may be added, never renamed.
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -7,7 +7,7 @@ import { embeddedKind } from "../support/stores.js";
 import { charge, deliver, event } from "../support/stripe-events.js";
 import { startStage, type Stage } from "./stage.js";
 
-// The reference scenario of PRODUCT.md, end to end: a merchant connects Stripe, creates an
+// The reference scenario, end to end: a merchant connects Stripe, creates an
 // affiliate and a link; a new visitor in a fresh browser context opens the link, lands on the
 // shop, checks out; Stripe's signed webhook turns the payment into a conversion; a refund
 // reverses part of the commission. Real Chromium, real HTTP, the local Stripe emulator.

@@ -9,7 +9,7 @@ import { embeddedKind, redisKind } from "../support/stores.js";
 import { deliver, event } from "../support/stripe-events.js";
 import { startStage, type Stage } from "./stage.js";
 
-// The reference scenario of PRODUCT.md the way a merchant on a Connect platform lives it: sign in
+// The reference scenario the way a merchant on a Connect platform lives it: sign in
 // at /login, press "Connect Stripe" in Settings > Integrations, come back connected (Icodrip made
 // the platform's Connect endpoint on the way); a visitor in another browser profile follows an
 // affiliate's link and checks out on the shop; Stripe's Connect event, signed with the platform
