@@ -437,8 +437,9 @@ export class SqliteBackend implements Backend {
   }
 }
 
-// The Backend contract is asynchronous and SQLite answers synchronously. Running the work inside a
-// promise's executor turns a throw (SQLITE_BUSY, a closed database) into a rejection, as callers expect.
+/** Rows of the documents' table one purge statement reads (purgeExpired). */
+const PURGE_SLICE = 10_000;
+
 // Documents live in a plain (rowid) table with a unique index on their key. They were a WITHOUT
 // ROWID table keyed by it, where a row is a cell of an index B-tree: a document over about 1 kB
 // (a conversion, a connection) spilled its tail to an overflow page of its own, and the interior
@@ -446,9 +447,6 @@ export class SqliteBackend implements Backend {
 // the overflowing dividers it compared against, straight from the file (SQLite reads overflow
 // pages around its cache). On a bench store of 82,000 documents that was 2.9 pread calls and
 // 3.5-4.0 µs per lookup, against none and 1.3 µs with the index, in half the pages.
-/** Rows of the documents' table one purge statement reads (purgeExpired). */
-const PURGE_SLICE = 10_000;
-
 const DOCS_COLUMNS = "key TEXT NOT NULL, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER";
 
 /** Moves the documents of a store made before into the plain table, in one transaction (once); the schema's own statements then index it. */
@@ -465,6 +463,8 @@ function moveDocsOutOfWithoutRowid(db: Database.Database): void {
   })();
 }
 
+// The Backend contract is asynchronous and SQLite answers synchronously. Running the work inside a
+// promise's executor turns a throw (SQLITE_BUSY, a closed database) into a rejection, as callers expect.
 function settle<T>(work: () => T): Promise<T> {
   return new Promise<T>((resolve) => {
     resolve(work());
