@@ -184,7 +184,7 @@ function layout(o: MerchantSiteOptions, title: string, body: string): string {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${escape(title)} — Example Shop</title>
-  <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}section.product{border:1px solid #ddd;border-radius:8px;padding:1rem;margin:1rem 0}button{font:inherit;padding:.5rem 1rem}.price{font-size:1.3rem}</style>
+  <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}section.product{border:1px solid #ddd;border-radius:8px;padding:1rem;margin:1rem 0}button{font:inherit;padding:.5rem 1rem}.price{font-size:1.3rem}code{overflow-wrap:anywhere}</style>
   <script>window.icodrip=window.icodrip||{q:[],ready:function(c){this.q.push(c)}};</script>
   <script async src="${escape(o.icodripUrl)}/snippet.js" data-program="${escape(o.programKey)}"></script>
 </head>
