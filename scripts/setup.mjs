@@ -4,7 +4,8 @@
 // new machine, and a second `npm start` starts at once. Plain Node, no dependencies.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 
 const major = Number(process.versions.node.split(".")[0]);
 const minor = Number(process.versions.node.split(".")[1]);
@@ -21,6 +22,20 @@ if (!existsSync(installed) || mtime("package-lock.json") > mtime(installed)) {
   console.log("Installing dependencies (the first time this compiles better-sqlite3, about a minute and a half)…");
   run(["ci", "--no-audit", "--no-fund"]);
 }
+// Patches to dependencies (patches/: node-redis's write scheduling, see the README's Redis
+// notes), checked on every run rather than only after an install here, so a tree installed by a
+// plain `npm ci` gets them too. patch-package applies what is missing, leaves what is applied,
+// and fails on a patch an upgraded package no longer fits: then this stops, saying so.
+const patcher = join(dirname(createRequire(import.meta.url).resolve("patch-package/package.json")), "index.js");
+try {
+  execFileSync(process.execPath, [patcher, "--error-on-fail"], { stdio: "pipe" });
+} catch (error) {
+  process.stderr.write(error.stdout ?? "");
+  process.stderr.write(error.stderr ?? "");
+  console.error("A patch in patches/ no longer applies to the installed packages; update it (npx patch-package <package>) or remove it.");
+  process.exit(1);
+}
+
 // What the build reads. Folders count too: deleting a file changes its folder's time.
 const SOURCES = ["server", "middleware", "snippet", "rollup.config.ts", "tsconfig.json", "tsconfig.build.json", "package.json", "package-lock.json"];
 const STAMP = "dist/.built";
