@@ -65,11 +65,17 @@ async function measured(instance: Instance, path: string, load: Load, redisUrl?:
   return { ...result, cpuUs: spent / answered, redisUs: redisSpent / answered, loadUs: (loadSpent.user + loadSpent.system) / answered };
 }
 
-/** A path's CPU per request over the machine's processes, and the rate the machine's cores allow at that cost. */
-function machineNote(r: Measured): string {
+/**
+ * A path's CPU per request over the machine's processes, and the rate the machine's cores allow
+ * at that cost; for a click, also as a share of bare node's rate: the most its ratio could be,
+ * however the work were spread, while the server, Redis and the load generator share the cores.
+ */
+function machineNote(r: Measured, bareRps?: number): string {
   const total = r.cpuUs + r.redisUs + r.loadUs;
   const parts = [`server ${Math.round(r.cpuUs)}`, ...(r.redisUs > 0 ? [`Redis ${Math.round(r.redisUs)}`] : []), `load ${Math.round(r.loadUs)}`];
-  return `machine CPU/req: ${parts.join(" + ")} = ${Math.round(total)} µs, so ${availableParallelism()} cores allow at most ${fmt(availableParallelism() * 1e6 / total)}`;
+  const allowed = (availableParallelism() * 1e6) / total;
+  const share = bareRps ? ` (${(allowed / bareRps).toFixed(3)}× bare node)` : "";
+  return `machine CPU/req: ${parts.join(" + ")} = ${Math.round(total)} µs, so ${availableParallelism()} cores allow at most ${fmt(allowed)}${share}`;
 }
 
 /** Each request a different visitor (user agent), so every one records a new click. */
@@ -152,7 +158,7 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     await cannon(first.url + link, { seconds: 1, shot: visitor }); // warm-up: caches, JIT
     const storeUrl = store === "redis" ? redisUrl : undefined;
     const click = await measured(first, link, { seconds: SECONDS, shot: visitor }, storeUrl);
-    rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}; ${machineNote(click)}`]);
+    rows.push([`GET /r/:code, ${store} (records a click)`, fmt(click.rps), `${ratio(click)}; p99 ${ms(click.p99)}; ${statuses(click)}; ${machineNote(click, bareNode.rps)}`]);
     /**
      * A steady load on one path as a row, with what the disk did meanwhile (figures before it are
      * dropped), and the share of the path's full-speed rate it asks for: near or past it, a p99
@@ -166,7 +172,7 @@ export async function throughputRows(redisUrl: string): Promise<Row[]> {
     };
     rows.push(await held("  same at a steady 2,000 clicks/s", link, 2000, visitor, click.rps));
     const posted = await measured(first, "/t/click", { seconds: SECONDS, shot: snippetClick }, storeUrl);
-    rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}; ${machineNote(posted)}`]);
+    rows.push([`POST /t/click, ${store} (the snippet's click)`, fmt(posted.rps), `${ratio(posted)}; p99 ${ms(posted.p99)}; ${statuses(posted)}; ${machineNote(posted, bareNode.rps)}`]);
     rows.push(await held("  same at a steady 2,000 clicks/s", "/t/click", 2000, snippetClick, posted.rps));
 
     // Webhook path: signed checkout.session.completed deliveries, each a new event and payment,
