@@ -33,7 +33,7 @@ interface Measured extends LoadResult {
 /**
  * What the embedded store's disk did during a held load: its WAL syncs (off the event loop, each
  * write waits for one) and its COMMITs (on the loop; the longest are those in which SQLite's own
- * checkpoint ran, see the README), or nothing for an instance that does not time them.
+ * checkpoint ran, see bench/NOTES.md), or nothing for an instance that does not time them.
  */
 function diskNote(disk: DiskFigures | null): string {
   const part = (label: string, f: Figures | null) => (f ? `; ${label}: ${f.count.toLocaleString("en-US")}, p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}` : "");
