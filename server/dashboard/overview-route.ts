@@ -2,7 +2,7 @@ import type { RequestHandler } from "express";
 import { z } from "zod";
 import { ApiError } from "../http/errors.js";
 import type { AppContext } from "../http/context.js";
-import { utcDay } from "../domain/calendar.js";
+import { DAY_MS, utcDay } from "../domain/calendar.js";
 import { daysBetween, type Mode } from "../reports/figures.js";
 import { MAX_REPORT_DAYS, resolveRange } from "../reports/routes.js";
 import { reportAffiliates, reportSummary, reportTimeseries, type ReportQuery } from "../reports/service.js";
@@ -12,7 +12,6 @@ import { overviewPage, type RangeChoice } from "./overview-page.js";
 import { anId, oneOf } from "./query.js";
 import { memberPage } from "./signed-in.js";
 
-const DAY_MS = 24 * 3600 * 1000;
 const TOP = 10;
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
 

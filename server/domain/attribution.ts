@@ -1,5 +1,6 @@
 import { normalizeEmail } from "./email.js";
 import type { Click, Lead, PromoCode } from "./types.js";
+import { DAY_MS } from "./calendar.js";
 
 // Who referred a payment. The strongest evidence goes first: the click id Icodrip's middleware
 // put on the Checkout Session, then the one it put in metadata, then a promotion code tied to
@@ -32,8 +33,6 @@ export type Match =
   | { ok: false; reason: string };
 
 const CLICK_PREFIX = "icd_";
-const DAY_MS = 24 * 3600 * 1000;
-
 // Why a key did not match, most telling first: an expired click names the affiliate who
 // nearly earned it, an unknown id points at a setup problem, an unmatched email says little.
 type Miss =

@@ -1,6 +1,7 @@
 import { MoneyError, requireTime } from "./money-error.js";
 
-const DAY_MS = 24 * 3600 * 1000;
+/** One day in milliseconds: every UTC day is this long (Unix time has no leap seconds). */
+export const DAY_MS = 24 * 3600 * 1000;
 
 // The last day utcDay made, kept: every click and every report counter asks for the day it
 // counts on, nearly always the one the call before asked for, and toISOString was about 5 % of

@@ -1,6 +1,5 @@
 import type { ConversionStatus } from "./types.js";
-
-const DAY_MS = 24 * 3600 * 1000;
+import { DAY_MS } from "./calendar.js";
 
 export function approvesAt(paidAt: number, holdDays: number): number {
   return paidAt + holdDays * DAY_MS;

@@ -3,12 +3,12 @@ import { conversionTotals, matchesConversion, type ConversionFilter, type Curren
 import { CONVERSION_STATUSES, type Conversion, type Page } from "../domain/types.js";
 import type { Store } from "../store/store.js";
 import { ApiError } from "./errors.js";
+import { DAY_MS } from "../domain/calendar.js";
 
 // The conversions' filters as a query string carries them: one schema for GET /conversions,
 // its CSV export and the dashboard's Conversions tab, so the tab's "Download CSV" link is its
 // own query string and the three can never select different rows.
 
-const DAY_MS = 24 * 3600 * 1000;
 const TIME_HINT = "should be a date as YYYY-MM-DD, an ISO 8601 time such as 2026-11-27T09:30:00Z, or epoch milliseconds";
 
 /**
@@ -31,7 +31,6 @@ function timeOf(v: string, edge: "start" | "end"): number | null {
   }
   return z.iso.datetime({ offset: true }).safeParse(v).success ? Date.parse(v) : null;
 }
-
 
 export const conversionFilterQuery = z.object({
   programId: z.string().max(100).optional().describe("Only this program's conversions (an unknown id is a 400)."),

@@ -11,7 +11,7 @@ import { parseRequest } from "../http/parse.js";
 import { newLink } from "../http/routes/links.js";
 import { linkCreate, payoutMethod } from "../http/schemas.js";
 import { sameOrigin } from "../http/session.js";
-import { utcDay } from "../domain/calendar.js";
+import { DAY_MS, utcDay } from "../domain/calendar.js";
 import { reportSummary, reportTimeseries } from "../reports/service.js";
 import { portalPayout } from "../payouts/present.js";
 import { joinBody, joinProgram } from "./join.js";
@@ -21,7 +21,6 @@ import { currentAffiliate, mailSignInLink, signOutOfPortal, type SignedInAffilia
 // session, and reads only the signed-in affiliate's own records: no route takes an affiliate,
 // program or workspace id from the request, so there is no id to swap for someone else's.
 
-const DAY_MS = 24 * 3600 * 1000;
 const MAX_LINKS = 20;
 const MAX_DAYS = 731;
 

@@ -12,7 +12,7 @@ import { html, sendPage, type Html } from "../dashboard/html.js";
 import { scriptPath } from "../dashboard/assets.js";
 import { formatTime } from "../dashboard/format.js";
 import { barChart } from "../dashboard/chart.js";
-import { utcDay } from "../domain/calendar.js";
+import { DAY_MS, utcDay } from "../domain/calendar.js";
 import { reportSummary, reportTimeseries } from "../reports/service.js";
 import { portalPayout } from "../payouts/present.js";
 import { joinBody, joinProgram } from "./join.js";
@@ -25,7 +25,6 @@ import { currentAffiliate, signInWithLink, tokenHash } from "./sign-in.js";
 // server-rendered HTML; the portal's small script (copy, add a link, payout method, sign out)
 // talks to /portal/api.
 
-const DAY_MS = 24 * 3600 * 1000;
 const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 500) : undefined);
 const form = express.urlencoded({ extended: false, limit: "4kb" });
 

@@ -1,4 +1,4 @@
-import { utcDay } from "../domain/calendar.js";
+import { DAY_MS, utcDay } from "../domain/calendar.js";
 import type { Click, Conversion, ConversionStatus, Money } from "../domain/types.js";
 
 // What each click and each conversion adds to the report counters, and how counters read back as
@@ -43,9 +43,6 @@ export interface Figures {
   revenue: Money[];
   commission: CommissionFigures[];
 }
-
-const DAY_MS = 24 * 3600 * 1000;
-
 
 /** Every UTC day from `from` to `to` inclusive (YYYY-MM-DD each). */
 export function daysBetween(from: string, to: string): string[] {

@@ -4,13 +4,12 @@ import type { AppContext } from "../http/context.js";
 import { ApiError } from "../http/errors.js";
 import { parseRequest } from "../http/parse.js";
 import type { Affiliate } from "../domain/types.js";
-import { utcDay } from "../domain/calendar.js";
+import { DAY_MS, utcDay } from "../domain/calendar.js";
 import { reportAffiliates, reportSummary, reportTimeseries, type ReportQuery } from "./service.js";
 import { presentFigures } from "./present.js";
 
 // GET /api/v1/reports/*: summary, per-day series and per-affiliate rows for a range of UTC days.
 
-const DAY_MS = 24 * 3600 * 1000;
 /** Two years and a day: a year against the year before fits; more is a data export, not a report. */
 export const MAX_REPORT_DAYS = 731;
 const DEFAULT_DAYS = 30;

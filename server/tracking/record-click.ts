@@ -2,8 +2,8 @@ import { newClickId } from "../domain/ids.js";
 import type { Affiliate, Click, Link, Program } from "../domain/types.js";
 import { ipHash, visitorFingerprint } from "../domain/visitor.js";
 import type { Store } from "../store/store.js";
+import { DAY_MS } from "../domain/calendar.js";
 
-const DAY_MS = 24 * 3600 * 1000;
 export const REPEAT_CLICK_WINDOW_MS = 30 * 60 * 1000;
 
 export interface ClickRequest {

@@ -1,8 +1,7 @@
 import { decideLead, MAX_CHAIN, type LeadDecision } from "../domain/lead.js";
 import type { Click, Lead, LeadSource, Program } from "../domain/types.js";
 import type { Store } from "../store/store.js";
-
-const DAY_MS = 24 * 3600 * 1000;
+import { DAY_MS } from "../domain/calendar.js";
 
 export interface LeadOffer {
   program: Program;
