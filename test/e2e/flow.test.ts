@@ -7,10 +7,10 @@ import { embeddedKind } from "../support/stores.js";
 import { charge, deliver, event } from "../support/stripe-events.js";
 import { startStage, type Stage } from "./stage.js";
 
-// The reference scenario, end to end: a merchant connects Stripe, creates an
-// affiliate and a link; a new visitor in a fresh browser context opens the link, lands on the
-// shop, checks out; Stripe's signed webhook turns the payment into a conversion; a refund
-// reverses part of the commission. Real Chromium, real HTTP, the local Stripe emulator.
+// The reference scenario, end to end: a merchant connects Stripe, creates an affiliate and a
+// link; a new visitor in a fresh browser context opens the link, lands on the shop, checks out;
+// Stripe's signed webhook turns the payment into a conversion; a refund reverses part of the
+// commission. Real Chromium, real HTTP, the local Stripe emulator.
 
 describe.runIf(services.chromium)("the reference flow in a real browser", () => {
   let stage: Stage;
