@@ -6,6 +6,7 @@ import type { Member, Workspace } from "../domain/types.js";
 import type { Session } from "../store/store.js";
 import type { AppContext } from "./context.js";
 import { ApiError } from "./errors.js";
+import { DAY_MS } from "../domain/calendar.js";
 
 // A member's browser session is a record in the workspace's keys (with a time to live); the
 // cookie carries `<workspaceId>.<sessionId>`, signed, where the session id is 256 random bits.
@@ -14,7 +15,7 @@ import { ApiError } from "./errors.js";
 // every session begun before it without having to find them.
 
 export const SESSION_COOKIE = "icodrip_session";
-export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+export const SESSION_TTL_MS = 7 * DAY_MS;
 
 export interface SignedIn {
   member: Member;

@@ -5,6 +5,7 @@ import type { Affiliate } from "../domain/types.js";
 import type { AppContext } from "../http/context.js";
 import { cookieOptions, readSignedCookie, setSignedCookie } from "../http/session.js";
 import type { PortalSession } from "../store/store.js";
+import { DAY_MS } from "../domain/calendar.js";
 
 // Affiliates sign in without a password: a single-use link, mailed to them (valid 15 minutes) or
 // handed over by the merchant (7 days). A link is a random token; only its hash is stored, under
@@ -16,9 +17,9 @@ import type { PortalSession } from "../store/store.js";
 // merchant's session cookie opens nothing under /portal.
 
 export const PORTAL_COOKIE = "icodrip_portal";
-export const PORTAL_SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+export const PORTAL_SESSION_TTL_MS = 30 * DAY_MS;
 export const MAILED_LINK_TTL_MS = 15 * 60 * 1000;
-export const MERCHANT_LINK_TTL_MS = 7 * 24 * 3600 * 1000;
+export const MERCHANT_LINK_TTL_MS = 7 * DAY_MS;
 
 export const tokenHash = (token: string) => createHash("sha256").update(`portal-link:${token}`).digest("base64url");
 

@@ -24,6 +24,7 @@ import { Ledger } from "./ledger.js";
 import { bumpVersion, countTally } from "./stats.js";
 import { clickTally } from "../reports/figures.js";
 import { isPayable } from "../payouts/plan.js";
+import { DAY_MS } from "../domain/calendar.js";
 
 /** A uniqueness rule was broken; `field` names what is taken. */
 export class StoreConflict extends IcodripError {
@@ -101,7 +102,7 @@ export interface PlatformEndpoint {
   createdAt: number;
 }
 
-const CLICK_RETENTION_MARGIN_MS = 7 * 24 * 3600 * 1000;
+const CLICK_RETENTION_MARGIN_MS = 7 * DAY_MS;
 
 export interface RecordedClick {
   click: Click;

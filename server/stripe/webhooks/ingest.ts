@@ -12,11 +12,12 @@ import { normalizeEvent } from "../normalize.js";
 import { StripeReadFailed, withPromotions } from "../promotions.js";
 import type { Rejections } from "./rejections.js";
 import { accountEndpointSecrets, platformSecrets } from "./secrets.js";
+import { DAY_MS } from "../../domain/calendar.js";
 
 /** Stripe refuses signatures older than this; so do we, and as far into the future (seconds). */
 export const SIGNATURE_TOLERANCE_S = 300;
 /** Rejected deliveries are kept this long (their rows expire), counted per minute. */
-export const REJECTED_RETENTION_MS = 7 * 24 * 3600 * 1000;
+export const REJECTED_RETENTION_MS = 7 * DAY_MS;
 const COALESCE_MS = 60_000;
 
 export interface Delivery {
